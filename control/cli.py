@@ -1,0 +1,162 @@
+"""The yunzhang command line: the same service functions as the API, without HTTP."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import typer
+
+from control.core.auth import Actor
+from control.org.models import Role
+from control.settings import get_settings
+
+app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+user_app = typer.Typer(help="用户 / users", no_args_is_help=True)
+systems_app = typer.Typer(help="信息系统清单 / inventory", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
+                  (audit_app, "audit")):
+    app.add_typer(sub, name=name)
+
+
+def cli_actor() -> Actor:
+    """The CLI acts with administrator rights under the operating-system user's name (audited)."""
+    try:
+        who = getpass.getuser()
+    except OSError:
+        who = "unknown"
+    return Actor(id=None, username=f"cli:{who}", role=Role.admin, department_id=None, scope_path=None)
+
+
+def engine():  # noqa: ANN201
+    from control.core.db import make_engine
+    return make_engine(get_settings().database_url)
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+    """启动服务 / serve the web UI, API and /metrics."""
+    import uvicorn
+    uvicorn.run("control.app:create_app", factory=True, host=host, port=port, reload=reload,
+                proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """升级数据库结构 / apply Alembic migrations."""
+    from control.core.migrate import upgrade
+    url = get_settings().database_url
+    upgrade(url, revision)
+    typer.echo(f"数据库已升级到 {revision}")
+
+
+@demo_app.command("load")
+def demo_load(force: bool = typer.Option(False, help="即使数据库不空也加载")) -> None:
+    """加载演示数据（数据库为空时）/ load the demo county."""
+    from control.demo import load_demo
+    from sqlmodel import Session
+    with Session(engine(), expire_on_commit=False) as session:
+        loaded = load_demo(session, force=force)
+    if not loaded:
+        typer.echo("数据库已有数据，未加载演示数据（--force 强制加载）")
+        return
+    from control.demo import DEMO_USERS
+    typer.echo("演示数据已加载。演示账号 / demo logins:")
+    for username, role, _dept, password in DEMO_USERS:
+        typer.echo(f"  {username:<12} {password:<16} {Role(role).zh}")
+
+
+@user_app.command("add")
+def user_add(username: str, role: Role = typer.Option(..., help="admin|bureau|infocenter|department|auditor|ops"),
+             department: str | None = typer.Option(None, help="部门代码"),
+             password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码"),
+             display_name: str = "") -> None:
+    """新增用户 / add a user."""
+    from sqlmodel import Session
+
+    from control.core.errors import ServiceError
+    from control.org import service
+    from control.org.schemas import UserCreate
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("密码: ")
+    with Session(engine(), expire_on_commit=False) as session:
+        dept_id = None
+        if department:
+            dept = service.get_department_by_code(session, department.strip().upper())
+            if dept is None:
+                fail(f"部门代码 {department} 不存在")
+            dept_id = dept.id
+        try:
+            user = service.create_user(session, cli_actor(), UserCreate(
+                username=username, password=password, role=role, department_id=dept_id,
+                display_name=display_name))
+        except ServiceError as exc:
+            fail(exc.detail)
+        except ValueError as exc:
+            fail(str(exc))
+    typer.echo(f"已创建用户 {user.username}（{user.role.zh}）")
+
+
+@systems_app.command("import")
+def systems_import(file: Path) -> None:
+    """导入普查表 / import a census workbook (all or nothing)."""
+    from sqlmodel import Session
+
+    from control.core.errors import ValidationFailed
+    from control.systems.census import import_workbook
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            result = import_workbook(session, cli_actor(), file.read_bytes())
+        except ValidationFailed as exc:
+            typer.secho(f"导入失败，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
+            for e in exc.errors:
+                typer.echo(f"  {e.get('sheet', '')} 第{e.get('row', '')}行 {e.get('column', '')}: {e['message']}"
+                           f" [{e['code']}]", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
+
+
+@systems_app.command("export")
+def systems_export(file: Path, department: str | None = typer.Option(None, help="部门代码（含下级）"),
+                   status: str | None = None, network: str | None = None, q: str | None = None) -> None:
+    """导出普查表 / export the inventory to the census workbook layout."""
+    from sqlmodel import Session
+
+    from control.org.service import get_department_by_code
+    from control.systems.census import export_workbook
+    from control.systems.service import SystemFilter
+    with Session(engine(), expire_on_commit=False) as session:
+        dept_id = None
+        if department:
+            dept = get_department_by_code(session, department.strip().upper())
+            if dept is None:
+                fail(f"部门代码 {department} 不存在")
+            dept_id = dept.id
+        data = export_workbook(session, cli_actor(), SystemFilter(department_id=dept_id, status=status,
+                                                                   network=network, q=q))
+    file.write_bytes(data)
+    typer.echo(f"已导出到 {file}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链 / verify the audit log hash chain."""
+    from sqlmodel import Session
+
+    from control.core.audit import verify_chain
+    with Session(engine()) as session:
+        ok, _bad_id, message = verify_chain(session)
+    if not ok:
+        fail(message)
+    typer.echo(message)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,27 @@
+"""The one clock every part of the service reads "now" from, so that tests can set it."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """Current time in UTC (timezone-aware)."""
+    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in Asia/Shanghai, the zone deadlines are counted in."""
+    return now().astimezone(SHANGHAI).date()
+
+
+def set_now(value: datetime | None) -> None:
+    """Freeze the clock at `value` (aware datetime), or release it with None."""
+    global _frozen
+    if value is not None and value.tzinfo is None:
+        raise ValueError("the clock needs a timezone-aware datetime")
+    _frozen = value.astimezone(timezone.utc) if value is not None else None

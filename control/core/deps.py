@@ -1,0 +1,60 @@
+"""FastAPI dependencies: the database session and the acting user (bearer token or web session)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from control.core.auth import Actor, actor_for
+from control.core.errors import NotAuthenticated
+from control.org.models import User
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _user_from_request(request: Request, session: Session) -> User | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return request.app.state.tokens.resolve(session, header[7:].strip())
+    # The browser session also reads the API (downloads, htmx fragments), but never writes through
+    # it: writes from pages go through form routes that check a CSRF token.
+    uid = request.session.get("uid") if "session" in request.scope else None
+    if uid is None:
+        return None
+    user = session.get(User, uid)
+    if user is None or not user.active or user.password_hash[-16:] != request.session.get("fp"):
+        request.session.clear()
+        return None
+    if request.url.path.startswith("/api/") and request.method not in SAFE_METHODS:
+        raise NotAuthenticated("通过 API 修改数据需要 Bearer 令牌", code="token_required")
+    return user
+
+
+def current_actor(request: Request, session: SessionDep) -> Actor:
+    user = _user_from_request(request, session)
+    if user is None:
+        raise NotAuthenticated("请先登录或提供 Bearer 令牌")
+    actor = actor_for(session, user)
+    request.state.actor = actor
+    return actor
+
+
+def optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    try:
+        user = _user_from_request(request, session)
+    except NotAuthenticated:
+        return None
+    return actor_for(session, user) if user else None
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,86 @@
+"""One error hierarchy, rendered as RFC 9457 problem+json with zh-CN messages and English codes."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "请求有误"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors or []
+        self.headers = headers
+
+    def problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://yunzhang.invalid/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class NotAuthenticated(ServiceError):
+    status, code, title = 401, "not_authenticated", "未登录"
+
+
+class Forbidden(ServiceError):
+    status, code, title = 403, "forbidden", "无权操作"
+
+
+class NotFound(ServiceError):
+    status, code, title = 404, "not_found", "未找到"
+
+
+class Conflict(ServiceError):
+    """An illegal state transition or a uniqueness clash: the reason is in `detail`."""
+    status, code, title = 409, "conflict", "状态冲突"
+
+
+class ValidationFailed(ServiceError):
+    status, code, title = 422, "validation_failed", "数据校验未通过"
+
+
+class TooManyRequests(ServiceError):
+    status, code, title = 429, "too_many_requests", "请求过于频繁"
+
+
+def problem_response(exc: ServiceError) -> JSONResponse:
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return JSONResponse(exc.problem(), status_code=exc.status, media_type="application/problem+json",
+                        headers=headers)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError):  # noqa: ANN202
+        from control.web.render import wants_html, render_error_page
+        if wants_html(request):
+            return render_error_page(request, exc)
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):  # noqa: ANN202
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+             "message": e.get("msg", ""), "code": e.get("type", "invalid")}
+            for e in exc.errors()
+        ]
+        return problem_response(ValidationFailed("请求参数不符合要求", errors=errors))

@@ -1,0 +1,4 @@
+"""Every table, imported in one place for Alembic and for create-all in benchmarks."""
+from control.core.audit import AuditEntry  # noqa: F401
+from control.org.models import Department, LoginFailure, User  # noqa: F401
+from control.systems.models import InformationSystem, SystemSharing  # noqa: F401

@@ -1,0 +1,42 @@
+"""Service settings. Every setting is an environment variable named YUNZHANG_*."""
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YUNZHANG_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./var/yunzhang.db"
+    # Signs session cookies and API tokens. When unset a random key is kept in var/secret_key
+    # so that sessions survive a restart of a single instance; replicas must share one key.
+    secret_key: str = ""
+    var_dir: Path = Path("./var")
+    token_ttl_seconds: int = 8 * 3600
+    session_ttl_seconds: int = 12 * 3600
+    # Login rate limit: at most this many failures per username (and per client) in the window.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    default_locale: str = "zh_CN"
+    cookie_secure: bool = False
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

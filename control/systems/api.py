@@ -1,0 +1,68 @@
+"""REST: the information-system inventory."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from control.core.deps import CurrentActor, SessionDep
+from control.systems import service
+from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
+from control.systems.schemas import StatusChange, SystemCreate, SystemList, SystemPublic, SystemUpdate
+from control.systems.service import SystemFilter
+
+router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
+
+
+def system_filter(department_id: int | None = None, network: Network | None = None,
+                  status: SystemStatus | None = None, protection_level: int | None = Query(None, ge=1, le=5),
+                  usage_frequency: UsageFrequency | None = None, kind: SystemKind | None = None,
+                  classified: bool | None = None, q: str | None = Query(None, max_length=100),
+                  sort: str = "name") -> SystemFilter:
+    return SystemFilter(department_id=department_id, network=network, status=status,
+                        protection_level=protection_level, usage_frequency=usage_frequency, kind=kind,
+                        classified=classified, q=q, sort=sort)
+
+
+FilterDep = Annotated[SystemFilter, Depends(system_filter)]
+
+
+@router.get("", response_model=SystemList)
+def list_systems(session: SessionDep, actor: CurrentActor, f: FilterDep,
+                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+    items, total = service.list_systems(session, actor, f, limit, offset)
+    return SystemList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=SystemPublic, status_code=201)
+def create_system(session: SessionDep, actor: CurrentActor, data: SystemCreate):
+    return service.public(session, service.create_system(session, actor, data))
+
+
+@router.get("/by-code/{code}", response_model=SystemPublic)
+def get_system_by_code(session: SessionDep, actor: CurrentActor, code: str):
+    return service.public(session, service.get_system_by_code(session, actor, code))
+
+
+@router.get("/{system_id:int}", response_model=SystemPublic)
+def get_system(session: SessionDep, actor: CurrentActor, system_id: int):
+    return service.public(session, service.get_system(session, actor, system_id))
+
+
+@router.patch("/{system_id:int}", response_model=SystemPublic)
+def update_system(session: SessionDep, actor: CurrentActor, system_id: int, data: SystemUpdate):
+    return service.public(session, service.update_system(session, actor, system_id, data))
+
+
+@router.delete("/{system_id:int}", status_code=204)
+def delete_system(session: SessionDep, actor: CurrentActor, system_id: int):
+    service.delete_system(session, actor, system_id)
+    return Response(status_code=204)
+
+
+@router.post("/{system_id:int}/{action}", response_model=SystemPublic)
+def change_status(session: SessionDep, actor: CurrentActor, system_id: int, action: str,
+                  body: StatusChange | None = None):
+    """Lifecycle actions: start, stop, decommission."""
+    comment = body.comment if body else ""
+    return service.public(session, service.change_status(session, actor, system_id, action, comment))

@@ -1,0 +1,151 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL server, each test on a fresh database
+made from a template that the Alembic migrations built once."""
+from __future__ import annotations
+
+import itertools
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from control.app import create_app
+from control.core.auth import actor_for, hash_password
+from control.core.db import make_engine
+from control.core.migrate import upgrade
+from control.org.codes import uscc_check_char
+from control.org.models import Department, Level, Role, User
+from control.settings import Settings
+from tests.pgserver import PostgresServer
+
+PASSWORD = "Passw0rd!demo"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = PostgresServer().start()
+    engine = make_engine(server.url())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CREATE DATABASE yz_template"))
+    engine.dispose()
+    upgrade(server.url("yz_template"))
+    yield server
+    server.stop()
+
+
+def fresh_sqlite(template: Path, tmp_path: Path) -> str:
+    path = tmp_path / f"test-{next(_counter)}.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres(server: PostgresServer) -> str:
+    name = f"yz_test_{next(_counter)}"
+    engine = make_engine(server.url())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE yz_template"))
+    engine.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, sqlite_template, tmp_path) -> str:
+    """Every test that takes this runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return fresh_sqlite(sqlite_template, tmp_path)
+    return fresh_postgres(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template, tmp_path) -> str:
+    """For tests that need a database but say nothing about its kind."""
+    return fresh_sqlite(sqlite_template, tmp_path)
+
+
+def make_settings(url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=url, secret_key="test-secret-key", var_dir=tmp_path / "var",
+                    login_max_failures=5, login_window_seconds=900)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    application = create_app(make_settings(db_url, tmp_path))
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+def uscc(seed: int) -> str:
+    """A valid unified social credit code made from a number (test and demo data)."""
+    body = f"11450000{seed:09d}"[:17]
+    return body + uscc_check_char(body)
+
+
+@dataclass
+class World:
+    """A small organisation: province → city → county with two bureaus and a township under one,
+    and one user per role. `headers(name)` gives a bearer header for a user."""
+    client: TestClient
+    session: Session
+    depts: dict[str, Department] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, username: str) -> dict[str, str]:
+        if username not in self._tokens:
+            r = self.client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            self._tokens[username] = r.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def actor(self, username: str):
+        return actor_for(self.session, self.users[username])
+
+
+def build_world(client: TestClient, engine) -> World:
+    session = Session(engine, expire_on_commit=False)
+    w = World(client=client, session=session)
+    tree = [("province", "自治区大数据局", Level.province, None), ("city", "示范市大数据局", Level.city, "province"),
+            ("county", "示范县人民政府办公室", Level.county, "city"), ("edu", "示范县教育局", Level.county, "county"),
+            ("health", "示范县卫生健康局", Level.county, "county"), ("school", "示范县城关镇中心校", Level.township, "edu")]
+    for i, (key, name, level, parent) in enumerate(tree, start=1):
+        parent_dept = w.depts.get(parent) if parent else None
+        dept = Department(code=uscc(i), name=name, level=level, parent_id=parent_dept.id if parent_dept else None)
+        session.add(dept)
+        session.flush()
+        dept.path = f"{parent_dept.path if parent_dept else '/'}{dept.id}/"
+        w.depts[key] = dept
+    pw = hash_password(PASSWORD)
+    for username, role, dept in [("admin", Role.admin, None), ("bureau", Role.bureau, None),
+                                 ("infocenter", Role.infocenter, None), ("auditor", Role.auditor, None),
+                                 ("ops", Role.ops, None), ("edu", Role.department, "edu"),
+                                 ("health", Role.department, "health"), ("school", Role.department, "school")]:
+        user = User(username=username, display_name=username, role=role, password_hash=pw,
+                    department_id=w.depts[dept].id if dept else None)
+        session.add(user)
+        w.users[username] = user
+    session.commit()
+    return w
+
+
+@pytest.fixture
+def world(client, app) -> World:
+    w = build_world(client, app.state.engine)
+    yield w
+    w.session.close()
