@@ -11,7 +11,8 @@ from control.core.auth import Actor
 from control.org.models import Role
 from control.settings import get_settings
 
-app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
 user_app = typer.Typer(help="用户 / users", no_args_is_help=True)
@@ -59,17 +60,17 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @demo_app.command("load")
-def demo_load(force: bool = typer.Option(False, help="即使数据库不空也加载")) -> None:
+def demo_load() -> None:
     """加载演示数据（数据库为空时）/ load the demo county."""
     from control.demo import load_demo
     from sqlmodel import Session
     with Session(engine(), expire_on_commit=False) as session:
-        loaded = load_demo(session, force=force)
-    if not loaded:
-        typer.echo("数据库已有数据，未加载演示数据（--force 强制加载）")
-        return
+        loaded = load_demo(session)
     from control.demo import DEMO_USERS
-    typer.echo("演示数据已加载。演示账号 / demo logins:")
+    if loaded:
+        typer.echo("演示数据已加载。演示账号 / demo logins:")
+    else:
+        typer.echo("数据库已有数据，未加载演示数据。演示账号（若加载过）/ demo logins:")
     for username, role, _dept, password in DEMO_USERS:
         typer.echo(f"  {username:<12} {password:<16} {Role(role).zh}")
 

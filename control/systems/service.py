@@ -69,7 +69,8 @@ def filtered_query(session: Session, actor: Actor, f: SystemFilter):
         actor.check_department(dept)
         stmt = stmt.where(Department.path.startswith(dept.path))
     if f.network:
-        stmt = stmt.where(cast(InformationSystem.networks, String).like(f'%"{f.network}"%'))
+        network = getattr(f.network, "value", f.network)
+        stmt = stmt.where(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
     if f.status:
         stmt = stmt.where(InformationSystem.status == f.status)
     if f.protection_level is not None:

@@ -1,0 +1,40 @@
+# yunzhang — two commands: `make run` (serve the demo on SQLite) and `make test` (everything the tests need, then pytest).
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= python3
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the tests drive for real: PostgreSQL server, Chromium, a CJK font for screenshots.
+TEST_DEBS := postgresql chromium fonts-wqy-zenhei
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench install system-deps demo clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/yunzhang db upgrade
+	$(BIN)/yunzhang demo load
+	@echo "云长 yunzhang: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/docs)"
+	$(BIN)/yunzhang serve --host $(HOST) --port $(PORT)
+
+system-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: install system-deps
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/inventory.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,177 @@
+"""Demo data: a fictional county (白水县) with its city (青山市) and province (云岭省) above,
+their departments, 60 information systems covering every status, network and frequency, and one
+user per role. Loaded through the services, so the audit log starts with a valid chain."""
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from control.core.auth import Actor
+from control.org import service as org_service
+from control.org.codes import org_check_char, uscc_check_char
+from control.org.models import Department, Level, Role
+from control.org.schemas import DepartmentCreate, UserCreate
+from control.systems import service as systems_service
+from control.systems.enums import (ClassifiedGrade, Network, ReachMethod, SharingDirection, SharingMethod,
+                                   SystemKind, SystemStatus, UsageFrequency, UseScope)
+from control.systems.schemas import SharingLine, SystemCreate
+
+DEMO_ACTOR = Actor(id=None, username="demo-loader", role=Role.admin, department_id=None, scope_path=None)
+
+# (key, name, level, parent key, region code)
+DEPARTMENTS = [
+    ("prov", "云岭省大数据发展局", Level.province, None, "530000"),
+    ("prov-ic", "云岭省电子政务中心", Level.province, "prov", "530000"),
+    ("city", "青山市大数据发展局", Level.city, "prov", "530900"),
+    ("city-ic", "青山市电子政务中心", Level.city, "city", "530900"),
+    ("county", "白水县人民政府办公室", Level.county, "city", "530921"),
+    ("bigdata", "白水县大数据发展局", Level.county, "county", "530921"),
+    ("ic", "白水县电子政务中心", Level.county, "county", "530921"),
+    ("edu", "白水县教育局", Level.county, "county", "530921"),
+    ("health", "白水县卫生健康局", Level.county, "county", "530921"),
+    ("police", "白水县公安局", Level.county, "county", "530921"),
+    ("finance", "白水县财政局", Level.county, "county", "530921"),
+    ("land", "白水县自然资源局", Level.county, "county", "530921"),
+    ("agri", "白水县农业农村局", Level.county, "county", "530921"),
+    ("water", "白水县水利局", Level.county, "county", "530921"),
+    ("market", "白水县市场监督管理局", Level.county, "county", "530921"),
+    ("hrss", "白水县人力资源和社会保障局", Level.county, "county", "530921"),
+    ("civil", "白水县民政局", Level.county, "county", "530921"),
+    ("audit", "白水县审计局", Level.county, "county", "530921"),
+    ("town", "白水县城关镇人民政府", Level.township, "county", "530921"),
+    ("school", "白水县城关镇中心学校", Level.township, "edu", "530921"),
+    ("village", "城关镇东门村村民委员会", Level.village, "town", "530921"),
+]
+
+# (username, role, department key, password) — printed by `make run` and in the README.
+DEMO_USERS = [
+    ("admin", "admin", None, "admin-yz-2026"),
+    ("bureau", "bureau", "bigdata", "bureau-yz-2026"),
+    ("infocenter", "infocenter", "ic", "infocenter-yz-2026"),
+    ("edu", "department", "edu", "edu-yz-2026"),
+    ("auditor", "auditor", "audit", "auditor-yz-2026"),
+    ("ops", "ops", "ic", "ops-yz-2026"),
+]
+
+SYSTEM_NAMES = {
+    "prov": ["省级政务数据共享交换平台", "省电子证照库", "省一体化在线政务服务平台"],
+    "prov-ic": ["省政务云统一运维平台"],
+    "city-ic": ["市电子政务外网接入管理系统"],
+    "bigdata": ["县政务数据资源目录系统", "县一网通办综合受理平台"],
+    "city": ["市级政务云管理平台", "市公共数据开放平台", "市12345政务服务便民热线"],
+    "county": ["县政府门户网站", "县电子公文交换系统", "县督查督办系统", "县领导日程管理系统", "县值班应急管理系统"],
+    "ic": ["县电子政务外网运维监控系统", "县政务云资源管理系统", "县统一身份认证平台"],
+    "edu": ["县中小学学籍管理系统", "县教育资源公共服务平台", "县教师继续教育学分管理系统", "县校车安全监管系统"],
+    "health": ["县全民健康信息平台", "县基层医疗卫生机构管理信息系统", "县疫苗接种管理系统", "县妇幼保健信息系统"],
+    "police": ["县公安视频图像信息系统", "县户籍业务办理系统", "县警务综合平台", "县交通违法处理系统"],
+    "finance": ["县预算管理一体化系统", "县国库集中支付系统", "县非税收入收缴系统", "县政府采购管理系统"],
+    "land": ["县不动产登记信息系统", "县国土空间基础信息平台", "县耕地保护监管系统"],
+    "agri": ["县农村土地承包经营权信息系统", "县农产品质量安全追溯系统", "县动物防疫监管系统"],
+    "water": ["县山洪灾害监测预警系统", "县防汛抗旱指挥系统", "县河长制信息管理系统"],
+    "market": ["县市场主体登记系统", "县食品安全监管系统", "县特种设备安全监察系统"],
+    "hrss": ["县社会保险经办系统", "县就业创业服务系统", "县劳动保障监察系统"],
+    "civil": ["县社会救助信息系统", "县婚姻登记管理系统", "县养老服务信息平台", "县殡葬管理系统"],
+    "audit": ["县审计业务管理系统", "县审计数据分析平台"],
+    "town": ["城关镇网格化社会治理系统", "城关镇便民服务中心系统"],
+    "school": ["城关镇中心学校智慧校园平台", "城关镇中心学校食堂管理系统"],
+    "village": ["东门村村务公开系统"],
+}
+VERTICAL = {"县户籍业务办理系统", "县警务综合平台", "县社会保险经办系统", "县市场主体登记系统", "县国库集中支付系统"}
+CLASSIFIED = {"县电子公文交换系统", "县公安视频图像信息系统"}
+FUNDING = ["县级财政预算", "市级财政预算", "省级财政专项", "中央财政转移支付", "自筹"]
+VENDORS = ["青山数智科技有限公司", "云岭信息产业集团有限公司", "白水县鑫源网络技术有限公司", ""]
+
+
+def department_code(region: str, seq: int) -> str:
+    """A valid unified social credit code for a fictional government body (11 = 机关)."""
+    body = f"D{seq:07d}"
+    org = body + org_check_char(body)
+    first17 = f"11{region}{org}"
+    return first17 + uscc_check_char(first17)
+
+
+def is_empty(session: Session) -> bool:
+    return session.execute(select(func.count()).select_from(Department)).scalar_one() == 0
+
+
+def load_demo(session: Session) -> bool:
+    """Load the demo county into an empty database; returns False (and does nothing) otherwise."""
+    if not is_empty(session):
+        return False
+    depts: dict[str, Department] = {}
+    for seq, (key, name, level, parent, region) in enumerate(DEPARTMENTS, start=1):
+        depts[key] = org_service.create_department(session, DEMO_ACTOR, DepartmentCreate(
+            code=department_code(region, seq), name=name, level=level, region=region,
+            parent_id=depts[parent].id if parent else None))
+    for username, role, dept_key, password in DEMO_USERS:
+        org_service.create_user(session, DEMO_ACTOR, UserCreate(
+            username=username, password=password, role=Role(role), display_name=f"演示{Role(role).zh}",
+            department_id=depts[dept_key].id if dept_key else None))
+    rng = random.Random(20261123)
+    statuses = list(SystemStatus)
+    networks = list(Network)
+    frequencies = list(UsageFrequency)
+    n = 0
+    for key, names in SYSTEM_NAMES.items():
+        for name in names:
+            data = _system(rng, depts[key], name, statuses[n % 4], networks[n % 4], frequencies[n % 6], n)
+            systems_service.create_system(session, DEMO_ACTOR, data)
+            n += 1
+    return True
+
+
+def _system(rng: random.Random, dept: Department, name: str, status: SystemStatus, network: Network,
+            frequency: UsageFrequency, n: int) -> SystemCreate:
+    base = dict(department_id=dept.id, name=name, status=status, networks=[network])
+    if name in CLASSIFIED:
+        return SystemCreate(**{**base, "networks": []}, is_classified=True,
+                            classified_grade=ClassifiedGrade.secret)
+    if name in VERTICAL:
+        return SystemCreate(**base, kind=SystemKind.vertical, function_description=f"上级部门垂直部署的{name[1:]}",
+                            information_resources=f"{name[1:-2]}业务数据", other_notes="由上级主管部门统一运维")
+    networks_extra = [network]
+    if n % 5 == 0 and network != Network.internet:
+        networks_extra = [network, Network.internet]
+    reach = network != Network.private or n % 3 == 0
+    approval = date(2012 + n % 12, 1 + n % 12, 1 + n % 27)
+    build_cost = Decimal(rng.choice([18, 35, 52.5, 80, 120, 260, 480]))
+    om_vendor = rng.choice(VENDORS)
+    return SystemCreate(
+        **{**base, "networks": networks_extra},
+        function_description=f"{dept.name}{name.replace(dept.name[:3], '')}的业务办理、统计与查询",
+        information_resources=f"{name[1:-2] if name.startswith('县') else name}数据",
+        protection_level=1 + n % 3 + (1 if "平台" in name else 0),
+        can_reach_external=reach,
+        reach_method=(ReachMethod.direct if n % 4 else ReachMethod.other) if reach else None,
+        reach_method_other=None if not reach or n % 4 else "经安全隔离网闸连接",
+        no_reach_reason=None if reach else "业务专网物理隔离，尚未与电子政务外网联通",
+        access_address=f"http://10.{53 + n % 3}.{n % 250}.{10 + n % 200}/" if network != Network.internet
+        else f"https://{n}.baishui.gov.example/",
+        site_consolidation=n % 3 == 0,
+        use_scopes=[list(UseScope)[n % 4]],
+        use_scope_names={0: "信息科、办公室", 1: dept.name, 2: "县直各部门", 3: "各乡镇、村（社区）"}[n % 4],
+        user_count=None if n % 7 == 0 else rng.choice([3, 8, 25, 60, 150, 1200]),
+        user_count_varies=n % 7 == 0,
+        usage_frequency=frequency,
+        responsible_name=rng.choice(["李明", "王芳", "张伟", "刘洋", "陈静", "杨帆"]),
+        responsible_title=rng.choice(["科长", "副局长", "信息股股长", "主任"]),
+        responsible_phone=f"0870-{6100000 + n * 137}",
+        approving_unit=rng.choice(["白水县发展和改革局", "青山市发展和改革委员会", "白水县大数据发展局"]),
+        approval_date=approval,
+        builder=rng.choice(VENDORS[:3]),
+        build_date=date(approval.year + (1 if n % 2 else 0), approval.month, approval.day),
+        warranty_years=Decimal(rng.choice([1, 2, 3])),
+        build_cost=build_cost,
+        build_funding_source=rng.choice(FUNDING),
+        om_cost_yearly=Decimal(0) if not om_vendor else (build_cost * Decimal("0.08")).quantize(Decimal("0.01")),
+        om_funding_source=rng.choice(FUNDING) if om_vendor else None,
+        om_vendors=om_vendor or None,
+        tech_support_contact=f"{rng.choice(['赵工', '钱工', '孙工'])} 138{n:08d}",
+        sharing=[SharingLine(direction=SharingDirection.provided, resource_name=f"{name[1:-2]}基础信息",
+                             counterpart="白水县大数据发展局", method=list(SharingMethod)[n % 4])]
+        if n % 2 == 0 else [],
+    )

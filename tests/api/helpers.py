@@ -1,0 +1,35 @@
+"""Small builders shared by the API tests."""
+from __future__ import annotations
+
+
+def system_payload(department_id: int, name: str = "县中小学学籍管理系统", **extra) -> dict:
+    body = {
+        "department_id": department_id,
+        "name": name,
+        "status": "running",
+        "function_description": "学籍登记、转学、毕业",
+        "networks": ["extranet", "internet"],
+        "protection_level": 2,
+        "can_reach_external": True,
+        "reach_method": "direct",
+        "use_scopes": ["grassroots"],
+        "use_scope_names": "全县中小学",
+        "user_count": 120,
+        "usage_frequency": "daily",
+        "approving_unit": "示范县发展和改革局",
+        "approval_date": "2017-01-10",
+        "build_cost": "52.5",
+        "build_funding_source": "县级财政预算",
+        "om_cost_yearly": "4.2",
+        "om_vendors": "示范信息技术有限公司",
+        "sharing": [{"direction": "provided", "resource_name": "学生基本信息", "counterpart": "示范县大数据局",
+                     "method": "api"}],
+    }
+    body.update(extra)
+    return body
+
+
+def create_system(client, headers, department_id: int, **extra) -> dict:
+    r = client.post("/api/v1/systems", json=system_payload(department_id, **extra), headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
