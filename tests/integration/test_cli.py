@@ -1,0 +1,74 @@
+"""The yunzhang command line, run as a real process against SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from control.core.db import make_engine
+
+YUNZHANG = str(Path(sys.executable).parent / "yunzhang")
+
+
+def run(url: str, *args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "YUNZHANG_DATABASE_URL": url, "YUNZHANG_SECRET_KEY": "cli-test"}
+    return subprocess.run([YUNZHANG, *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.db'}"
+    server = request.getfixturevalue("pg_server")
+    name = f"yz_cli_{os.getpid()}_{len(list(tmp_path.parent.iterdir()))}"
+    engine = make_engine(server.url())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server.url(name)
+
+
+def test_upgrade_demo_user_and_verify(empty_url):
+    r = run(empty_url, "db", "upgrade")
+    assert r.returncode == 0, r.stderr
+    r = run(empty_url, "demo", "load")
+    assert r.returncode == 0, r.stderr
+    assert "admin-yz-2026" in r.stdout and "演示数据已加载" in r.stdout
+    r = run(empty_url, "demo", "load")
+    assert r.returncode == 0 and "未加载" in r.stdout          # never loads twice
+    r = run(empty_url, "user", "add", "zhangsan", "--role", "department", "--department", "11530921D00000080H",
+            "--password-stdin", stdin="a-long-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "zhangsan" in r.stdout
+    r = run(empty_url, "user", "add", "lisi", "--role", "department", "--department", "00000000-0",
+            "--password-stdin", stdin="a-long-password\n")
+    assert r.returncode == 1 and "不存在" in r.stderr
+    r = run(empty_url, "audit", "verify")
+    assert r.returncode == 0 and r.stdout.startswith("OK")
+
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_entry_no_delete"))
+        else:
+            conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        conn.execute(text("DELETE FROM audit_entry WHERE id = 5"))
+    engine.dispose()
+    r = run(empty_url, "audit", "verify")
+    assert r.returncode == 1 and "第 6 条" in r.stderr
+
+
+def test_default_database_is_var_yunzhang_db(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "YUNZHANG_DATABASE_URL"}
+    r = subprocess.run([YUNZHANG, "db", "upgrade"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "var" / "yunzhang.db").exists()
+    import sqlite3
+    mode = sqlite3.connect(tmp_path / "var" / "yunzhang.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
