@@ -50,11 +50,12 @@ def fresh_sqlite(template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def fresh_postgres(server: PostgresServer) -> str:
+def create_database(server: PostgresServer, template: str | None = "yz_template") -> str:
+    """A new database on the test server (a copy of the migrated template unless told otherwise)."""
     name = f"yz_test_{next(_counter)}"
     engine = make_engine(server.url())
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE yz_template"))
+        conn.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")))
     engine.dispose()
     return server.url(name)
 
@@ -64,7 +65,7 @@ def db_url(request, sqlite_template, tmp_path) -> str:
     """Every test that takes this runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         return fresh_sqlite(sqlite_template, tmp_path)
-    return fresh_postgres(request.getfixturevalue("pg_server"))
+    return create_database(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture

@@ -199,6 +199,8 @@ def update_system(session: Session, actor: Actor, system_id: int, data: SystemUp
     actor.require(*WRITE_ROLES)
     system = get_system(session, actor, system_id)
     changes = data.model_dump(exclude_unset=True)
+    if changes.get("code", system.code) != system.code:
+        raise Conflict("系统编码创建后不可更改：指标、自动化与表格都用它指称系统", code="code_immutable")
     sharing = changes.pop("sharing", None)
     if changes.get("department_id") not in (None, system.department_id):
         _department(session, actor, changes["department_id"])

@@ -218,3 +218,12 @@ def test_patch_without_change_writes_no_audit(client, world):
     r = client.get("/api/v1/audit", params={"entity_id": str(s["id"]), "entity_type": "system"},
                    headers=world.headers("auditor"))
     assert r.json()["total"] == 1
+
+
+def test_code_is_stable(client, world):
+    h = world.headers("edu")
+    s = create_system(client, h, world.depts["edu"].id, code="EDU-01")
+    r = client.patch(f"/api/v1/systems/{s['id']}", json={"code": "EDU-02"}, headers=h)
+    assert r.status_code == 409 and r.json()["code"] == "code_immutable"
+    assert client.patch(f"/api/v1/systems/{s['id']}", json={"code": "EDU-01", "user_count": 5},
+                        headers=h).status_code == 200

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from control.core.db import make_engine
+from tests.conftest import create_database
 
 YUNZHANG = str(Path(sys.executable).parent / "yunzhang")
 
@@ -24,13 +25,7 @@ def run(url: str, *args: str, stdin: str | None = None, cwd: Path | None = None)
 def empty_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cli.db'}"
-    server = request.getfixturevalue("pg_server")
-    name = f"yz_cli_{os.getpid()}_{len(list(tmp_path.parent.iterdir()))}"
-    engine = make_engine(server.url())
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return server.url(name)
+    return create_database(request.getfixturevalue("pg_server"), template=None)
 
 
 def test_upgrade_demo_user_and_verify(empty_url):
