@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -9,20 +10,34 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from control.core import audit
 from control.core.auth import TokenSigner
+from control.core.calendar import CalendarProvider
+from control.core.policy import load_policy
 from control.core.db import make_engine
 from control.core.errors import install_handlers
+from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):  # noqa: ANN201
+    """Start the periodic jobs with the service (unless turned off) and stop them with it."""
+    scheduler = start_scheduler(app) if app.state.settings.scheduler_enabled else None
+    yield
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="云长 yunzhang", version="0.1.0",
+    app = FastAPI(title="云长 yunzhang", version="0.1.0", lifespan=lifespan,
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     secret = settings.resolved_secret_key()
     app.state.tokens = TokenSigner(secret, settings.token_ttl_seconds)
+    app.state.policy = load_policy(settings.policy_file or None)
+    app.state.calendars = CalendarProvider(app.state.policy.calendar_arrangements())
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):  # noqa: ANN001, ANN202
@@ -39,13 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        max_age=settings.session_ttl_seconds, same_site="lax", https_only=settings.cookie_secure)
     install_handlers(app)
 
-    from control.core import audit_api
+    from control.cloud import api as cloud_api
+    from control.core import audit_api, calendar_api
     from control.observability import router as metrics_router
     from control.org import api as org_api
     from control.systems import api as systems_api
     from control.web import pages as web_pages
 
-    for router in (org_api.router, systems_api.router, audit_api.router, metrics_router, web_pages.router):
+    for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, audit_api.router,
+                   metrics_router, web_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

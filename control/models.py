@@ -2,3 +2,6 @@
 from control.core.audit import AuditEntry  # noqa: F401
 from control.org.models import Department, LoginFailure, User  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401
+from control.cloud.models import (Attachment, CapacityPool, CloudRequest, DeliveredItem,  # noqa: F401
+                                  DepartmentQuota, ResourceLine, StageRecord)
+from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401

@@ -1,5 +1,8 @@
-"""/metrics: prometheus-client collectors that read the database at scrape time."""
+"""/metrics: prometheus-client collectors that read the database at scrape time. Labelled series are
+initialised to 0 so alerts see an absent problem as zero, not as no data."""
 from __future__ import annotations
+
+from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -7,28 +10,62 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.cloud.enums import OPEN_SLA_STATES
+from control.cloud.service import STAGE_KINDS, sla_counts
+from control.core.clock import SHANGHAI
+from control.scheduled import LAST_SUCCESS
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 
 router = APIRouter(include_in_schema=False)
 
 
-class InventoryCollector:
-    """Systems by status, every status initialised to 0 so alerts see absent series as zero."""
+class DatabaseCollector:
+    """Everything /metrics reads from the database, in one session per scrape."""
 
-    def __init__(self, engine):  # noqa: ANN001
-        self.engine = engine
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
 
     def collect(self):  # noqa: ANN201
-        with Session(self.engine) as session:
-            rows = dict(session.execute(
-                select(InformationSystem.status, func.count()).where(InformationSystem.deleted_at.is_(None))
-                .group_by(InformationSystem.status)).all())
+        with Session(self.app.state.engine) as session:
+            yield from self._inventory(session)
+            yield from self._cloud(session)
+            yield from self._calendar(session)
+        jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
+                                 "Last successful run of a periodic job", labels=["job"])
+        for job, ts in sorted(LAST_SUCCESS.items()):
+            jobs.add_metric([job], ts)
+        yield jobs
+
+    def _inventory(self, session: Session):  # noqa: ANN202
+        rows = {SystemStatus(s).value: n for s, n in session.execute(
+            select(InformationSystem.status, func.count()).where(InformationSystem.deleted_at.is_(None))
+            .group_by(InformationSystem.status)).all()}
         family = GaugeMetricFamily("yunzhang_information_systems", "Information systems in the inventory by status",
                                    labels=["status"])
         for status in SystemStatus:
-            family.add_metric([status.value], rows.get(status, rows.get(status.value, 0)))
+            family.add_metric([status.value], rows.get(status.value, 0))
         yield family
+
+    def _cloud(self, session: Session):  # noqa: ANN202
+        counts, worst = sla_counts(session)
+        requests = GaugeMetricFamily("yunzhang_cloud_requests", "Open cloud request stages by stage and SLA state",
+                                     labels=["stage", "sla_state"])
+        overdue = GaugeMetricFamily("yunzhang_cloud_request_overdue_working_days",
+                                    "Working days the most overdue open request of a stage is late",
+                                    labels=["stage"])
+        for stage in STAGE_KINDS:
+            for state in OPEN_SLA_STATES:
+                requests.add_metric([stage, state.value], counts.get((stage, state.value), 0))
+            overdue.add_metric([stage], worst.get(stage, 0))
+        yield requests
+        yield overdue
+
+    def _calendar(self, session: Session):  # noqa: ANN202
+        known = self.app.state.calendars.get(session).known_until()
+        end = datetime.combine(known + timedelta(days=1), time.min, SHANGHAI)
+        yield GaugeMetricFamily("yunzhang_calendar_known_until_timestamp_seconds",
+                                "End of the last day whose working-day arrangement is known", value=end.timestamp())
 
 
 @router.get("/metrics")
@@ -36,6 +73,6 @@ def metrics(request: Request) -> Response:
     registry = getattr(request.app.state, "metrics_registry", None)
     if registry is None:
         registry = CollectorRegistry()
-        registry.register(InventoryCollector(request.app.state.engine))
+        registry.register(DatabaseCollector(request.app))
         request.app.state.metrics_registry = registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     default_locale: str = "zh_CN"
+    # Deadlines and thresholds: policy/default.yaml unless another jurisdiction's file is named.
+    policy_file: str = ""
+    # Hourly SLA recomputation and the other periodic jobs; tests turn it off and call the jobs.
+    scheduler_enabled: bool = True
     cookie_secure: bool = False
 
     def resolved_secret_key(self) -> str:

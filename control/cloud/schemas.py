@@ -1,0 +1,224 @@
+"""What the cloud request API accepts and returns."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
+
+
+class LineIn(BaseModel):
+    kind: LineKind
+    count: int = Field(default=1, ge=1, le=1000)
+    vcpu: int | None = Field(default=None, ge=1, le=512)
+    memory_gib: int | None = Field(default=None, ge=1, le=4096)
+    system_disk_gib: int | None = Field(default=None, ge=1, le=4096)
+    data_disk_gib: int | None = Field(default=None, ge=0, le=1_000_000)
+    os_image: str | None = Field(default=None, max_length=100)
+    size_gib: int | None = Field(default=None, ge=1, le=10_000_000)
+    quantity: int | None = Field(default=None, ge=1, le=1024)
+    bandwidth_mbps: int | None = Field(default=None, ge=1, le=100_000)
+    product: str | None = Field(default=None, max_length=100)
+    spec: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, max_length=300)
+
+    @model_validator(mode="after")
+    def _required_by_kind(self) -> "LineIn":
+        need = {LineKind.vm: ("vcpu", "memory_gib", "system_disk_gib"),
+                LineKind.block_storage: ("size_gib",), LineKind.object_storage: ("size_gib",),
+                LineKind.file_storage: ("size_gib",), LineKind.extranet_ip: ("quantity",),
+                LineKind.internet_ip: ("quantity",), LineKind.bandwidth: ("bandwidth_mbps",),
+                LineKind.database: ("product",), LineKind.middleware: ("product",),
+                LineKind.security: ("product",)}[self.kind]
+        missing = [f for f in need if getattr(self, f) in (None, "")]
+        if missing:
+            raise ValueError(f"{self.kind.zh}需填写：{', '.join(missing)}")
+        return self
+
+
+class LineOut(LineIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    trimmed_from: dict | None = None
+    trim_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _required_by_kind(self) -> "LineOut":
+        return self
+
+
+class RequestIn(BaseModel):
+    department_id: int
+    system_id: int | None = None
+    new_system_name: str | None = Field(default=None, max_length=200)
+    contact_name: str = Field(min_length=1, max_length=100)
+    contact_phone: str = Field(min_length=3, max_length=100)
+    purpose: str = Field(min_length=1, max_length=5000)
+    needed_by: date | None = None
+    use_until: date | None = None
+    zone: Zone
+    protection_level: int | None = Field(default=None, ge=1, le=5)
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _system(self) -> "RequestIn":
+        if (self.system_id is None) == (not self.new_system_name):
+            raise ValueError("请选择清单中的信息系统，或填写拟新建系统名称（二者选一）")
+        return self
+
+
+class RequestUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system_id: int | None = None
+    new_system_name: str | None = Field(default=None, max_length=200)
+    contact_name: str | None = Field(default=None, min_length=1, max_length=100)
+    contact_phone: str | None = Field(default=None, min_length=3, max_length=100)
+    purpose: str | None = Field(default=None, min_length=1, max_length=5000)
+    needed_by: date | None = None
+    use_until: date | None = None
+    zone: Zone | None = None
+    protection_level: int | None = Field(default=None, ge=1, le=5)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=200)
+
+
+class Trim(BaseModel):
+    line_id: int
+    count: int | None = Field(default=None, ge=0)
+    vcpu: int | None = Field(default=None, ge=1)
+    memory_gib: int | None = Field(default=None, ge=1)
+    data_disk_gib: int | None = Field(default=None, ge=0)
+    size_gib: int | None = Field(default=None, ge=1)
+    quantity: int | None = Field(default=None, ge=0)
+    bandwidth_mbps: int | None = Field(default=None, ge=1)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DeliveredIn(BaseModel):
+    line_id: int | None = None
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=200)
+    spec: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, max_length=300)
+
+
+class ActionIn(BaseModel):
+    """The body of POST /cloud-requests/{id}/{action}: a comment, and what the action needs."""
+    comment: str = Field(default="", max_length=2000)
+    trims: list[Trim] = []                   # assess
+    delivered: list[DeliveredIn] = []        # deliver
+    delivery_note: str | None = Field(default=None, max_length=2000)  # deliver: e.g. credentials handed over
+    reclaim_reason: ReclaimReason | None = None  # reclaim
+
+
+class StageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    stage: str
+    name: str
+    started_at: datetime
+    start_date: date
+    working_days: int | None
+    due_date: date | None
+    calendar_error: str | None
+    done_at: datetime | None
+    done_date: date | None
+    outcome: str | None
+    actor: str | None
+    comment: str | None
+    active: bool
+    sla_state: SlaState
+    sla_working_days: int
+    working_days_left: int | None = None
+
+
+class DeliveredOut(DeliveredIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class RequestSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: str
+    department_id: int
+    department_name: str
+    system_name: str | None
+    zone: Zone
+    status: RequestStatus
+    stage: str | None = None
+    stage_name: str | None = None
+    due_date: date | None = None
+    sla_state: SlaState | None = None
+    sla_working_days: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequestOut(RequestSummary):
+    system_id: int | None
+    new_system_name: str | None
+    contact_name: str
+    contact_phone: str
+    purpose: str
+    needed_by: date | None
+    use_until: date | None
+    protection_level: int | None
+    review_plan: list[dict]
+    review_index: int
+    returned_from: str | None
+    reclaim_reason: ReclaimReason | None
+    delivery_note: str | None
+    created_by: str
+    submitted_by: str | None
+    lines: list[LineOut]
+    stages: list[StageOut]
+    delivered: list[DeliveredOut]
+    attachments: list[AttachmentOut]
+
+
+class RequestList(BaseModel):
+    items: list[RequestSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CapacityIn(BaseModel):
+    vcpu: int = Field(ge=0)
+    memory_gib: int = Field(ge=0)
+    storage_gib: int = Field(ge=0)
+    extranet_ips: int = Field(ge=0)
+    internet_ips: int = Field(ge=0)
+    bandwidth_mbps: int = Field(ge=0)
+
+
+class CapacityOut(CapacityIn):
+    zone: Zone
+    used: dict[str, int]
+    free: dict[str, int]
+
+
+class QuotaIn(BaseModel):
+    vcpu: int | None = Field(default=None, ge=0)
+    memory_gib: int | None = Field(default=None, ge=0)
+    storage_gib: int | None = Field(default=None, ge=0)
+    extranet_ips: int | None = Field(default=None, ge=0)
+    internet_ips: int | None = Field(default=None, ge=0)
+    bandwidth_mbps: int | None = Field(default=None, ge=0)
+
+
+class QuotaOut(QuotaIn):
+    department_id: int
+    department_name: str
+    used: dict[str, int]

@@ -1,0 +1,594 @@
+"""Cloud resource request use cases: the only code that writes requests, stages, deliveries,
+capacity pools and quotas. Each function takes the acting user, applies scope and records the audit."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session
+
+from control.cloud import rules
+from control.cloud.enums import HOLDING_STATUSES, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.models import (Attachment, CapacityPool, CloudRequest, DeliveredItem, DepartmentQuota, ResourceLine,
+                                  StageRecord)
+from control.cloud.schemas import (ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate)
+from control.core import audit
+from control.core.auth import Actor
+from control.core.calendar import WorkingCalendar
+from control.core.clock import now, today
+from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from control.core.policy import Policy
+from control.org.models import Department, Role
+from control.systems.models import InformationSystem
+
+S = RequestStatus
+ATTACHMENT_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+CAPACITY_ADMINS = (Role.infocenter, Role.admin)
+
+
+@dataclass
+class Context:
+    """What every workflow step needs besides the database: the calendar and the policy."""
+    calendar: WorkingCalendar
+    policy: Policy
+
+    @property
+    def margin(self) -> int:
+        return self.policy.cloud_requests.due_soon_working_days
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def get_request(session: Session, actor: Actor, request_id: int) -> CloudRequest:
+    req = session.get(CloudRequest, request_id)
+    if req is None:
+        raise NotFound(f"云资源申请 {request_id} 不存在")
+    actor.check_department(session.get(Department, req.department_id))
+    return req
+
+
+def active_stage(session: Session, request_id: int) -> StageRecord | None:
+    return session.execute(select(StageRecord).where(StageRecord.request_id == request_id, StageRecord.active)
+                           ).scalars().first()
+
+
+def lines_of(session: Session, request_id: int) -> list[ResourceLine]:
+    return list(session.execute(select(ResourceLine).where(ResourceLine.request_id == request_id)
+                                .order_by(ResourceLine.id)).scalars())
+
+
+def detail(session: Session, req: CloudRequest, ctx: Context) -> dict:
+    """Everything the request page and GET /cloud-requests/{id} show."""
+    dept = session.get(Department, req.department_id)
+    system = session.get(InformationSystem, req.system_id) if req.system_id else None
+    stages = list(session.execute(select(StageRecord).where(StageRecord.request_id == req.id)
+                                  .order_by(StageRecord.id)).scalars())
+    stage_rows = []
+    for s in stages:
+        row = s.model_dump()
+        row["working_days_left"] = _left(ctx, s)
+        stage_rows.append(row)
+    current = next((s for s in stages if s.active), None)
+    return {**req.model_dump(), "department_name": dept.name,
+            "system_name": system.name if system else req.new_system_name,
+            "stage": current.stage if current else None, "stage_name": current.name if current else None,
+            "due_date": current.due_date if current else None,
+            "sla_state": current.sla_state if current else None,
+            "sla_working_days": current.sla_working_days if current else 0,
+            "lines": lines_of(session, req.id), "stages": stage_rows,
+            "delivered": list(session.execute(select(DeliveredItem).where(DeliveredItem.request_id == req.id)
+                                              .order_by(DeliveredItem.id)).scalars()),
+            "attachments": list(session.execute(select(Attachment).where(Attachment.request_id == req.id)
+                                                .order_by(Attachment.id)).scalars())}
+
+
+def _left(ctx: Context, stage: StageRecord) -> int | None:
+    """Working days left before the deadline (the countdown); negative once overdue."""
+    if not stage.active or stage.due_date is None:
+        return None
+    try:
+        return ctx.calendar.working_days_between(today(), stage.due_date)
+    except ValidationFailed:
+        return None
+
+
+@dataclass
+class RequestFilter:
+    status: str | None = None
+    department_id: int | None = None
+    queue: str | None = None          # review | acceptance | assessment | delivery
+    sla_state: str | None = None
+    overdue: bool | None = None
+    awaiting_me: bool = False         # review steps waiting for the actor's department
+    q: str | None = None
+    sort: str = "due"                 # due | -created | number
+
+
+def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
+                  offset: int = 0) -> tuple[list[RequestSummary], int]:
+    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name)
+            .join(Department, Department.id == CloudRequest.department_id)
+            .outerjoin(StageRecord, (StageRecord.request_id == CloudRequest.id) & StageRecord.active)
+            .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id))
+    if actor.scope_path is not None:
+        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    if f.department_id is not None:
+        dept = session.get(Department, f.department_id)
+        if dept is None:
+            raise NotFound(f"部门 {f.department_id} 不存在")
+        actor.check_department(dept)
+        stmt = stmt.where(Department.path.startswith(dept.path))
+    if f.status:
+        stmt = stmt.where(CloudRequest.status == f.status)
+    if f.queue:
+        if f.queue not in ("review", "acceptance", "assessment", "delivery"):
+            raise ValidationFailed(f"没有名为 {f.queue} 的队列", code="invalid_queue")
+        stmt = stmt.where(CloudRequest.status == f.queue)
+    if f.awaiting_me:
+        stmt = stmt.where(CloudRequest.status == S.review,
+                          CloudRequest.reviewer_department_id == (actor.department_id or -1))
+    if f.sla_state:
+        stmt = stmt.where(StageRecord.sla_state == f.sla_state)
+    if f.overdue is not None:
+        stmt = stmt.where((StageRecord.sla_state == SlaState.overdue) if f.overdue
+                          else or_(StageRecord.sla_state.is_(None), StageRecord.sla_state != SlaState.overdue))
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        stmt = stmt.where(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
+                              CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
+    total = session.execute(select(func.count()).select_from(stmt.with_only_columns(CloudRequest.id).subquery())
+                            ).scalar_one()
+    order = {"due": (StageRecord.due_date.is_(None), StageRecord.due_date, CloudRequest.id),
+             "-created": (CloudRequest.created_at.desc(), CloudRequest.id.desc()),
+             "number": (CloudRequest.number,)}.get(f.sort)
+    if order is None:
+        raise ValidationFailed(f"不能按“{f.sort}”排序", code="invalid_sort")
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    items = [RequestSummary(id=r.id, number=r.number, department_id=r.department_id, department_name=dname,
+                            system_name=sname or r.new_system_name, zone=r.zone, status=r.status,
+                            stage=st.stage if st else None, stage_name=st.name if st else None,
+                            due_date=st.due_date if st else None, sla_state=st.sla_state if st else None,
+                            sla_working_days=st.sla_working_days if st else 0, created_at=r.created_at,
+                            updated_at=r.updated_at)
+             for r, dname, st, sname in rows]
+    return items, total
+
+
+# --- writing the request ----------------------------------------------------------------------------
+
+def _check_system(session: Session, actor: Actor, department: Department, system_id: int | None) -> None:
+    if system_id is None:
+        return
+    system = session.get(InformationSystem, system_id)
+    if system is None or system.deleted_at is not None:
+        raise ValidationFailed("所选信息系统不存在", errors=[{"field": "system_id", "message": "系统不存在",
+                                                              "code": "not_found"}])
+    owner = session.get(Department, system.department_id)
+    if not owner.path.startswith(department.path):
+        raise Forbidden(f"信息系统“{system.name}”不属于{department.name}")
+    if system.is_classified:
+        raise ValidationFailed("涉密信息系统不得部署在政务云", code="classified",
+                               errors=[{"field": "system_id", "message": "涉密系统不上政务云", "code": "classified"}])
+
+
+def _replace_lines(session: Session, request_id: int, lines: list[LineIn]) -> None:
+    for old in lines_of(session, request_id):
+        session.delete(old)
+    session.flush()
+    session.add_all(ResourceLine(request_id=request_id, **line.model_dump()) for line in lines)
+
+
+def _lines_snapshot(lines) -> list[dict]:  # noqa: ANN001
+    return [audit.jsonable(line.model_dump(exclude={"id", "request_id"})) for line in lines]
+
+
+def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequest:
+    actor.require(Role.department)
+    dept = session.get(Department, data.department_id)
+    if dept is None:
+        raise ValidationFailed("部门不存在", errors=[{"field": "department_id", "message": "部门不存在",
+                                                       "code": "not_found"}])
+    actor.check_department(dept)
+    _check_system(session, actor, dept, data.system_id)
+    req = CloudRequest(**data.model_dump(exclude={"lines"}), number="pending", created_by=actor.username)
+    session.add(req)
+    session.flush()
+    req.number = f"YZCR-{today().year}-{req.id:06d}"
+    _replace_lines(session, req.id, data.lines)
+    audit.record(session, actor, "create", "cloud_request", req.id,
+                 after={**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(data.lines)},
+                 label=req.number)
+    session.commit()
+    return req
+
+
+def update_request(session: Session, actor: Actor, request_id: int, data: RequestUpdate) -> CloudRequest:
+    actor.require(Role.department)
+    req = get_request(session, actor, request_id)
+    if req.status not in rules.EDITABLE:
+        raise Conflict(f"申请为“{req.status.zh}”，只有草稿或退回修改的申请可以编辑", code="not_editable")
+    changes = data.model_dump(exclude_unset=True)
+    lines = changes.pop("lines", None)
+    if "system_id" in changes:
+        _check_system(session, actor, session.get(Department, req.department_id), changes["system_id"])
+    before = {**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(lines_of(session, req.id))}
+    for key, value in changes.items():
+        setattr(req, key, value)
+    if (req.system_id is None) == (not req.new_system_name):
+        raise ValidationFailed("请选择清单中的信息系统，或填写拟新建系统名称（二者选一）", code="system_required")
+    if lines is not None:
+        _replace_lines(session, req.id, data.lines)
+    req.updated_at = now()
+    session.add(req)
+    session.flush()
+    after = {**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(lines_of(session, req.id))}
+    audit.record(session, actor, "update", "cloud_request", req.id, before=before, after=after, label=req.number)
+    session.commit()
+    return req
+
+
+def add_attachment(session: Session, actor: Actor, request_id: int, filename: str, content_type: str,
+                   content: bytes) -> Attachment:
+    req = get_request(session, actor, request_id)
+    if actor.role not in (Role.department, Role.bureau, Role.infocenter):
+        raise Forbidden("当前角色不能上传附件")
+    if content_type not in ATTACHMENT_TYPES:
+        raise ValidationFailed(f"附件只接受 PDF、PNG、JPEG（收到 {content_type}）", code="attachment_type")
+    if not content or len(content) > ATTACHMENT_MAX_BYTES:
+        raise ValidationFailed("附件为空或超过 10 MB", code="attachment_size")
+    att = Attachment(request_id=req.id, filename=filename[:200] or "attachment", content_type=content_type,
+                     size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
+                     uploaded_by=actor.username)
+    session.add(att)
+    session.flush()
+    audit.record(session, actor, "attach", "cloud_request", req.id,
+                 changes={"attachment": [None, {"id": att.id, "filename": att.filename, "sha256": att.sha256}]},
+                 label=req.number)
+    session.commit()
+    return att
+
+
+def get_attachment(session: Session, actor: Actor, request_id: int, attachment_id: int) -> Attachment:
+    req = get_request(session, actor, request_id)
+    att = session.get(Attachment, attachment_id)
+    if att is None or att.request_id != req.id:
+        raise NotFound("附件不存在")
+    return att
+
+
+# --- the workflow -------------------------------------------------------------------------------------
+
+def _start_stage(session: Session, ctx: Context, req: CloudRequest, stage: str, name: str,
+                 working_days: int | None, keep_from: StageRecord | None = None) -> StageRecord:
+    """Open a stage with its deadline fixed now; `keep_from` carries an earlier deadline over."""
+    day = today()
+    if keep_from is not None:
+        start, due, err, working_days = keep_from.start_date, keep_from.due_date, keep_from.calendar_error, \
+            keep_from.working_days
+    else:
+        start = day
+        due, err = rules.deadline(ctx.calendar, day, working_days)
+    state, n = rules.sla(ctx.calendar, due, day, None, ctx.margin, err)
+    record = StageRecord(request_id=req.id, stage=stage, name=name, start_date=start, working_days=working_days,
+                         due_date=due, calendar_error=err, sla_state=state, sla_working_days=n)
+    session.add(record)
+    return record
+
+
+def _close_stage(ctx: Context, record: StageRecord | None, outcome: str, actor: Actor, comment: str) -> None:
+    if record is None:
+        return
+    day = today()
+    record.active, record.done_at, record.done_date = False, now(), day
+    record.outcome, record.actor, record.comment = outcome, actor.username, comment
+    record.sla_state, record.sla_working_days = rules.sla(ctx.calendar, record.due_date, day, day, ctx.margin,
+                                                          record.calendar_error)
+
+
+def _review_plan(session: Session, ctx: Context, dept: Department) -> list[dict]:
+    plan = []
+    for level in ctx.policy.cloud_requests.review_levels:
+        target = dept.id if level.reviewer == "own_department" else dept.parent_id
+        if target is not None:
+            plan.append({"key": level.key, "name": level.name, "department_id": target,
+                         "working_days": level.working_days, "own": level.reviewer == "own_department"})
+    return plan
+
+
+def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudRequest, keep: StageRecord | None) -> None:
+    """Open review level req.review_index, or the Bureau's stage when the plan is exhausted."""
+    if req.review_index < len(req.review_plan):
+        level = req.review_plan[req.review_index]
+        req.status, req.reviewer_department_id = S.review, level["department_id"]
+        _start_stage(session, ctx, req, f"review:{level['key']}", level["name"], level["working_days"], keep)
+    else:
+        stage = ctx.policy.cloud_requests.stages.acceptance
+        req.status, req.reviewer_department_id = S.acceptance, None
+        _start_stage(session, ctx, req, "acceptance", stage.name, stage.working_days, keep)
+
+
+def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str) -> None:
+    """403 with the reason when this user may not take this step."""
+    if req.status == S.review:
+        level = req.review_plan[req.review_index]
+        dept = session.get(Department, level["department_id"])
+        if actor.role != Role.department or actor.department_id != level["department_id"]:
+            raise Forbidden(f"本步骤（{level['name']}）由{dept.name}的用户办理")
+        if level.get("own") and actor.username == req.submitted_by and action == "approve":
+            raise Forbidden("申请人不能审核自己提交的申请（需本单位其他人员审核）")
+        return
+    roles = rules.STAGE_ROLES.get(req.status, ())
+    if actor.role not in roles:
+        raise Forbidden(f"申请处于“{req.status.zh}”，此步骤由{'、'.join(r.zh for r in roles) or '无人'}办理")
+
+
+def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
+    """Take one workflow step. Illegal in this state: 409 with the reason; wrong person: 403."""
+    if action not in rules.ACTIONS:
+        raise NotFound(f"没有名为 {action} 的操作")
+    req = get_request(session, actor, request_id)
+    reason = rules.transition_error(req.status, action)
+    if reason:
+        raise Conflict(reason, code="illegal_transition")
+    _check_actor(session, actor, req, action)
+    if action in ("return", "reject") and not body.comment.strip():
+        raise ValidationFailed("退回或驳回必须说明理由", code="comment_required",
+                               errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
+    old_status, current = req.status, active_stage(session, req.id)
+    extra: dict = {}
+    if action == "submit":
+        _submit(session, ctx, req, actor)
+    elif action == "cancel":
+        req.status = S.cancelled
+    elif action in ("return", "reject"):
+        _close_stage(ctx, current, "returned" if action == "return" else "rejected", actor, body.comment)
+        req.status = S.returned if action == "return" else S.rejected
+        req.returned_from = current.stage if action == "return" and current else req.returned_from
+        req.reviewer_department_id = None
+    elif action == "approve":
+        _close_stage(ctx, current, "approved", actor, body.comment)
+        if req.status == S.review:
+            req.review_index += 1
+            _enter_review_or_acceptance(session, ctx, req, None)
+        else:
+            stage = ctx.policy.cloud_requests.stages.assessment
+            req.status = S.assessment
+            _start_stage(session, ctx, req, "assessment", stage.name, stage.working_days)
+    elif action == "assess":
+        extra["trims"] = _assess(session, req, body)
+        _close_stage(ctx, current, "assessed", actor, body.comment)
+        stage = ctx.policy.cloud_requests.stages.delivery
+        req.status = S.delivery
+        _start_stage(session, ctx, req, "delivery", stage.name, stage.working_days)
+    elif action == "deliver":
+        extra["delivered"] = _deliver(session, req, body)
+        _close_stage(ctx, current, "delivered", actor, body.comment)
+        req.status = S.in_use
+    elif action == "reclaim":
+        why = body.reclaim_reason or (ReclaimReason.requested if actor.role == Role.department else None)
+        if why is None:
+            raise ValidationFailed("收回须说明原因：使用期满、用户单位申请释放或僵尸系统清理", code="reason_required")
+        if actor.role == Role.department and why != ReclaimReason.requested:
+            raise Forbidden("用户单位只能申请释放本单位的资源")
+        req.status, req.reclaim_reason = S.reclaimed, why
+        extra["reclaim_reason"] = why.value
+    req.updated_at = now()
+    session.add(req)
+    audit.record(session, actor, action, "cloud_request", req.id,
+                 changes={"status": [old_status.value, req.status.value], "comment": body.comment, **extra},
+                 label=req.number)
+    session.commit()
+    return req
+
+
+def _submit(session: Session, ctx: Context, req: CloudRequest, actor: Actor) -> None:
+    if not lines_of(session, req.id):
+        raise ValidationFailed("申请至少需要一行资源", code="no_lines")
+    req.submitted_by = actor.username
+    if req.status == S.draft or req.returned_from is None:
+        req.review_plan = _review_plan(session, ctx, session.get(Department, req.department_id))
+        req.review_index = 0
+        _enter_review_or_acceptance(session, ctx, req, None)
+        return
+    # A resubmission goes back to the stage that returned it; policy says whether its clock restarts.
+    returned = session.execute(select(StageRecord).where(StageRecord.request_id == req.id,
+                                                         StageRecord.stage == req.returned_from)
+                               .order_by(StageRecord.id)).scalars().first()
+    keep = None if ctx.policy.cloud_requests.restart_clock_on_return else returned
+    stage_key = req.returned_from
+    req.returned_from = None
+    if stage_key.startswith("review:"):
+        _enter_review_or_acceptance(session, ctx, req, keep)
+    else:
+        stage = getattr(ctx.policy.cloud_requests.stages, stage_key)
+        req.status, req.reviewer_department_id = S(stage_key), None
+        _start_stage(session, ctx, req, stage_key, stage.name, stage.working_days, keep)
+
+
+TRIMMABLE = ("count", "vcpu", "memory_gib", "data_disk_gib", "size_gib", "quantity", "bandwidth_mbps")
+
+
+def _assess(session: Session, req: CloudRequest, body: ActionIn) -> list[dict]:
+    """Apply the assessor's trims, then check the zone's free capacity and the department's quota."""
+    lines = {line.id: line for line in lines_of(session, req.id)}
+    trims = []
+    for trim in body.trims:
+        line = lines.get(trim.line_id)
+        if line is None:
+            raise ValidationFailed(f"资源行 {trim.line_id} 不属于本申请", code="unknown_line")
+        original = {k: getattr(line, k) for k in TRIMMABLE}
+        for key in TRIMMABLE:
+            value = getattr(trim, key)
+            if value is not None:
+                if original[key] is not None and value > original[key]:
+                    raise ValidationFailed(f"资源行 {line.id} 的 {key} 只能核减，不能增加", code="trim_increase")
+                setattr(line, key, value)
+        line.trimmed_from, line.trim_reason = original, trim.reason
+        session.add(line)
+        trims.append({"line_id": line.id, "from": original, "reason": trim.reason})
+    need = sum((rules.line_amount(**line.model_dump()) for line in lines.values() if line.count), rules.Amount())
+    pool = session.get(CapacityPool, req.zone)
+    problems = []
+    if pool is None:
+        problems.append(f"{req.zone.zh}尚未登记可分配容量")
+    else:
+        problems += [f"{req.zone.zh}{p}" for p in rules.shortfalls(
+            need, _used(session, zone=req.zone, exclude=req.id), pool.model_dump())]
+    quota = session.get(DepartmentQuota, req.department_id)
+    if quota is not None:
+        problems += [f"部门配额{p}" for p in rules.shortfalls(
+            need, _used(session, department_id=req.department_id, exclude=req.id), quota.model_dump())]
+    if problems:
+        session.rollback()
+        raise Conflict("容量或配额不足，评估未通过：" + "；".join(problems), code="capacity_exceeded",
+                       errors=[{"field": "capacity", "message": p, "code": "capacity_exceeded"} for p in problems])
+    return trims
+
+
+def _deliver(session: Session, req: CloudRequest, body: ActionIn) -> list[dict]:
+    if not body.delivered:
+        raise ValidationFailed("交付须登记已交付的资源（名称、地址、规格）", code="delivered_required")
+    line_ids = {line.id for line in lines_of(session, req.id)}
+    for item in body.delivered:
+        if item.line_id is not None and item.line_id not in line_ids:
+            raise ValidationFailed(f"资源行 {item.line_id} 不属于本申请", code="unknown_line")
+        session.add(DeliveredItem(request_id=req.id, **item.model_dump()))
+    req.delivery_note = body.delivery_note
+    return [audit.jsonable(i.model_dump()) for i in body.delivered]
+
+
+# --- capacity and quotas --------------------------------------------------------------------------------
+
+def _used(session: Session, zone: Zone | None = None, department_id: int | None = None,
+          exclude: int | None = None) -> rules.Amount:
+    stmt = (select(ResourceLine).join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
+            .where(CloudRequest.status.in_(HOLDING_STATUSES)))
+    if zone is not None:
+        stmt = stmt.where(CloudRequest.zone == zone)
+    if department_id is not None:
+        stmt = stmt.where(CloudRequest.department_id == department_id)
+    if exclude is not None:
+        stmt = stmt.where(CloudRequest.id != exclude)
+    return sum((rules.line_amount(**line.model_dump()) for line in session.execute(stmt).scalars()),
+               rules.Amount())
+
+
+def _as_dict(amount: rules.Amount) -> dict[str, int]:
+    return dict(zip(rules.RESOURCE_LABELS, amount.astuple()))
+
+
+def capacity(session: Session, actor: Actor) -> list[dict]:
+    out = []
+    for zone in Zone:
+        pool = session.get(CapacityPool, zone) or CapacityPool(zone=zone)
+        used = _as_dict(_used(session, zone=zone))
+        total = pool.model_dump(include=set(rules.RESOURCE_LABELS))
+        out.append({**total, "zone": zone, "used": used, "free": {k: total[k] - used[k] for k in total}})
+    return out
+
+
+def set_capacity(session: Session, actor: Actor, zone: Zone, data: CapacityIn) -> None:
+    actor.require(*CAPACITY_ADMINS)
+    pool = session.get(CapacityPool, zone)
+    before = pool.model_dump(include=set(rules.RESOURCE_LABELS)) if pool else None
+    pool = pool or CapacityPool(zone=zone)
+    for key, value in data.model_dump().items():
+        setattr(pool, key, value)
+    pool.updated_at = now()
+    session.add(pool)
+    audit.record(session, actor, "update" if before else "create", "cloud_capacity", zone.value, before=before,
+                 after=data.model_dump(), label=zone.zh)
+    session.commit()
+
+
+def quotas(session: Session, actor: Actor) -> list[dict]:
+    stmt = select(DepartmentQuota, Department).join(Department, Department.id == DepartmentQuota.department_id)
+    if actor.scope_path is not None:
+        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    used_by: dict[int, rules.Amount] = defaultdict(rules.Amount)
+    for line, dept_id in session.execute(select(ResourceLine, CloudRequest.department_id)
+                                         .join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
+                                         .where(CloudRequest.status.in_(HOLDING_STATUSES))).all():
+        used_by[dept_id] = used_by[dept_id] + rules.line_amount(**line.model_dump())
+    return [{**q.model_dump(include=set(rules.RESOURCE_LABELS)), "department_id": d.id, "department_name": d.name,
+             "used": _as_dict(used_by[d.id])} for q, d in session.execute(stmt.order_by(Department.path)).all()]
+
+
+def set_quota(session: Session, actor: Actor, department_id: int, data: QuotaIn) -> None:
+    actor.require(*CAPACITY_ADMINS)
+    dept = session.get(Department, department_id)
+    if dept is None:
+        raise NotFound(f"部门 {department_id} 不存在")
+    quota = session.get(DepartmentQuota, department_id)
+    before = quota.model_dump(include=set(rules.RESOURCE_LABELS)) if quota else None
+    quota = quota or DepartmentQuota(department_id=department_id)
+    for key, value in data.model_dump().items():
+        setattr(quota, key, value)
+    quota.updated_at = now()
+    session.add(quota)
+    audit.record(session, actor, "update" if before else "create", "cloud_quota", department_id, before=before,
+                 after=data.model_dump(), label=dept.name)
+    session.commit()
+
+
+# --- scheduled work ---------------------------------------------------------------------------------
+
+def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
+    """Recompute the SLA state of every open stage (hourly job). A stage whose deadline could not be
+    computed (unknown year) gets it now if the year has since become known."""
+    day = today()
+    rows = session.execute(select(StageRecord.id, StageRecord.start_date, StageRecord.working_days,
+                                  StageRecord.due_date, StageRecord.calendar_error, StageRecord.sla_state,
+                                  StageRecord.sla_working_days).where(StageRecord.active)).all()
+    memo: dict[tuple, tuple] = {}
+    changes = []
+    for sid, start, wdays, due, err, state, n in rows:
+        new_due, new_err = (rules.deadline(ctx.calendar, start, wdays) if due is None and wdays is not None
+                            else (due, err))
+        key = (new_due, new_err)
+        if key not in memo:
+            memo[key] = rules.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
+        new_state, new_n = memo[key]
+        if (new_state, new_n, new_due, new_err) != (state, n, due, err):
+            changes.append({"id": sid, "sla_state": new_state, "sla_working_days": new_n, "due_date": new_due,
+                            "calendar_error": new_err})
+    if changes:
+        session.execute(update(StageRecord), changes)
+    session.commit()
+    return {"open_stages": len(rows), "changed": len(changes)}
+
+
+def reclaim_expired(session: Session, actor: Actor, ctx: Context) -> int:
+    """Reclaim what is in use past its end date (daily job)."""
+    ids = session.execute(select(CloudRequest.id).where(CloudRequest.status == S.in_use,
+                                                        CloudRequest.use_until < today())).scalars().all()
+    for rid in ids:
+        act(session, actor, ctx, rid, "reclaim", ActionIn(comment="使用期满自动收回",
+                                                           reclaim_reason=ReclaimReason.end_date))
+    return len(ids)
+
+
+def sla_counts(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """(open stages by (stage kind, sla_state), worst overdue working days by stage kind) for /metrics."""
+    counts: dict[tuple[str, str], int] = {}
+    worst: dict[str, int] = {}
+    for stage, state, n, most in session.execute(
+            select(StageRecord.stage, StageRecord.sla_state, func.count(), func.max(StageRecord.sla_working_days))
+            .where(StageRecord.active).group_by(StageRecord.stage, StageRecord.sla_state)).all():
+        key, state = stage_kind(stage), SlaState(state).value
+        counts[(key, state)] = counts.get((key, state), 0) + n
+        if state == SlaState.overdue.value:
+            worst[key] = max(worst.get(key, 0), most or 0)
+    return counts, worst
+
+
+def stage_kind(stage: str) -> str:
+    """Low-cardinality stage label: review levels collapse into "review"."""
+    return "review" if stage.startswith("review:") else stage
+
+
+STAGE_KINDS = ("review", "acceptance", "assessment", "delivery")

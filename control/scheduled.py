@@ -1,0 +1,77 @@
+"""Periodic jobs (APScheduler). Each job takes a database lock first so that only one replica runs
+it, and each item of work is isolated so one failure does not stop the rest."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlmodel import Session
+
+from control.core.auth import Actor
+from control.core.clock import now
+from control.org.models import Role
+
+log = logging.getLogger("yunzhang.jobs")
+# Last successful run per job, exported on /metrics as yunzhang_job_last_success_timestamp_seconds.
+LAST_SUCCESS: dict[str, float] = {}
+# Jobs act as the Information Center, whose work they automate; the audit log names them.
+JOB_ACTOR = Actor(id=None, username="scheduler", role=Role.infocenter, department_id=None, scope_path=None)
+JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102}
+
+
+@contextmanager
+def job_lock(session: Session, job: str):  # noqa: ANN201
+    """Yield True when this replica holds the job's lock (always on SQLite: one writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield True
+        return
+    got = session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS[job]}).scalar()
+    try:
+        yield bool(got)
+    finally:
+        if got:
+            session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOB_LOCK_IDS[job]})
+
+
+def run_cloud_sla(app: FastAPI) -> dict | None:
+    """Recompute the SLA state of every open cloud request stage."""
+    from control.cloud import service
+    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_sla") as mine:
+        if not mine:
+            return None
+        ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
+        result = service.recompute_sla(session, ctx)
+    LAST_SUCCESS["cloud_sla"] = now().timestamp()
+    return result
+
+
+def run_cloud_reclaim(app: FastAPI) -> int | None:
+    """Reclaim cloud resources whose end date has passed."""
+    from control.cloud import service
+    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_reclaim") as mine:
+        if not mine:
+            return None
+        ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
+        count = service.reclaim_expired(session, JOB_ACTOR, ctx)
+    LAST_SUCCESS["cloud_reclaim"] = now().timestamp()
+    return count
+
+
+def _safely(job, app: FastAPI) -> None:  # noqa: ANN001
+    try:
+        job(app)
+    except Exception:  # a failed run is logged and retried at the next tick
+        log.exception("scheduled job %s failed", job.__name__)
+
+
+def start_scheduler(app: FastAPI) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    scheduler.add_job(_safely, "interval", hours=1, args=[run_cloud_sla, app], id="cloud_sla",
+                      next_run_time=now(), coalesce=True, max_instances=1)
+    scheduler.add_job(_safely, "cron", hour=0, minute=30, args=[run_cloud_reclaim, app], id="cloud_reclaim",
+                      coalesce=True, max_instances=1)
+    scheduler.start()
+    return scheduler
