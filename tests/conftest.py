@@ -101,7 +101,7 @@ def uscc(seed: int) -> str:
 @dataclass
 class World:
     """A small organisation: province → city → county with two bureaus and a township under one,
-    and one user per role. `headers(name)` gives a bearer header for a user."""
+    one user per role, a second user in 教育局 (edu2) and one in the county office (countyoffice). `headers(name)` gives a bearer header for a user."""
     client: TestClient
     session: Session
     depts: dict[str, Department] = field(default_factory=dict)
@@ -136,6 +136,7 @@ def build_world(client: TestClient, engine) -> World:
     for username, role, dept in [("admin", Role.admin, None), ("bureau", Role.bureau, None),
                                  ("infocenter", Role.infocenter, None), ("auditor", Role.auditor, None),
                                  ("ops", Role.ops, None), ("edu", Role.department, "edu"),
+                                 ("edu2", Role.department, "edu"), ("countyoffice", Role.department, "county"),
                                  ("health", Role.department, "health"), ("school", Role.department, "school")]:
         user = User(username=username, display_name=username, role=role, password_hash=pw,
                     department_id=w.depts[dept].id if dept else None)
@@ -150,3 +151,16 @@ def world(client, app) -> World:
     w = build_world(client, app.state.engine)
     yield w
     w.session.close()
+
+
+@pytest.fixture
+def frozen_clock():
+    """Set the one clock: frozen_clock("2026-02-12 09:00") in Asia/Shanghai; released after the test."""
+    from datetime import datetime
+
+    from control.core import clock
+
+    def set_to(text: str) -> None:
+        clock.set_now(datetime.fromisoformat(text).replace(tzinfo=clock.SHANGHAI))
+    yield set_to
+    clock.set_now(None)

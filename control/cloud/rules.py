@@ -80,7 +80,7 @@ RESOURCE_LABELS = {"vcpu": "vCPU（核）", "memory_gib": "内存（GiB）", "st
 def line_amount(kind: LineKind, count: int = 1, vcpu: int | None = None, memory_gib: int | None = None,
                 system_disk_gib: int | None = None, data_disk_gib: int | None = None, size_gib: int | None = None,
                 quantity: int | None = None, bandwidth_mbps: int | None = None, **_ignored) -> Amount:
-    n = count or 1
+    n = 1 if count is None else count
     if kind == LineKind.vm:
         return Amount(vcpu=(vcpu or 0) * n, memory_gib=(memory_gib or 0) * n,
                       storage_gib=((system_disk_gib or 0) + (data_disk_gib or 0)) * n)

@@ -37,15 +37,25 @@ class LineIn(BaseModel):
         return self
 
 
-class LineOut(LineIn):
+class LineOut(BaseModel):
+    """A line as stored: after an assessor's trim a count may be 0 (the line was dropped)."""
     model_config = ConfigDict(from_attributes=True)
     id: int
+    kind: LineKind
+    count: int
+    vcpu: int | None
+    memory_gib: int | None
+    system_disk_gib: int | None
+    data_disk_gib: int | None
+    os_image: str | None
+    size_gib: int | None
+    quantity: int | None
+    bandwidth_mbps: int | None
+    product: str | None
+    spec: str | None
+    note: str | None
     trimmed_from: dict | None = None
     trim_reason: str | None = None
-
-    @model_validator(mode="after")
-    def _required_by_kind(self) -> "LineOut":
-        return self
 
 
 class RequestIn(BaseModel):

@@ -1,0 +1,93 @@
+"""Working days across the 2026 Spring Festival and National Day, make-up days, unknown years and
+administrator arrangements."""
+from datetime import date
+
+import pytest
+
+from control.core.calendar import UnknownYear, WorkingCalendar, YearArrangement
+from control.core.errors import ValidationFailed
+
+CAL = WorkingCalendar()
+D = date
+
+
+@pytest.mark.parametrize("start,days,due", [
+    # Spring Festival 2026: off 02-15..02-23; make-up working Saturdays 02-14 and 02-28.
+    (D(2026, 2, 12), 1, D(2026, 2, 13)),
+    (D(2026, 2, 13), 1, D(2026, 2, 14)),   # the make-up Saturday counts
+    (D(2026, 2, 12), 5, D(2026, 2, 26)),   # Fri, Sat(make-up), then the holiday, then Tue Wed Thu
+    (D(2026, 2, 14), 1, D(2026, 2, 24)),   # start on a make-up day: it does not count itself
+    (D(2026, 2, 16), 1, D(2026, 2, 24)),   # start on a holiday
+    (D(2026, 2, 16), 5, D(2026, 2, 28)),   # 24 25 26 27 and the make-up Saturday 28
+    (D(2026, 2, 27), 1, D(2026, 2, 28)),
+    # National Day 2026: off 10-01..10-07; make-up Sunday 09-20 and Saturday 10-10.
+    (D(2026, 9, 18), 1, D(2026, 9, 20)),   # the make-up Sunday
+    (D(2026, 9, 30), 1, D(2026, 10, 8)),
+    (D(2026, 10, 3), 2, D(2026, 10, 9)),
+    (D(2026, 10, 9), 1, D(2026, 10, 10)),  # the make-up Saturday
+    (D(2026, 9, 25), 5, D(2026, 10, 9)),   # 28 29 30, 8, 9
+    (D(2026, 9, 30), 15, D(2026, 10, 27)),  # 8 9 10(make-up) 12–16 19–23 26 27
+    (D(2026, 3, 2), 0, D(2026, 3, 2)),
+])
+def test_add_working_days(start, days, due):
+    assert CAL.add_working_days(start, days) == due
+    assert CAL.working_days_between(start, due) == days
+
+
+def test_between_is_exclusive_of_start_and_signed():
+    assert CAL.working_days_between(D(2026, 2, 13), D(2026, 2, 13)) == 0
+    assert CAL.working_days_between(D(2026, 2, 26), D(2026, 2, 12)) == -5
+
+
+def test_day_kinds():
+    assert CAL.day_kind(D(2026, 2, 14)) == ("makeup", "春节")
+    assert CAL.day_kind(D(2026, 10, 1)) == ("holiday", "国庆节")
+    assert CAL.day_kind(D(2026, 3, 7))[0] == "weekend"
+    assert CAL.day_kind(D(2026, 3, 9))[0] == "workday"
+
+
+def test_unknown_year_is_refused_naming_it():
+    with pytest.raises(UnknownYear) as exc:
+        CAL.is_workday(D(2027, 1, 4))
+    assert exc.value.year == 2027 and "2027" in exc.value.detail
+    # A 15-working-day deadline from mid-December 2026 already needs 2027.
+    with pytest.raises(UnknownYear, match="2027"):
+        CAL.add_working_days(D(2026, 12, 15), 15)
+    assert CAL.add_working_days(D(2026, 12, 15), 5) == D(2026, 12, 22)
+    with pytest.raises(UnknownYear, match="2027"):
+        CAL.working_days_between(D(2026, 12, 1), D(2027, 1, 10))
+
+
+ARRANGEMENT_2027 = {
+    "year": 2027,
+    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}],
+    "workdays": [{"name": "春节调休", "date": "2027-02-14"}],
+}
+
+
+def test_admin_arrangement_makes_a_year_known():
+    cal = WorkingCalendar({2027: YearArrangement.from_mapping(ARRANGEMENT_2027)})
+    assert cal.known_until() == D(2027, 12, 31)
+    assert cal.add_working_days(D(2026, 12, 15), 15) == D(2027, 1, 6)  # 16..31: 12 days; 1-3 off; 4 5 6
+    assert cal.is_workday(D(2027, 2, 14)) and not cal.is_workday(D(2027, 2, 8))
+    assert cal.source_of(2027) == "admin" and cal.source_of(2026) == "chinesecalendar"
+
+
+def test_arrangement_corrects_a_library_year():
+    fix = YearArrangement.from_mapping({"year": 2026, "holidays": [{"name": "临时", "dates": ["2026-03-02"]}]})
+    cal = WorkingCalendar({2026: fix})
+    assert not cal.is_workday(D(2026, 3, 2))
+    assert cal.is_workday(D(2026, 10, 1))  # the arrangement replaces the library's year entirely
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"year": 2027, "workdays": ["2027-02-15"]}, "应为周六或周日"),
+    ({"year": 2027, "holidays": [{"name": "x", "dates": ["2028-01-01"]}]}, "不在 2027 年内"),
+    ({"year": 2027, "holidays": [{"name": "x", "from": "2027-01-05", "to": "2027-01-01"}]}, "结束早于开始"),
+    ({"year": 2027, "holidays": [{"name": "x", "dates": ["2027-02-13"]}], "workdays": ["2027-02-13"]}, "既是"),
+    ({"holidays": []}, "year"),
+])
+def test_bad_arrangements(bad, message):
+    with pytest.raises(ValidationFailed, match=message):
+        YearArrangement.from_mapping(bad)
