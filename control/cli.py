@@ -18,8 +18,10 @@ demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
 user_app = typer.Typer(help="用户 / users", no_args_is_help=True)
 systems_app = typer.Typer(help="信息系统清单 / inventory", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日日历 / working-day calendar", no_args_is_help=True)
+requests_app = typer.Typer(help="云资源申请 / cloud resource requests", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
-                  (audit_app, "audit")):
+                  (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests")):
     app.add_typer(sub, name=name)
 
 
@@ -157,6 +159,83 @@ def audit_verify() -> None:
     if not ok:
         fail(message)
     typer.echo(message)
+
+
+def cloud_context(session):  # noqa: ANN001, ANN201
+    from control.cloud.service import Context
+    from control.core.calendar import CalendarProvider
+    from control.core.policy import load_policy
+    policy = load_policy(get_settings().policy_file or None)
+    return Context(calendar=CalendarProvider(policy.calendar_arrangements()).get(session), policy=policy)
+
+
+@calendar_app.command("add-days")
+def calendar_add_days(start: str, days: int) -> None:
+    """N 个工作日后的截止日（起始日不计）/ the due date N working days after DATE."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from control.core.errors import ValidationFailed
+    with Session(engine()) as session:
+        try:
+            due = cloud_context(session).calendar.add_working_days(date.fromisoformat(start), days)
+        except ValidationFailed as exc:
+            fail(exc.detail)
+        except ValueError as exc:
+            fail(f"日期或天数无效：{exc}")
+    typer.echo(f"{start} 起 {days} 个工作日，截止：")
+    typer.echo(due.isoformat())
+
+
+@calendar_app.command("import")
+def calendar_import(file: Path) -> None:
+    """导入某年的节假日与调休安排（YAML）/ add or correct a year's arrangement."""
+    import yaml
+    from sqlmodel import Session
+
+    from control.core.calendar import YearArrangement, save_arrangement
+    from control.core.errors import ValidationFailed
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        arr = YearArrangement.from_mapping(data, source=f"cli:{file.name}")
+    except ValidationFailed as exc:
+        fail(exc.detail)
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        fail(f"无法读取 {file}：{exc}")
+    with Session(engine(), expire_on_commit=False) as session:
+        result = save_arrangement(session, arr, cli_actor(), note=str(data.get("note", "")))
+    typer.echo(f"{result['year']} 年：{result['holidays']} 个节假日，{result['workdays']} 个调休上班日")
+
+
+@requests_app.command("list")
+def requests_list(overdue: bool = typer.Option(False, "--overdue", help="只列出已超期的"),
+                  queue: str | None = typer.Option(None, help="review|acceptance|assessment|delivery"),
+                  limit: int = 200) -> None:
+    """列出云资源申请（按截止日排序）/ list requests, soonest deadline first."""
+    from sqlmodel import Session
+
+    from control.cloud.service import RequestFilter, list_requests
+    with Session(engine()) as session:
+        items, total = list_requests(session, cli_actor(), RequestFilter(overdue=True if overdue else None,
+                                                                         queue=queue), limit=limit)
+    typer.echo(f"{'编号':<18}{'部门':<16}{'状态':<10}{'阶段':<10}{'截止':<12}时限")
+    for i in items:
+        sla = (i.sla_state.zh if i.sla_state else "") + (f" {i.sla_working_days} 个工作日" if i.sla_working_days else "")
+        typer.echo(f"{i.number:<18}{i.department_name[:14]:<16}{i.status.zh:<10}{(i.stage_name or ''):<10}"
+                   f"{(i.due_date.isoformat() if i.due_date else '—'):<12}{sla}")
+    typer.echo(f"共 {total} 条")
+
+
+@requests_app.command("recompute")
+def requests_recompute() -> None:
+    """重新计算所有在办环节的时限状态（每小时自动执行）/ recompute SLA states now."""
+    from sqlmodel import Session
+
+    from control.cloud.service import recompute_sla
+    with Session(engine(), expire_on_commit=False) as session:
+        result = recompute_sla(session, cloud_context(session))
+    typer.echo(f"在办环节 {result['open_stages']} 个，状态变化 {result['changed']} 个")
 
 
 if __name__ == "__main__":

@@ -67,3 +67,26 @@ def test_default_database_is_var_yunzhang_db(tmp_path):
     import sqlite3
     mode = sqlite3.connect(tmp_path / "var" / "yunzhang.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_calendar_and_requests_commands(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cal.db'}"
+    assert run(url, "db", "upgrade").returncode == 0
+    r = run(url, "calendar", "add-days", "2026-09-30", "1")
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "2026-10-08"
+    r = run(url, "calendar", "add-days", "2026-12-15", "15")
+    assert r.returncode == 1 and "2027" in r.stderr
+    arrangement = tmp_path / "2027.yaml"
+    arrangement.write_text("year: 2027\nholidays:\n  - {name: 元旦, from: 2027-01-01, to: 2027-01-03}\n"
+                           "workdays: []\n", encoding="utf-8")
+    r = run(url, "calendar", "import", str(arrangement))
+    assert r.returncode == 0, r.stderr
+    r = run(url, "calendar", "add-days", "2026-12-15", "15")
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "2027-01-06"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\nworkdays: [2027-01-05]\n", encoding="utf-8")
+    r = run(url, "calendar", "import", str(bad))
+    assert r.returncode == 1 and "周六或周日" in r.stderr
+    r = run(url, "requests", "list", "--overdue")
+    assert r.returncode == 0 and "共 0 条" in r.stdout
+    assert run(url, "requests", "recompute").returncode == 0
