@@ -70,7 +70,8 @@ class StageRecord(SQLModel, table=True):
     """One stage of one request with the deadline computed when it started (never recomputed
     from a later policy)."""
     __tablename__ = "cloud_stage"
-    __table_args__ = (Index("ix_cloud_stage_queue", "active", "stage", "due_date"),)
+    # Covers the queues: open stages of one kind by due date, counted without touching the table.
+    __table_args__ = (Index("ix_cloud_stage_queue", "active", "stage", "due_date", "request_id", "sla_state"),)
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="cloud_request.id", index=True)
     stage: str = Field(max_length=64)      # review:<key> | acceptance | assessment | delivery

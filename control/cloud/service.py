@@ -108,46 +108,67 @@ class RequestFilter:
     sort: str = "due"                 # due | -created | number
 
 
-def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
-                  offset: int = 0) -> tuple[list[RequestSummary], int]:
-    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name)
-            .join(Department, Department.id == CloudRequest.department_id)
-            .outerjoin(StageRecord, (StageRecord.request_id == CloudRequest.id) & StageRecord.active)
-            .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id))
+def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool, bool]:
+    """WHERE clauses of a request list, and whether they need the request row, the department and the
+    system (a queue filtered on its stage alone is counted from the stage index only)."""
+    where, need_dept, need_system = [], False, False
     if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+        where.append(Department.path.startswith(actor.scope_path))
+        need_dept = True
     if f.department_id is not None:
         dept = session.get(Department, f.department_id)
         if dept is None:
             raise NotFound(f"部门 {f.department_id} 不存在")
         actor.check_department(dept)
-        stmt = stmt.where(Department.path.startswith(dept.path))
+        where.append(Department.path.startswith(dept.path))
+        need_dept = True
     if f.status:
-        stmt = stmt.where(CloudRequest.status == f.status)
+        where.append(CloudRequest.status == f.status)
     if f.queue:
-        if f.queue not in ("review", "acceptance", "assessment", "delivery"):
+        if f.queue not in STAGE_KINDS:
             raise ValidationFailed(f"没有名为 {f.queue} 的队列", code="invalid_queue")
-        stmt = stmt.where(CloudRequest.status == f.queue)
+        # Driven by the active stage, so the (active, stage, due_date) index gives the order.
+        where.append(StageRecord.stage.like("review:%") if f.queue == "review" else StageRecord.stage == f.queue)
     if f.awaiting_me:
-        stmt = stmt.where(CloudRequest.status == S.review,
-                          CloudRequest.reviewer_department_id == (actor.department_id or -1))
+        where += [CloudRequest.status == S.review, CloudRequest.reviewer_department_id == (actor.department_id or -1)]
     if f.sla_state:
-        stmt = stmt.where(StageRecord.sla_state == f.sla_state)
+        where.append(StageRecord.sla_state == f.sla_state)
     if f.overdue is not None:
-        stmt = stmt.where((StageRecord.sla_state == SlaState.overdue) if f.overdue
-                          else or_(StageRecord.sla_state.is_(None), StageRecord.sla_state != SlaState.overdue))
+        where.append((StageRecord.sla_state == SlaState.overdue) if f.overdue
+                     else or_(StageRecord.sla_state.is_(None), StageRecord.sla_state != SlaState.overdue))
     if f.q:
         like = f"%{f.q.strip()}%"
-        stmt = stmt.where(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
-                              CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
-    total = session.execute(select(func.count()).select_from(stmt.with_only_columns(CloudRequest.id).subquery())
-                            ).scalar_one()
-    order = {"due": (StageRecord.due_date.is_(None), StageRecord.due_date, CloudRequest.id),
+        where.append(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
+                         CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
+        need_system = True
+    stage_only = bool(f.queue) and not (need_dept or need_system or f.status or f.awaiting_me)
+    return where, need_dept, need_system, stage_only
+
+
+def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
+                  offset: int = 0) -> tuple[list[RequestSummary], int]:
+    where, need_dept, need_system, stage_only = _request_conditions(session, actor, f)
+    stage_join = (StageRecord.request_id == CloudRequest.id) & StageRecord.active
+    if stage_only:
+        count = select(func.count()).select_from(StageRecord).where(StageRecord.active)
+    else:
+        count = select(func.count(CloudRequest.id)).select_from(CloudRequest).outerjoin(StageRecord, stage_join)
+    if need_dept:
+        count = count.join(Department, Department.id == CloudRequest.department_id)
+    if need_system:
+        count = count.outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
+    total = session.execute(count.where(*where)).scalar_one()
+    # Deadlines not computable yet (calendar year unknown) come first: they need attention.
+    order = {"due": (StageRecord.due_date.asc().nulls_first(), CloudRequest.id),
              "-created": (CloudRequest.created_at.desc(), CloudRequest.id.desc()),
              "number": (CloudRequest.number,)}.get(f.sort)
     if order is None:
         raise ValidationFailed(f"不能按“{f.sort}”排序", code="invalid_sort")
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name)
+            .select_from(CloudRequest).outerjoin(StageRecord, stage_join)
+            .join(Department, Department.id == CloudRequest.department_id)
+            .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id))
+    rows = session.execute(stmt.where(*where).order_by(*order).limit(limit).offset(offset)).all()
     items = [RequestSummary(id=r.id, number=r.number, department_id=r.department_id, department_name=dname,
                             system_name=sname or r.new_system_name, zone=r.zone, status=r.status,
                             stage=st.stage if st else None, stage_name=st.name if st else None,

@@ -154,7 +154,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('cloud_stage', schema=None) as batch_op:
-        batch_op.create_index('ix_cloud_stage_queue', ['active', 'stage', 'due_date'], unique=False)
+        batch_op.create_index('ix_cloud_stage_queue', ['active', 'stage', 'due_date', 'request_id', 'sla_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_cloud_stage_request_id'), ['request_id'], unique=False)
 
     op.create_table('cloud_delivered_item',
