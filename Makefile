@@ -34,7 +34,7 @@ test: install system-deps
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/inventory.py
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
