@@ -55,6 +55,9 @@ DEMO_USERS = [
     ("edu", "department", "edu", "edu-yz-2026"),
     ("auditor", "auditor", "audit", "auditor-yz-2026"),
     ("ops", "ops", "ic", "ops-yz-2026"),
+    # Reviewers inside the requesting chain: 教育局's head and the county office above it.
+    ("eduhead", "department", "edu", "eduhead-yz-2026"),
+    ("countyoffice", "department", "county", "countyoffice-yz-2026"),
 ]
 
 SYSTEM_NAMES = {
@@ -121,7 +124,61 @@ def load_demo(session: Session) -> bool:
             data = _system(rng, depts[key], name, statuses[n % 4], networks[n % 4], frequencies[n % 6], n)
             systems_service.create_system(session, DEMO_ACTOR, data)
             n += 1
+    _cloud_demo(session, depts)
     return True
+
+
+def _actor(session: Session, username: str) -> Actor:
+    from control.core.auth import actor_for
+    from control.org.models import User
+    return actor_for(session, session.execute(select(User).where(User.username == username)).scalar_one())
+
+
+def _cloud_demo(session: Session, depts: dict[str, Department]) -> None:
+    """Capacity pools, a quota and cloud requests at every stage, two of them filed weeks ago so the
+    queues show a deadline slipping."""
+    from datetime import datetime, timedelta, timezone
+
+    from control.cloud import service as cloud
+    from control.cloud.enums import Zone
+    from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn
+    from control.core import clock
+    from control.core.calendar import CalendarProvider
+    from control.core.policy import load_policy
+
+    policy = load_policy()
+    ctx = cloud.Context(calendar=CalendarProvider(policy.calendar_arrangements()).get(session), policy=policy)
+    ic = _actor(session, "infocenter")
+    for zone, vcpu in ((Zone.public, 512), (Zone.dedicated, 256), (Zone.internet_access, 128)):
+        cloud.set_capacity(session, ic, zone, CapacityIn(vcpu=vcpu, memory_gib=vcpu * 4, storage_gib=vcpu * 200,
+                                                         extranet_ips=200, internet_ips=32, bandwidth_mbps=2000))
+    cloud.set_quota(session, ic, depts["edu"].id, QuotaIn(vcpu=64, memory_gib=256, storage_gib=20000))
+    edu, head, office = (_actor(session, u) for u in ("edu", "eduhead", "countyoffice"))
+    bureau = _actor(session, "bureau")
+    vm = LineIn(kind="vm", count=2, vcpu=4, memory_gib=8, system_disk_gib=50, data_disk_gib=200, os_image="麒麟 V10")
+    steps = {
+        "draft": [],
+        "review": [(edu, "submit")],
+        "acceptance": [(edu, "submit"), (head, "approve"), (office, "approve")],
+        "assessment": [(edu, "submit"), (head, "approve"), (office, "approve"), (bureau, "approve")],
+        "delivery": [(edu, "submit"), (head, "approve"), (office, "approve"), (bureau, "approve"), (ic, "assess")],
+    }
+    plans = [("智慧校园平台扩容", "delivery", 0), ("教育资源平台迁移上云", "assessment", 0),
+             ("学籍系统灾备", "acceptance", 25), ("校车监管视频存储", "acceptance", 2),
+             ("继续教育学分系统上云", "review", 0), ("教师培训直播平台", "draft", 0)]
+    for name, state, days_ago in plans:
+        if days_ago:
+            clock.set_now(datetime.now(timezone.utc) - timedelta(days=days_ago))
+        try:
+            req = cloud.create_request(session, edu, RequestIn(
+                department_id=depts["edu"].id, new_system_name=name, contact_name="李明", contact_phone="0870-6100008",
+                purpose=f"{name}：部署应用与数据库", zone=Zone.public, protection_level=2, lines=[
+                    vm, LineIn(kind="block_storage", size_gib=500), LineIn(kind="extranet_ip", quantity=2)]))
+            for who, action in steps[state]:
+                cloud.act(session, who, ctx, req.id, action, ActionIn(comment="同意"))
+        finally:
+            clock.set_now(None)
+
 
 
 def _system(rng: random.Random, dept: Department, name: str, status: SystemStatus, network: Network,
