@@ -3,8 +3,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTHON ?= python3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the tests drive for real: PostgreSQL server, Chromium, a CJK font for screenshots.
-TEST_DEBS := postgresql chromium fonts-wqy-zenhei
+# Debian packages the tests drive for real: PostgreSQL server, Chromium, a CJK font for screenshots,
+# Prometheus (promtool for the alert-rule tests).
+TEST_DEBS := postgresql chromium fonts-wqy-zenhei prometheus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
