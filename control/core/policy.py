@@ -39,9 +39,62 @@ class CloudRequestPolicy(BaseModel):
     restart_clock_on_return: bool = True
 
 
+class Toggle(BaseModel):
+    enabled: bool = True
+
+
+class BusinessDisconnected(Toggle):
+    window_days: int = Field(90, ge=7, le=730)
+    max_requests_per_day: float = Field(1, ge=0)
+    min_share_of_days: float = Field(0.95, gt=0, le=1)
+
+
+class Replaceable(Toggle):
+    ngram: int = Field(2, ge=1, le=5)
+    min_similarity: float = Field(0.8, gt=0, le=1)
+
+
+class IdleResources(Toggle):
+    window_days: int = Field(30, ge=7, le=730)
+    max_cpu_p95: float = Field(0.05, ge=0, le=1)
+    max_network_bytes: float = Field(5_000_000, ge=0)
+    min_share_of_days: float = Field(0.9, gt=0, le=1)
+
+
+class MaintenanceStopped(Toggle):
+    window_days: int = Field(365, ge=30, le=1825)
+
+
+class SmallScopeLowFrequency(Toggle):
+    window_days: int = Field(90, ge=7, le=730)
+    low_frequencies: list[str] = ["quarterly", "yearly", "on_demand"]
+    max_active_users: float = Field(5, ge=0)
+    min_share_of_days: float = Field(0.9, gt=0, le=1)
+
+
+class ZombieCriteria(BaseModel):
+    business_disconnected: BusinessDisconnected = BusinessDisconnected()
+    replaceable: Replaceable = Replaceable()
+    idle_resources: IdleResources = IdleResources()
+    maintenance_stopped: MaintenanceStopped = MaintenanceStopped()
+    small_scope_low_frequency: SmallScopeLowFrequency = SmallScopeLowFrequency()
+
+
+class PrometheusSource(BaseModel):
+    system_label: str = "system"
+    queries: dict[str, str] = {}
+
+
+class ZombiePolicy(BaseModel):
+    min_coverage: float = Field(0.8, gt=0, le=1)
+    criteria: ZombieCriteria = ZombieCriteria()
+    prometheus: PrometheusSource = PrometheusSource()
+
+
 class Policy(BaseModel):
     jurisdiction: str
     cloud_requests: CloudRequestPolicy
+    zombies: ZombiePolicy = ZombiePolicy()
     calendar_years: list[dict[str, Any]] = []
     source: str = ""
 

@@ -72,6 +72,9 @@ class InformationSystem(SQLModel, table=True):
     om_funding_source: str | None = Field(default=None, max_length=200)
     om_vendors: str | None = Field(default=None, max_length=500)
 
+    # Not on the census form: the system that has taken over this one's function (zombie criterion 2).
+    replaced_by_id: int | None = Field(default=None, foreign_key="information_system.id")
+
     # 四、五: other matters, technical support contact
     additional_notes: str | None = None
     tech_support_contact: str | None = Field(default=None, max_length=500)

@@ -55,6 +55,7 @@ class CensusFields(BaseModel):
     om_vendors: str | None = Field(default=None, max_length=500)
     additional_notes: str | None = None
     tech_support_contact: str | None = Field(default=None, max_length=500)
+    replaced_by_id: int | None = None
 
 
 class SystemCreate(CensusFields):

@@ -165,6 +165,17 @@ def _check_unique(session: Session, department_id: int, name: str, code: str | N
             raise Conflict(f"系统编码 {code} 已被使用", code="duplicate_code")
 
 
+def _check_replacement(session: Session, replaced_by_id: int | None, own_id: int | None) -> None:
+    """The replacing system must exist and be another system (any department: a provincial platform
+    may replace a county's)."""
+    if replaced_by_id is None:
+        return
+    other = session.get(InformationSystem, replaced_by_id)
+    if other is None or other.deleted_at is not None or replaced_by_id == own_id:
+        raise ValidationFailed("替代系统不存在或就是本系统", errors=[{"field": "replaced_by_id", "code": "invalid",
+                                                                    "message": "替代系统不存在或就是本系统"}])
+
+
 def _replace_sharing(session: Session, system_id: int, lines: list[SharingLine]) -> None:
     for old in session.execute(select(SystemSharing).where(SystemSharing.system_id == system_id)).scalars():
         session.delete(old)
@@ -182,6 +193,7 @@ def create_system(session: Session, actor: Actor, data: SystemCreate, commit: bo
     values["name"] = values["name"].strip()
     _check_consistency(values)
     _check_unique(session, data.department_id, values["name"], data.code, None)
+    _check_replacement(session, values.get("replaced_by_id"), None)
     values["code"] = data.code or new_code()
     system = InformationSystem(**values)
     session.add(system)
@@ -217,8 +229,9 @@ def update_system(session: Session, actor: Actor, system_id: int, data: SystemUp
     merged["name"] = (merged.get("name") or "").strip()
     _check_consistency(merged)
     _check_unique(session, merged["department_id"], merged["name"], None, system.id)
+    _check_replacement(session, merged.get("replaced_by_id"), system.id)
     for key, value in merged.items():
-        if key in FIELDS_BY_NAME or key in ("department_id", "kind", "status", "user_count_varies"):
+        if key in FIELDS_BY_NAME or key in ("department_id", "kind", "status", "user_count_varies", "replaced_by_id"):
             setattr(system, key, value)
     new_sharing = [SharingLine.model_validate(s) for s in sharing] if sharing is not None else before_sharing
     after = {**audit.snapshot(system, AUDIT_EXCLUDE), "sharing": _sharing_snapshot(new_sharing)}

@@ -1,0 +1,88 @@
+"""Usage metrics (one wide row per system per day), zombie scans, verdicts and review cases."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+from control.core.clock import now
+from control.core.enums import enum_column
+from control.zombies.enums import CaseState, VerdictStatus
+
+
+def _ts(nullable: bool = False) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class UsageDay(SQLModel, table=True):
+    """The seven canonical metrics of one system on one day; a missing value is NULL, never 0."""
+    __tablename__ = "usage_day"
+    system_id: int = Field(foreign_key="information_system.id", primary_key=True)
+    day: date = Field(primary_key=True, index=True)
+    cpu_p95: float | None = None
+    memory_avg: float | None = None
+    network_bytes: float | None = None
+    requests: float | None = None
+    active_users: float | None = None
+    logins: float | None = None
+    deployments: float | None = None
+
+
+class UsageSummary(SQLModel, table=True):
+    """Per system: the span of days observed and the last day with a deployment, kept at ingestion so
+    the 365-day maintenance criterion needs no year-long scan."""
+    __tablename__ = "usage_summary"
+    system_id: int = Field(foreign_key="information_system.id", primary_key=True)
+    first_day: date
+    last_day: date
+    last_deployment_day: date | None = None
+
+
+class ZombieScan(SQLModel, table=True):
+    __tablename__ = "zombie_scan"
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date = Field(index=True)
+    started_at: datetime = Field(default_factory=now, sa_column=_ts())
+    duration_seconds: float = 0.0
+    actor: str = Field(max_length=64)
+    scanned: int = 0
+    candidates: int = 0
+    insufficient: int = 0
+    classified_scanned: int = 0
+    policy: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ZombieVerdict(SQLModel, table=True):
+    """One system in one scan: the verdict and, per criterion, status, observed values, thresholds,
+    window and a sentence a reviewer can read."""
+    __tablename__ = "zombie_verdict"
+    __table_args__ = (Index("ix_zombie_verdict_scan_status", "scan_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="zombie_scan.id", index=True)
+    system_id: int = Field(foreign_key="information_system.id", index=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    status: VerdictStatus = Field(sa_type=enum_column(VerdictStatus))
+    held: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    criteria: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ZombieCase(SQLModel, table=True):
+    """The review of one system from its first candidate verdict to clean-up (or clearance)."""
+    __tablename__ = "zombie_case"
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(foreign_key="information_system.id", index=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    state: CaseState = Field(default=CaseState.candidate, index=True, sa_type=enum_column(CaseState))
+    opened_scan_id: int = Field(foreign_key="zombie_scan.id")
+    last_scan_id: int = Field(foreign_key="zombie_scan.id")
+    cleared_scan_id: int | None = Field(default=None, foreign_key="zombie_scan.id")
+    reason: str | None = None
+    exempt_until: date | None = None
+    department_response: str | None = None
+    cleanup_plan: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    needs_rereview: bool = False
+    rereview_reason: str | None = None
+    decided_by: str | None = Field(default=None, max_length=64)
+    opened_at: datetime = Field(default_factory=now, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=now, sa_column=_ts())
