@@ -60,9 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.org import api as org_api
     from control.systems import api as systems_api
     from control.web import pages as web_pages
+    from control.zombies import api as zombies_api
 
-    for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, audit_api.router,
-                   metrics_router, web_pages.router):
+    for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
+                   audit_api.router, metrics_router, web_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

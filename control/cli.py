@@ -20,8 +20,11 @@ systems_app = typer.Typer(help="信息系统清单 / inventory", no_args_is_help
 audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日日历 / working-day calendar", no_args_is_help=True)
 requests_app = typer.Typer(help="云资源申请 / cloud resource requests", no_args_is_help=True)
+metrics_app = typer.Typer(help="使用指标 / usage metrics", no_args_is_help=True)
+zombies_app = typer.Typer(help="僵尸系统 / zombie systems", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
-                  (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests")):
+                  (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests"),
+                  (metrics_app, "metrics"), (zombies_app, "zombies")):
     app.add_typer(sub, name=name)
 
 
@@ -236,6 +239,93 @@ def requests_recompute() -> None:
     with Session(engine(), expire_on_commit=False) as session:
         result = recompute_sla(session, cloud_context(session))
     typer.echo(f"在办环节 {result['open_stages']} 个，状态变化 {result['changed']} 个")
+
+
+def print_validation_errors(exc) -> None:  # noqa: ANN001
+    typer.secho(f"失败，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
+    for e in exc.errors:
+        where = " ".join(str(e[k]) for k in ("sheet", "row", "column") if e.get(k) is not None)
+        typer.echo(f"  {where}: {e['message']} [{e['code']}]", err=True)
+
+
+@metrics_app.command("import")
+def metrics_import(file: Path) -> None:
+    """导入使用指标 CSV（system_code,metric,day,value）/ import daily usage values."""
+    from sqlmodel import Session
+
+    from control.core.errors import ValidationFailed
+    from control.zombies.service import import_csv
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            result = import_csv(session, cli_actor(), file.read_bytes())
+        except ValidationFailed as exc:
+            print_validation_errors(exc)
+            raise typer.Exit(2) from None
+    typer.echo(f"已写入 {result['samples']} 个数值（{result['systems']} 个系统，{result['system_days']} 个系统日）")
+
+
+@metrics_app.command("pull")
+def metrics_pull(start: str | None = None, end: str | None = None,
+                 url: str | None = typer.Option(None, help="Prometheus 地址，默认 YUNZHANG_PROMETHEUS_URL")) -> None:
+    """从 Prometheus 拉取每日使用指标 / pull daily values from Prometheus."""
+    from datetime import date, timedelta
+
+    from sqlmodel import Session
+
+    from control.core.clock import today
+    from control.core.errors import ServiceError
+    from control.core.policy import load_policy
+    from control.zombies.prometheus import pull
+    base = url or get_settings().prometheus_url
+    if not base:
+        fail("未配置 Prometheus 地址（--url 或 YUNZHANG_PROMETHEUS_URL）")
+    last = date.fromisoformat(end) if end else today() - timedelta(days=1)
+    first = date.fromisoformat(start) if start else last - timedelta(days=89)
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            result = pull(session, cli_actor(), base, load_policy(get_settings().policy_file or None).zombies,
+                          first, last)
+        except ServiceError as exc:
+            fail(exc.detail)
+    typer.echo(f"{result['queries']} 个查询，写入 {result['samples']} 个数值；清单外系统 {len(result['unknown_systems'])} 个")
+
+
+@zombies_app.command("scan")
+def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定基准日（默认昨天）"),
+                 as_json: bool = typer.Option(False, "--json", help="以 JSON 输出扫描结果与候选")) -> None:
+    """运行一次僵尸系统扫描并保存 / run and keep a zombie scan."""
+    import json
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from control.core.policy import load_policy
+    from control.zombies import service
+    with Session(engine(), expire_on_commit=False) as session:
+        scan = service.run_scan(session, cli_actor(), load_policy(get_settings().policy_file or None).zombies,
+                                date.fromisoformat(as_of) if as_of else None)
+        items, _ = service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000)
+    if as_json:
+        typer.echo(json.dumps({"scan": scan.model_dump(mode="json", exclude={"policy"}),
+                               "candidates": [{"system_code": i["system_code"], "system_name": i["system_name"],
+                                               "department": i["department_name"], "held": i["held"]}
+                                              for i in items]}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"扫描 #{scan.id}（基准日 {scan.as_of}）：{scan.scanned} 个在运行系统，疑似 {scan.candidates} 个，"
+               f"数据不足 {scan.insufficient} 个，用时 {scan.duration_seconds:.2f} 秒")
+    for i in items:
+        typer.echo(f"  {i['department_name']} · {i['system_name']}（{i['system_code']}）：{'、'.join(i['held'])}")
+
+
+@zombies_app.command("export")
+def zombies_export(file: Path) -> None:
+    """导出审计用僵尸系统清单（xlsx）/ the auditors' list."""
+    from sqlmodel import Session
+
+    from control.zombies.export import auditors_list
+    with Session(engine()) as session:
+        file.write_bytes(auditors_list(session, cli_actor()))
+    typer.echo(f"已导出到 {file}")
 
 
 if __name__ == "__main__":

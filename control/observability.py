@@ -2,7 +2,7 @@
 initialised to 0 so alerts see an absent problem as zero, not as no data."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -15,7 +15,11 @@ from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.clock import SHANGHAI
 from control.scheduled import LAST_SUCCESS
 from control.systems.enums import SystemStatus
+from control.org.models import Department
 from control.systems.models import InformationSystem
+from control.zombies.enums import CaseState
+from control.zombies.service import last_scan
+from control.zombies.service import state_counts as zombie_state_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +35,7 @@ class DatabaseCollector:
             yield from self._inventory(session)
             yield from self._cloud(session)
             yield from self._calendar(session)
+            yield from self._zombies(session)
         jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
                                  "Last successful run of a periodic job", labels=["job"])
         for job, ts in sorted(LAST_SUCCESS.items()):
@@ -60,6 +65,25 @@ class DatabaseCollector:
             overdue.add_metric([stage], worst.get(stage, 0))
         yield requests
         yield overdue
+
+    def _zombies(self, session: Session):  # noqa: ANN202
+        counts = zombie_state_counts(session)
+        family = GaugeMetricFamily("yunzhang_zombie_systems", "Zombie-system review cases by department code and state",
+                                   labels=["department", "state"])
+        codes = sorted({code for code, _ in counts} or
+                       set(session.execute(select(Department.code).where(Department.active)).scalars()))
+        for code in codes:
+            for state in [*(s.value for s in CaseState), "needs_rereview"]:
+                family.add_metric([code, state], counts.get((code, state), 0))
+        yield family
+        scan = last_scan(session)
+        yield GaugeMetricFamily("yunzhang_zombie_scan_last_timestamp_seconds", "When the last zombie scan ran",
+                                value=scan.started_at.replace(tzinfo=scan.started_at.tzinfo or timezone.utc).timestamp()
+                                if scan else 0)
+        yield GaugeMetricFamily("yunzhang_zombie_scan_duration_seconds", "How long the last zombie scan took",
+                                value=scan.duration_seconds if scan else 0)
+        yield GaugeMetricFamily("yunzhang_zombie_scan_candidates", "Candidates found by the last zombie scan",
+                                value=scan.candidates if scan else 0)
 
     def _calendar(self, session: Session):  # noqa: ANN202
         known = self.app.state.calendars.get(session).known_until()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
@@ -19,7 +20,7 @@ log = logging.getLogger("yunzhang.jobs")
 LAST_SUCCESS: dict[str, float] = {}
 # Jobs act as the Information Center, whose work they automate; the audit log names them.
 JOB_ACTOR = Actor(id=None, username="scheduler", role=Role.infocenter, department_id=None, scope_path=None)
-JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102}
+JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724103}
 
 
 @contextmanager
@@ -60,6 +61,26 @@ def run_cloud_reclaim(app: FastAPI) -> int | None:
     return count
 
 
+def run_zombie_scan(app: FastAPI) -> int | None:
+    """The daily zombie scan (as of yesterday); pulls from Prometheus first when one is configured."""
+    from control.core.clock import today
+    from control.zombies import prometheus, service
+    policy = app.state.policy.zombies
+    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "zombie_scan") as mine:
+        if not mine:
+            return None
+        if app.state.settings.prometheus_url:
+            try:
+                end = today() - timedelta(days=1)
+                prometheus.pull(session, JOB_ACTOR, app.state.settings.prometheus_url, policy, end - timedelta(days=6), end)
+            except Exception:  # a failed pull must not stop the scan of what is stored
+                session.rollback()
+                log.exception("Prometheus pull before the zombie scan failed")
+        scan = service.run_scan(session, JOB_ACTOR, policy)
+    LAST_SUCCESS["zombie_scan"] = now().timestamp()
+    return scan.id
+
+
 def _safely(job, app: FastAPI) -> None:  # noqa: ANN001
     try:
         job(app)
@@ -72,6 +93,8 @@ def start_scheduler(app: FastAPI) -> BackgroundScheduler:
     scheduler.add_job(_safely, "interval", hours=1, args=[run_cloud_sla, app], id="cloud_sla",
                       next_run_time=now(), coalesce=True, max_instances=1)
     scheduler.add_job(_safely, "cron", hour=0, minute=30, args=[run_cloud_reclaim, app], id="cloud_reclaim",
+                      coalesce=True, max_instances=1)
+    scheduler.add_job(_safely, "cron", hour=2, minute=0, args=[run_zombie_scan, app], id="zombie_scan",
                       coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     policy_file: str = ""
     # Hourly SLA recomputation and the other periodic jobs; tests turn it off and call the jobs.
     scheduler_enabled: bool = True
+    # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
+    prometheus_url: str = ""
     cookie_secure: bool = False
 
     def resolved_secret_key(self) -> str:

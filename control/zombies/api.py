@@ -1,0 +1,134 @@
+"""REST: usage metrics in (CSV, JSON, Prometheus pull), zombie scans and verdicts, the review."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from control.core.clock import today
+from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import ValidationFailed
+from control.zombies import export, prometheus, service
+from control.zombies.cleanup import decommission_and_reclaim
+from control.zombies.enums import CaseState, Criterion, Metric
+
+router = APIRouter(prefix="/api/v1", tags=["zombie systems"])
+
+
+class SampleIn(BaseModel):
+    system_code: str
+    metric: str
+    day: str
+    value: float
+
+
+class SamplesIn(BaseModel):
+    samples: list[SampleIn] = Field(min_length=1, max_length=100_000)
+
+
+class PullIn(BaseModel):
+    start: date | None = None
+    end: date | None = None
+
+
+class ScanIn(BaseModel):
+    as_of: date | None = None
+
+
+class CaseActionIn(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+    exempt_until: date | None = None
+    plan: dict | None = None
+
+
+@router.post("/metrics/import")
+async def import_metrics(session: SessionDep, actor: CurrentActor, file: UploadFile):
+    """CSV `system_code,metric,day,value`: all or nothing, errors name the row."""
+    return service.import_csv(session, actor, await file.read())
+
+
+@router.post("/metrics/samples")
+def push_samples(session: SessionDep, actor: CurrentActor, body: SamplesIn):
+    rows = ((i, s.model_dump()) for i, s in enumerate(body.samples, start=1))
+    return service.store_samples(session, actor, service.parse_samples(session, actor, rows), "push")
+
+
+@router.post("/metrics/pull")
+def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, body: PullIn | None = None):
+    """Pull daily values from the Prometheus server named by YUNZHANG_PROMETHEUS_URL."""
+    url = request.app.state.settings.prometheus_url
+    if not url:
+        raise ValidationFailed("未配置 YUNZHANG_PROMETHEUS_URL", code="prometheus_not_configured")
+    end = (body.end if body and body.end else None) or today() - timedelta(days=1)
+    start = (body.start if body and body.start else None) or end - timedelta(days=89)
+    return prometheus.pull(session, actor, url, request.app.state.policy.zombies, start, end)
+
+
+@router.get("/systems/{system_id:int}/usage")
+def system_usage(session: SessionDep, actor: CurrentActor, system_id: int, metric: Metric,
+                 days: int = Query(90, ge=1, le=400), end: date | None = None):
+    end = end or today() - timedelta(days=1)
+    points = service.usage_series(session, actor, system_id, metric, end - timedelta(days=days - 1), end)
+    return {"metric": metric.value, "points": [{"day": d.isoformat(), "value": v} for d, v in points]}
+
+
+@router.post("/zombie-scans", status_code=201)
+def run_scan(request: Request, session: SessionDep, actor: CurrentActor, body: ScanIn | None = None):
+    scan = service.run_scan(session, actor, request.app.state.policy.zombies, body.as_of if body else None)
+    return scan.model_dump(exclude={"policy"})
+
+
+@router.get("/zombie-scans")
+def list_scans(session: SessionDep, actor: CurrentActor, limit: int = Query(50, ge=1, le=500),
+               offset: int = Query(0, ge=0)):
+    items, total = service.list_scans(session, actor, limit, offset)
+    return {"items": [s.model_dump(exclude={"policy"}) for s in items], "total": total}
+
+
+@router.get("/zombie-scans/{scan_id:int}")
+def get_scan(session: SessionDep, actor: CurrentActor, scan_id: int):
+    return service.get_scan(session, actor, scan_id)
+
+
+@router.get("/zombie-scans/{scan_id:int}/verdicts")
+def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: int, candidate: bool | None = None,
+                  department_id: int | None = None, criterion: Criterion | None = None,
+                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    items, total = service.verdicts(session, actor, scan_id, candidate, department_id, criterion, limit, offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/zombie-scans/{scan_id:int}/compare")
+def compare(session: SessionDep, actor: CurrentActor, scan_id: int, with_scan: int = Query(alias="with")):
+    """Candidates new in this scan, gone from it, unchanged, against an earlier scan."""
+    return service.compare_scans(session, actor, with_scan, scan_id)
+
+
+@router.get("/zombie-cases")
+def list_cases(session: SessionDep, actor: CurrentActor, state: CaseState | None = None,
+               department_id: int | None = None, needs_rereview: bool | None = None,
+               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    items, total = service.list_cases(session, actor, state, department_id, needs_rereview, limit, offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/zombie-cases/export.xlsx")
+def export_cases(session: SessionDep, actor: CurrentActor):
+    data = export.auditors_list(session, actor)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="zombie-systems.xlsx"'})
+
+
+@router.get("/zombie-cases/{case_id:int}")
+def get_case(session: SessionDep, actor: CurrentActor, case_id: int):
+    return service.get_case(session, actor, case_id)
+
+
+@router.post("/zombie-cases/{case_id:int}/{action}")
+def case_action(session: SessionDep, actor: CurrentActor, case_id: int, action: str, body: CaseActionIn | None = None):
+    """confirm, exempt (reason; optional exempt_until), respond (department), plan_cleanup, complete_cleanup."""
+    body = body or CaseActionIn()
+    return service.case_action(session, actor, case_id, action, body.reason, body.exempt_until, body.plan,
+                               cleanup=decommission_and_reclaim)
