@@ -32,6 +32,10 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # noqa: ANN001
+    if connection.dialect.name == "sqlite":
+        # SQLite changes a table by copying it; foreign keys must not fire while the old one is dropped.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       compare_type=True)
     with context.begin_transaction():

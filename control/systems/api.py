@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from control.core.deps import CurrentActor, SessionDep
-from control.systems import service
+from control.systems import census, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
-from control.systems.schemas import StatusChange, SystemCreate, SystemList, SystemPublic, SystemUpdate
+from control.systems.schemas import ImportResult, StatusChange, SystemCreate, SystemList, SystemPublic, SystemUpdate
 from control.systems.service import SystemFilter
 
 router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
@@ -25,6 +25,31 @@ def system_filter(department_id: int | None = None, network: Network | None = No
 
 
 FilterDep = Annotated[SystemFilter, Depends(system_filter)]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx(data: bytes, filename: str) -> Response:
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/template.xlsx")
+def census_template(actor: CurrentActor):
+    """The census questionnaire (附件2/附件3) as a workbook with drop-downs and instructions."""
+    return xlsx(census.template_workbook(), "census-template.xlsx")
+
+
+@router.get("/export.xlsx")
+def census_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
+    """Any filtered list in the template's layout (classified systems are left out)."""
+    return xlsx(census.export_workbook(session, actor, f), "census-export.xlsx")
+
+
+@router.post("/import", response_model=ImportResult)
+async def census_import(session: SessionDep, actor: CurrentActor, file: UploadFile):
+    """All or nothing: a 422 lists every bad cell by sheet, row and column."""
+    return census.import_workbook(session, actor, await file.read())
 
 
 @router.get("", response_model=SystemList)
