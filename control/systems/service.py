@@ -280,3 +280,16 @@ def delete_system(session: Session, actor: Actor, system_id: int, comment: str =
                  changes={"deleted_at": [None, audit.jsonable(system.deleted_at)], "comment": comment},
                  label=system.name)
     session.commit()
+
+
+def dashboard_counts(session: Session, actor: Actor) -> dict[str, dict[str, int]]:
+    """Systems in the actor's scope by status and by running network, for the home page."""
+    from control.systems.enums import Network
+    base = filtered_query(session, actor, SystemFilter()).with_only_columns(InformationSystem.status, func.count())
+    by_status = {SystemStatus(s).value: n for s, n in session.execute(base.group_by(InformationSystem.status)).all()}
+    by_network = {}
+    for network in Network:
+        stmt = filtered_query(session, actor, SystemFilter(network=network.value))
+        by_network[network.value] = session.execute(select(func.count()).select_from(
+            stmt.with_only_columns(InformationSystem.id).subquery())).scalar_one()
+    return {"status": by_status, "network": by_network}

@@ -31,15 +31,10 @@ def translations(locale: str) -> gettext.NullTranslations:
     return _CatalogTranslations(po)
 
 
-def pick_locale(cookie: str | None, accept_language: str | None, user_locale: str | None, default: str) -> str:
-    """User preference, then the lang cookie, then the browser, then the default (zh_CN)."""
+def pick_locale(cookie: str | None, user_locale: str | None, default: str) -> str:
+    """The user's saved preference, then the lang cookie, then the default (zh_CN). The browser's
+    Accept-Language is not consulted: the UI speaks zh-CN unless someone chooses English."""
     for candidate in (user_locale, cookie):
         if candidate in LOCALES:
             return candidate
-    if accept_language:
-        first = accept_language.split(",")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
-        if first.startswith("zh"):
-            return "zh_CN"
     return default

@@ -1,0 +1,218 @@
+"""Web pages of cloud resource requests: lists and queues, the request form with resource lines added
+and removed in place, the request page with its stage timeline and working-day countdown, capacity and
+quotas, and the working-day calendar."""
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import date
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+
+from control.cloud import rules, service
+from control.cloud.api import cloud_context
+from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
+from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, LineIn, QuotaIn, RequestIn, Trim
+from control.core.calendar import YearArrangement, save_arrangement
+from control.core.clock import today
+from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import ServiceError
+from control.org import service as org_service
+from control.org.models import Role
+from control.systems.service import SystemFilter, list_systems
+from control.web.render import check_csrf, flash, form_data, redirect, render
+
+router = APIRouter(include_in_schema=False)
+LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "os_image", "size_gib",
+               "quantity", "bandwidth_mbps", "product", "spec", "note")
+QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}
+
+
+@router.get("/cloud")
+def cloud_list(request: Request, session: SessionDep, actor: CurrentActor, queue: str | None = None,
+               overdue: bool | None = None, awaiting_me: bool = False, status: str | None = None):
+    if queue is None and not awaiting_me and status is None and overdue is None:
+        queue = QUEUES.get(actor.role)
+    f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me, status=status or None,
+                              sort="due" if queue or overdue else "-created")
+    items, total = service.list_requests(session, actor, f, limit=200)
+    return render(request, "cloud/list.html", {"items": items, "total": total, "f": f,
+                                               "can_file": actor.role == Role.department})
+
+
+@router.get("/cloud/line")
+def line_fragment(request: Request, actor: CurrentActor, i: int = 0, kind: str = "vm"):
+    """One resource line of the form, added in place by htmx."""
+    return render(request, "cloud/_line.html", {"i": i, "line": {"kind": kind, "count": 1}, "kinds": list(LineKind)})
+
+
+def _form_context(session, actor, values=None, error=None) -> dict:  # noqa: ANN001
+    depts, _ = org_service.list_departments(session, actor, limit=5000)
+    systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
+    return {"values": values or {"lines": [{"kind": "vm", "count": 1}]}, "error": error, "depts": depts,
+            "systems": systems, "zones": list(Zone), "kinds": list(LineKind)}
+
+
+@router.get("/cloud/new")
+def new_request(request: Request, session: SessionDep, actor: CurrentActor):
+    actor.require(Role.department)
+    return render(request, "cloud/form.html", _form_context(session, actor, {
+        "department_id": actor.department_id, "contact_name": actor.display_name,
+        "lines": [{"kind": "vm", "count": 1}]}))
+
+
+def _lines(form: dict[str, Any]) -> list[dict]:
+    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("lines-") and k.endswith("-kind")})
+    return [{f: form.get(f"lines-{i}-{f}") or None for f in LINE_FIELDS} for i in indexes]
+
+
+@router.post("/cloud/new")
+async def create_request(request: Request, session: SessionDep, actor: CurrentActor):
+    form = await form_data(request)
+    values = {k: (form.get(k) or None) for k in ("department_id", "system_id", "new_system_name", "contact_name",
+                                                  "contact_phone", "purpose", "needed_by", "use_until", "zone",
+                                                  "protection_level")}
+    values["lines"] = _lines(form)
+    try:
+        req = service.create_request(session, actor, RequestIn(**values))
+        if form.get("submit_now"):
+            service.act(session, actor, cloud_context(request, session), req.id, "submit", ActionIn())
+    except (ValidationError, ServiceError) as exc:
+        session.rollback()
+        message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \
+            if isinstance(exc, ValidationError) else exc.detail
+        return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
+    flash(request, f"已保存申请 {req.number}" + ("并提交" if form.get("submit_now") else "（草稿）"))
+    return redirect(f"/cloud/{req.id}")
+
+
+@router.get("/cloud/{request_id:int}")
+def request_page(request: Request, session: SessionDep, actor: CurrentActor, request_id: int):
+    ctx = cloud_context(request, session)
+    req = service.get_request(session, actor, request_id)
+    data = service.detail(session, req, ctx)
+    allowed = []
+    for action in rules.ACTIONS:
+        if (req.status, action) in rules.TRANSITIONS:
+            try:
+                service._check_actor(session, actor, req, action)
+                allowed.append(action)
+            except ServiceError:
+                pass
+    return render(request, "cloud/detail.html", {"r": data, "allowed": allowed, "labels": rules.ACTION_LABELS,
+                                                 "reasons": list(ReclaimReason), "today": today()})
+
+
+@router.post("/cloud/{request_id:int}/attachments")
+async def upload(request: Request, session: SessionDep, actor: CurrentActor, request_id: int):
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    file = form.get("file")
+    try:
+        service.add_attachment(session, actor, request_id, file.filename or "attachment", file.content_type or "",
+                               await file.read())
+        flash(request, "附件已上传")
+    except ServiceError as exc:
+        flash(request, exc.detail)
+    return redirect(f"/cloud/{request_id}")
+
+
+@router.post("/cloud/{request_id:int}/{action}")
+async def act(request: Request, session: SessionDep, actor: CurrentActor, request_id: int, action: str):
+    form = await form_data(request)
+    lines = service.lines_of(session, request_id)
+    trims = [Trim(line_id=line.id, count=int(form[f"trim-{line.id}-count"]), reason=form.get(f"trim-{line.id}-reason")
+                  or "评估核减") for line in lines
+             if form.get(f"trim-{line.id}-count") not in (None, "") and int(form[f"trim-{line.id}-count"]) != line.count]
+    delivered = [DeliveredIn(line_id=line.id, name=form[f"item-{line.id}-name"], address=form.get(f"item-{line.id}-address")
+                             or None, spec=form.get(f"item-{line.id}-spec") or None)
+                 for line in lines if form.get(f"item-{line.id}-name")]
+    try:
+        body = ActionIn(comment=form.get("comment", ""), trims=trims, delivered=delivered,
+                        delivery_note=form.get("delivery_note") or None,
+                        reclaim_reason=form.get("reclaim_reason") or None)
+        service.act(session, actor, cloud_context(request, session), request_id, action, body)
+        flash(request, f"已{rules.ACTION_LABELS.get(action, action)}")
+    except ServiceError as exc:
+        session.rollback()
+        flash(request, exc.detail)
+    except ValidationError as exc:
+        flash(request, "；".join(e["msg"] for e in exc.errors()))
+    return redirect(f"/cloud/{request_id}")
+
+
+@router.get("/cloud/capacity")
+def capacity_page(request: Request, session: SessionDep, actor: CurrentActor):
+    depts, _ = org_service.list_departments(session, actor, limit=5000)
+    return render(request, "cloud/capacity.html", {
+        "pools": service.capacity(session, actor), "quotas": service.quotas(session, actor), "depts": depts,
+        "resources": rules.RESOURCE_LABELS, "can_edit": actor.role in service.CAPACITY_ADMINS})
+
+
+@router.post("/cloud/capacity/{zone}")
+async def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, zone: Zone):
+    form = await form_data(request)
+    try:
+        service.set_capacity(session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS}))
+        flash(request, f"{zone.zh}容量已保存")
+    except (ValueError, ServiceError) as exc:
+        flash(request, getattr(exc, "detail", str(exc)))
+    return redirect("/cloud/capacity")
+
+
+@router.post("/cloud/quotas")
+async def quota_save(request: Request, session: SessionDep, actor: CurrentActor):
+    form = await form_data(request)
+    try:
+        service.set_quota(session, actor, int(form["department_id"]),
+                          QuotaIn(**{k: int(form[k]) if form.get(k) else None for k in rules.RESOURCE_LABELS}))
+        flash(request, "配额已保存")
+    except (ValueError, KeyError, ServiceError) as exc:
+        flash(request, getattr(exc, "detail", str(exc)))
+    return redirect("/cloud/capacity")
+
+
+@router.get("/calendar")
+def calendar_page(request: Request, session: SessionDep, actor: CurrentActor, year: int | None = None,
+                  month: int | None = None):
+    cal = request.app.state.calendars.get(session)
+    now_day = today()
+    year, month = year or now_day.year, month or now_day.month
+    weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    days = []
+    for week in weeks:
+        for d in week:
+            if d.month != month:
+                days.append(None)
+                continue
+            try:
+                kind, name = cal.day_kind(d)
+            except ServiceError:
+                kind, name = "unknown", ""
+            days.append({"date": d, "kind": kind, "name": name})
+    prev = date(year - (month == 1), 12 if month == 1 else month - 1, 1)
+    nxt = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
+    known = cal.known_until()
+    return render(request, "calendar.html", {
+        "year": year, "month": month, "days": days, "prev": prev, "next": nxt, "known_until": known,
+        "warning": (known - now_day).days < 45, "years": [(y, cal.source_of(y)) for y in sorted(cal.years)][-6:],
+        "is_admin": actor.role == Role.admin, "year_known": year in cal.years})
+
+
+@router.post("/calendar/years")
+async def calendar_import(request: Request, session: SessionDep, actor: CurrentActor):
+    form = await form_data(request)
+    actor.require(Role.admin)
+    try:
+        data = yaml.safe_load(form.get("arrangement", ""))
+        arr = YearArrangement.from_mapping(data if isinstance(data, dict) else {}, source=f"admin:{actor.username}")
+        result = save_arrangement(session, arr, actor, note=str(data.get("note", "")))
+        flash(request, f"{result['year']} 年安排已保存：{result['holidays']} 个节假日，{result['workdays']} 个调休上班日")
+        return redirect(f"/calendar?year={result['year']}&month=1")
+    except ServiceError as exc:
+        flash(request, exc.detail)
+    except yaml.YAMLError as exc:
+        flash(request, f"YAML 格式错误：{exc}")
+    return redirect("/calendar")

@@ -1,0 +1,45 @@
+"""Regenerate control/web/locale/en/LC_MESSAGES/messages.po: every _('…') in the templates and the
+navigation, with the English below. A msgid missing here is listed and shown in Chinese."""
+from __future__ import annotations
+
+import pathlib
+import re
+import sys
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import write_po
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(encoding="utf-8").splitlines()
+          if "\t" in line)
+
+
+def msgids() -> list[str]:
+    from control.web.render import NAV
+    found: list[str] = []
+    for path in sorted((ROOT / "control/web/templates").rglob("*.html")):
+        for m in re.finditer(r"_\('((?:[^'\\]|\\.)*)'\)", path.read_text(encoding="utf-8")):
+            found.append(m.group(1))
+    found += [label for _, label, _ in NAV]
+    found += ["周" + w for w in "一二三四五六日"] + ["名称", "部门", "状态", "最近更新", "编码"]
+    return list(dict.fromkeys(found))
+
+
+def main() -> None:
+    catalog = Catalog(locale="en", project="yunzhang", charset="utf-8")
+    missing = []
+    for msgid in msgids():
+        catalog.add(msgid, EN.get(msgid, ""))
+        if msgid not in EN:
+            missing.append(msgid)
+    out = ROOT / "control/web/locale/en/LC_MESSAGES/messages.po"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as fh:
+        write_po(fh, catalog, width=120, sort_output=False)
+    print(f"{len(catalog)} messages, {len(missing)} untranslated" + ("".join(f"\n  {m}" for m in missing)))
+
+
+if __name__ == "__main__":
+    main()
