@@ -301,6 +301,7 @@ def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定�
 
     from control.core.policy import load_policy
     from control.zombies import service
+    from control.zombies.enums import Criterion
     with Session(engine(), expire_on_commit=False) as session:
         scan = service.run_scan(session, cli_actor(), load_policy(get_settings().policy_file or None).zombies,
                                 date.fromisoformat(as_of) if as_of else None)
@@ -314,7 +315,8 @@ def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定�
     typer.echo(f"扫描 #{scan.id}（基准日 {scan.as_of}）：{scan.scanned} 个在运行系统，疑似 {scan.candidates} 个，"
                f"数据不足 {scan.insufficient} 个，用时 {scan.duration_seconds:.2f} 秒")
     for i in items:
-        typer.echo(f"  {i['department_name']} · {i['system_name']}（{i['system_code']}）：{'、'.join(i['held'])}")
+        held = "、".join(Criterion(k).zh for k in i["held"])
+        typer.echo(f"  {i['department_name']} · {i['system_name']}（{i['system_code']}）：{held}")
 
 
 @zombies_app.command("export")

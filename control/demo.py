@@ -125,7 +125,42 @@ def load_demo(session: Session) -> bool:
             systems_service.create_system(session, DEMO_ACTOR, data)
             n += 1
     _cloud_demo(session, depts)
+    _usage_demo(session)
     return True
+
+
+def _usage_demo(session: Session) -> None:
+    """90 days of daily usage for the running systems — most busy, a few quiet or idle — and a first
+    zombie scan, so the review pages have candidates to show."""
+    from datetime import timedelta
+
+    from control.core.clock import today
+    from control.core.policy import load_policy
+    from control.systems.models import InformationSystem
+    from control.zombies import service as zombies
+
+    rng = random.Random(7)
+    end = today() - timedelta(days=1)
+    systems = session.execute(select(InformationSystem).where(InformationSystem.status == "running",
+                                                              InformationSystem.is_classified.is_(False))
+                              .order_by(InformationSystem.id)).scalars().all()
+    samples = []
+    for n, system in enumerate(systems):
+        profile = "quiet" if n % 5 == 1 else "idle" if n % 5 == 3 else "busy"
+        for i in range(90):
+            day = end - timedelta(days=i)
+            busy = profile == "busy"
+            values = {"requests": rng.randint(200, 3000) if busy else (0 if profile == "quiet" else rng.randint(5, 40)),
+                      "logins": rng.randint(20, 300) if busy else (0 if profile == "quiet" else rng.randint(1, 6)),
+                      "cpu_p95": round(rng.uniform(0.2, 0.7) if profile != "idle" else rng.uniform(0.005, 0.03), 3),
+                      "memory_avg": round(rng.uniform(0.3, 0.8), 3),
+                      "network_bytes": rng.randint(5 * 10**8, 5 * 10**9) if profile != "idle" else rng.randint(10**5, 3 * 10**6),
+                      "active_users": rng.randint(10, 400) if busy else rng.randint(0, 4),
+                      "deployments": 1 if busy and day.weekday() == 3 and i % 14 < 7 else 0}
+            samples += [zombies.Sample(system.id, metric, day, float(v)) for metric, v in values.items()]
+    ops = _actor(session, "infocenter")
+    zombies.store_samples(session, ops, samples, "demo")
+    zombies.run_scan(session, _actor(session, "auditor"), load_policy().zombies, end)
 
 
 def _actor(session: Session, username: str) -> Actor:

@@ -18,7 +18,7 @@ def csrf(client, path="/") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
 
 
-@pytest.mark.parametrize("path", ["/", "/systems", "/departments", "/audit", "/cloud", "/calendar"])
+@pytest.mark.parametrize("path", ["/", "/systems", "/departments", "/audit", "/cloud", "/calendar", "/zombies"])
 def test_pages_need_login(client, world, path):
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")

@@ -1,0 +1,111 @@
+"""Web pages of zombie detection: scans, a scan's verdicts, the candidate page with a chart per
+criterion and the review actions, and the per-department summary."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from markupsafe import Markup
+
+from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import ServiceError
+from control.org.models import Department
+from control.systems.models import InformationSystem
+from control.web.render import flash, form_data, redirect, render
+from control.zombies import service
+from control.zombies.chart import line_chart
+from control.zombies.cleanup import decommission_and_reclaim
+from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
+from control.zombies.models import ZombieVerdict
+
+router = APIRouter(include_in_schema=False)
+
+
+def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> dict[str, list[Markup]]:  # noqa: ANN001
+    """The metric behind each usage criterion over its window, with its threshold."""
+    plan = {
+        Criterion.business_disconnected.value: [(Metric.requests, "max_requests_per_day"), (Metric.logins, None)],
+        Criterion.idle_resources.value: [(Metric.cpu_p95, "max_cpu_p95"), (Metric.network_bytes, "max_network_bytes")],
+        Criterion.small_scope_low_frequency.value: [(Metric.active_users, "max_active_users")],
+        Criterion.maintenance_stopped.value: [(Metric.deployments, None)],
+    }
+    out: dict[str, list[Markup]] = {}
+    for key, metrics in plan.items():
+        c = criteria.get(key) or {}
+        days = (c.get("window") or {}).get("days") or 90
+        days = min(days, 120)
+        for metric, threshold_key in metrics:
+            points = service.usage_series(session, actor, system_id, metric, as_of - timedelta(days=days - 1), as_of)
+            threshold = (c.get("thresholds") or {}).get(threshold_key) if threshold_key else None
+            out.setdefault(key, []).append(Markup(line_chart(points, threshold, metric.zh)))
+    return out
+
+
+@router.get("/zombies")
+def zombies_home(request: Request, session: SessionDep, actor: CurrentActor, state: str | None = None):
+    scans, _ = service.list_scans(session, actor, limit=20)
+    cases, total = service.list_cases(session, actor, CaseState(state) if state else None, limit=500)
+    summary: dict[str, dict[str, int]] = {}
+    for c in cases:
+        row = summary.setdefault(c["department_name"], {})
+        row[c["state"].value] = row.get(c["state"].value, 0) + 1
+    return render(request, "zombies/index.html", {
+        "scans": scans, "cases": cases, "total": total, "summary": summary, "states": list(CaseState),
+        "state": state, "can_scan": actor.role.value in ("admin", "auditor", "bureau", "infocenter")})
+
+
+@router.post("/zombies/scan")
+async def run_scan(request: Request, session: SessionDep, actor: CurrentActor):
+    form = await form_data(request)
+    as_of = date.fromisoformat(form["as_of"]) if form.get("as_of") else None
+    scan = service.run_scan(session, actor, request.app.state.policy.zombies, as_of)
+    flash(request, f"扫描 #{scan.id} 完成：疑似 {scan.candidates} 个，数据不足 {scan.insufficient} 个")
+    return redirect(f"/zombies/scans/{scan.id}")
+
+
+@router.get("/zombies/scans/{scan_id:int}")
+def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_id: int, candidate: str = "true",
+              criterion: str | None = None):
+    scan = service.get_scan(session, actor, scan_id)
+    flag = {"true": True, "false": False}.get(candidate)
+    items, total = service.verdicts(session, actor, scan_id, flag, None, Criterion(criterion) if criterion else None,
+                                    limit=1000)
+    previous = [s for s in service.list_scans(session, actor, limit=50)[0] if s.id < scan_id]
+    diff = service.compare_scans(session, actor, previous[0].id, scan_id) if previous else None
+    cases = {c["system_id"]: c for c in service.list_cases(session, actor, limit=5000)[0]}
+    return render(request, "zombies/scan.html", {"scan": scan, "items": items, "total": total, "candidate": candidate,
+                                                 "criterion": criterion, "criteria": list(Criterion), "Criterion": Criterion, "diff": diff,
+                                                 "cases": cases, "statuses": VerdictStatus})
+
+
+@router.get("/zombies/cases/{case_id:int}")
+def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_id: int):
+    c = service.get_case(session, actor, case_id)
+    system = session.get(InformationSystem, c.system_id)
+    verdict = session.get(ZombieVerdict, session.execute(
+        ZombieVerdict.__table__.select().with_only_columns(ZombieVerdict.id)
+        .where(ZombieVerdict.system_id == c.system_id, ZombieVerdict.scan_id == c.last_scan_id)).scalar())
+    scan = service.get_scan(session, actor, c.last_scan_id)
+    charts = charts_for(session, actor, system.id, verdict.criteria if verdict else {}, scan.as_of)
+    actions = [a for (s, a) in service.CASE_TRANSITIONS if s == c.state and actor.role in service.CASE_ACTIONS[a]]
+    if actor.role.value == "department" and c.state.value in ("candidate", "confirmed", "exempted", "cleanup_planned"):
+        actions.append("respond")
+    return render(request, "zombies/case.html", {
+        "c": c, "system": system, "dept": session.get(Department, c.department_id), "verdict": verdict,
+        "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions)),
+        "labels": service.ACTION_LABELS})
+
+
+@router.post("/zombies/cases/{case_id:int}/{action}")
+async def case_action(request: Request, session: SessionDep, actor: CurrentActor, case_id: int, action: str):
+    form = await form_data(request)
+    try:
+        until = date.fromisoformat(form["exempt_until"]) if form.get("exempt_until") else None
+        c = service.case_action(session, actor, case_id, action, form.get("reason", ""), until,
+                                {"archive": form.get("archive") or "归档业务数据后停止运行", "reclaim_cloud": True},
+                                cleanup=decommission_and_reclaim)
+        flash(request, f"已{service.ACTION_LABELS[action]}：{c.state.zh}")
+    except ServiceError as exc:
+        session.rollback()
+        flash(request, exc.detail)
+    return redirect(f"/zombies/cases/{case_id}")
