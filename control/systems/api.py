@@ -47,9 +47,10 @@ def census_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
 
 
 @router.post("/import", response_model=ImportResult)
-async def census_import(session: SessionDep, actor: CurrentActor, file: UploadFile):
-    """All or nothing: a 422 lists every bad cell by sheet, row and column."""
-    return census.import_workbook(session, actor, await file.read())
+def census_import(session: SessionDep, actor: CurrentActor, file: UploadFile):
+    """All or nothing: a 422 lists every bad cell by sheet, row and column. A plain def, so a large census
+    is read and written on a worker thread instead of blocking the event loop."""
+    return census.import_workbook(session, actor, file.file.read())
 
 
 @router.get("", response_model=SystemList)

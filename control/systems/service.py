@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, bindparam, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from control.core import audit
@@ -15,10 +17,11 @@ from control.core.clock import now
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.org.models import Department, Role
 from control.systems import rules
-from control.systems.enums import SystemStatus
+from control.systems.enums import SystemKind, SystemStatus
 from control.systems.fields import FIELDS_BY_NAME
 from control.systems.models import InformationSystem, SystemSharing
-from control.systems.schemas import SharingLine, SystemCreate, SystemPublic, SystemSummary, SystemUpdate
+from control.systems.schemas import (ImportResult, SharingLine, SystemCreate, SystemPublic, SystemSummary,
+                                     SystemUpdate)
 
 WRITE_ROLES = (Role.admin, Role.infocenter, Role.department)
 AUDIT_EXCLUDE = {"created_at", "updated_at"}
@@ -56,37 +59,49 @@ def _department(session: Session, actor: Actor, department_id: int) -> Departmen
     return dept
 
 
-def filtered_query(session: Session, actor: Actor, f: SystemFilter):
-    """SELECT (system, department) scoped to the actor and narrowed by the filter."""
-    stmt = (select(InformationSystem, Department).join(Department, Department.id == InformationSystem.department_id)
-            .where(InformationSystem.deleted_at.is_(None)))
+def _in_departments(condition) -> Any:  # noqa: ANN001
+    """Systems of the departments matching a condition. A subquery on the small department table rather than
+    a join, so counting and filtering never touch departments row by row; and `path LIKE 'prefix%'` with the
+    prefix bound whole (startswith() would send `? || '%'`)."""
+    return InformationSystem.department_id.in_(select(Department.id).where(condition))
+
+
+def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
+    """The WHERE of every list of systems, on information_system columns only."""
+    where = [InformationSystem.deleted_at.is_(None)]
     if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+        where.append(_in_departments(Department.path.like(actor.scope_path + "%")))
     if f.department_id is not None:
         dept = session.get(Department, f.department_id)
         if dept is None:
             raise NotFound(f"部门 {f.department_id} 不存在")
         actor.check_department(dept)
-        stmt = stmt.where(Department.path.startswith(dept.path))
+        where.append(_in_departments(Department.path.like(dept.path + "%")))
     if f.network:
         network = getattr(f.network, "value", f.network)
-        stmt = stmt.where(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
+        where.append(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
     if f.status:
-        stmt = stmt.where(InformationSystem.status == f.status)
+        where.append(InformationSystem.status == f.status)
     if f.protection_level is not None:
-        stmt = stmt.where(InformationSystem.protection_level == f.protection_level)
+        where.append(InformationSystem.protection_level == f.protection_level)
     if f.usage_frequency:
-        stmt = stmt.where(InformationSystem.usage_frequency == f.usage_frequency)
+        where.append(InformationSystem.usage_frequency == f.usage_frequency)
     if f.kind:
-        stmt = stmt.where(InformationSystem.kind == f.kind)
+        where.append(InformationSystem.kind == f.kind)
     if f.classified is not None:
-        stmt = stmt.where(InformationSystem.is_classified == f.classified)
+        where.append(InformationSystem.is_classified == f.classified)
     if f.q:
         like = f"%{f.q.strip()}%"
-        stmt = stmt.where(or_(InformationSystem.name.like(like), InformationSystem.code.like(like),
-                              InformationSystem.function_description.like(like),
-                              InformationSystem.om_vendors.like(like), Department.name.like(like)))
-    return stmt
+        where.append(or_(InformationSystem.name.like(like), InformationSystem.code.like(like),
+                         InformationSystem.function_description.like(like),
+                         InformationSystem.om_vendors.like(like), _in_departments(Department.name.like(like))))
+    return where
+
+
+def filtered_query(session: Session, actor: Actor, f: SystemFilter):
+    """SELECT (system, department) scoped to the actor and narrowed by the filter."""
+    return (select(InformationSystem, Department).join(Department, Department.id == InformationSystem.department_id)
+            .where(*_conditions(session, actor, f)))
 
 
 def _order(stmt, sort: str):
@@ -99,22 +114,48 @@ def _order(stmt, sort: str):
     return stmt.order_by(column, InformationSystem.id)
 
 
+_SUMMARY_COLUMNS = [getattr(InformationSystem, name) for name in SystemSummary.model_fields
+                    if name != "department_name"]
+
+
+def _joined(stmt):  # noqa: ANN001, ANN202
+    return stmt.join(Department, Department.id == InformationSystem.department_id)
+
+
+def _count(session: Session, where: list) -> int:
+    return session.execute(select(func.count()).select_from(InformationSystem).where(*where)).scalar_one()
+
+
+def _search_page(session: Session, where: list, sort: str, limit: int, offset: int) -> tuple[list[int], int]:
+    """Page ids and total in one pass: a text search reads every row anyway, a separate count would read
+    them all twice."""
+    stmt = select(InformationSystem.id, func.count().over())
+    if sort.lstrip("-") == "department":
+        stmt = _joined(stmt)
+    found = session.execute(_order(stmt.where(*where), sort).limit(limit).offset(offset)).all()
+    if not found:
+        return [], (_count(session, where) if offset else 0)
+    return [row[0] for row in found], found[0][1]
+
+
 def list_systems(session: Session, actor: Actor, f: SystemFilter, limit: int = 50,
                  offset: int = 0) -> tuple[list[SystemSummary], int]:
-    stmt = filtered_query(session, actor, f)
-    total = session.execute(select(func.count()).select_from(stmt.with_only_columns(InformationSystem.id)
-                                                             .subquery())).scalar_one()
-    rows = session.execute(_order(stmt, f.sort).limit(limit).offset(offset)).all()
-    return [summary(system, dept) for system, dept in rows], total
+    """One page and the total. Filters other than q are answered from indexes (a count, then a page that
+    stops after `limit` rows); only the columns of a list row are loaded."""
+    where = _conditions(session, actor, f)
+    if f.q:
+        ids, total = _search_page(session, where, f.sort, limit, offset)
+        where, offset = [InformationSystem.id.in_(ids)], 0
+    else:
+        total = _count(session, where)
+    page = _order(_joined(select(*_SUMMARY_COLUMNS, Department.name.label("department_name"))).where(*where),
+                  f.sort).limit(limit).offset(offset)
+    return [SystemSummary.model_validate(row._mapping) for row in session.execute(page)], total
 
 
 def iter_systems(session: Session, actor: Actor, f: SystemFilter) -> list[tuple[InformationSystem, Department]]:
     """Every matching system with its department, sorted: for exports."""
     return [tuple(r) for r in session.execute(_order(filtered_query(session, actor, f), f.sort)).all()]
-
-
-def summary(system: InformationSystem, dept: Department) -> SystemSummary:
-    return SystemSummary.model_validate({**system.model_dump(), "department_name": dept.name})
 
 
 def public(session: Session, system: InformationSystem) -> SystemPublic:
@@ -293,3 +334,164 @@ def dashboard_counts(session: Session, actor: Actor) -> dict[str, dict[str, int]
         by_network[network.value] = session.execute(select(func.count()).select_from(
             stmt.with_only_columns(InformationSystem.id).subquery())).scalar_one()
     return {"status": by_status, "network": by_network}
+
+
+# --- Bulk census import ------------------------------------------------------------------------------------
+# census.import_workbook checks a whole workbook first; apply_census then writes it with a handful of
+# statements in one transaction, so a province-wide census of 20,000 rows takes seconds, not minutes.
+
+SHARING_KEYS = ("direction", "resource_name", "counterpart", "method", "method_note")
+_CHUNK = 500  # ids per IN (...) list: well under every driver's bound-parameter limit
+_ANALYZE_AFTER = 1000  # rows written by one import
+
+
+@dataclass
+class CensusRow:
+    """One checked census row: the values the system holds afterwards (only the columns the sheet had),
+    the live system it updates as a plain row (None: a new system) and its sharing lines (None: keep them)."""
+    department_id: int
+    values: dict[str, Any]
+    existing: dict[str, Any] | None = None
+    sharing: list[dict[str, Any]] | None = None
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def live_systems(session: Session, department_ids: set[int]) -> dict[tuple[int, str], dict[str, Any]]:
+    """The live systems of these departments as plain rows keyed by (department, name), the key a census
+    row matches on. Plain rows because building 20,000 ORM objects would cost seconds."""
+    table = InformationSystem.__table__
+    found: dict[tuple[int, str], dict[str, Any]] = {}
+    for chunk in _chunks(sorted(department_ids)):
+        stmt = select(table).where(table.c.department_id.in_(chunk), table.c.deleted_at.is_(None))
+        for row in session.execute(stmt).mappings():
+            found[(row["department_id"], row["name"])] = dict(row)
+    return found
+
+
+def used_codes(session: Session) -> set[str]:
+    """Every system code ever given, deleted systems included: a code is never reused."""
+    return set(session.execute(select(InformationSystem.code)).scalars())
+
+
+def _sharing_by_system(session: Session, system_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    table = SystemSharing.__table__
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for chunk in _chunks(system_ids):
+        stmt = (select(table).where(table.c.system_id.in_(chunk))
+                .order_by(table.c.system_id, table.c.direction, table.c.id))
+        for row in session.execute(stmt).mappings():
+            lines.setdefault(row["system_id"], []).append({k: row[k] for k in SHARING_KEYS})
+    return lines
+
+
+def _sharing_key(lines: list[dict[str, Any]]) -> list[tuple]:
+    """Sharing lines in a form that compares equal whatever their order."""
+    return sorted(tuple(str(audit.jsonable(line.get(k)) or "") for k in SHARING_KEYS) for line in lines)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _row_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    """audit.snapshot of a plain row: the same keys and value forms as for a model object."""
+    return {k: v if v.__class__ in _PLAIN else audit.jsonable(v)
+            for k, v in row.items() if k not in AUDIT_EXCLUDE}
+
+
+def apply_census(session: Session, actor: Actor, rows: list[CensusRow]) -> ImportResult:
+    """Write checked census rows in one transaction: insert the new systems, update those that differ,
+    replace the sharing lines the workbook names, and audit each created or changed system (before/after
+    as update_system does) with one record_many. A row that changes nothing is counted, not written."""
+    actor.require(*WRITE_ROLES)
+    table, sharing_table = InformationSystem.__table__, SystemSharing.__table__
+    at = now()
+    old_sharing = _sharing_by_system(session, [r.existing["id"] for r in rows
+                                               if r.existing is not None and r.sharing is not None])
+    entries: list[tuple] = []
+    updates: list[dict[str, Any]] = []
+    replaced: dict[int, list[dict[str, Any]]] = {}
+    unchanged = 0
+    for r in rows:
+        if r.existing is None:
+            continue
+        system_id = r.existing["id"]
+        after = {**r.existing, **r.values}
+        change = audit.diff(_row_snapshot(r.existing), _row_snapshot(after))
+        if r.sharing is not None and _sharing_key(old_sharing.get(system_id, [])) != _sharing_key(r.sharing):
+            change["sharing"] = [audit.jsonable(old_sharing.get(system_id, [])), audit.jsonable(r.sharing)]
+            replaced[system_id] = r.sharing
+        if not change:
+            unchanged += 1
+            continue
+        updates.append({"id": system_id, **{k: after[k] for k in change if k in table.c}, "updated_at": at})
+        entries.append(("update", "system", system_id, None, None, after["name"], change))
+    new_rows = [r for r in rows if r.existing is None]
+    try:
+        _update_systems(session, updates)
+        created = _insert_systems(session, new_rows, at)
+        for chunk in _chunks(list(replaced)):
+            session.execute(delete(sharing_table).where(sharing_table.c.system_id.in_(chunk)))
+        lines = [{"system_id": system_id, **line}
+                 for system_id, sharing in replaced.items() for line in sharing]
+        for system_id, row in created:
+            lines += [{"system_id": system_id, **line} for line in row.get("sharing", [])]
+            entries.append(("create", "system", system_id, None,
+                            {**_row_snapshot({"id": system_id, **row["values"]}),
+                             "sharing": audit.jsonable(row.get("sharing", []))},
+                            row["values"]["name"], None))
+        if lines:
+            session.execute(insert(sharing_table), lines)
+        if entries:
+            audit.record_many(session, actor, entries)
+        session.commit()
+        if len(created) + len(updates) >= _ANALYZE_AFTER and session.get_bind().dialect.name == "sqlite":
+            _refresh_statistics(session)
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("导入期间清单已被他人修改（出现同名系统或相同编码），未写入任何数据，请重新导入",
+                       code="concurrent_change") from None
+    return ImportResult(created=len(created), updated=len(updates), unchanged=unchanged)
+
+
+def _refresh_statistics(session: Session) -> None:
+    """After a bulk load SQLite's planner needs fresh statistics (PostgreSQL's autovacuum gathers its own):
+    without them it reads the whole inventory through the partial index of live systems, fetching rows at
+    random, and list queries take twice as long. 20,000 systems take about 30 ms to analyse."""
+    session.execute(text("ANALYZE information_system"))
+    session.commit()
+
+
+def _insert_systems(session: Session, rows: list[CensusRow],
+                    at: datetime) -> list[tuple[int, dict[str, Any]]]:
+    """Insert new systems with one executemany, then read their ids back by code (unique): much faster than
+    INSERT … RETURNING, which SQLite can only run one row per statement when the order must be kept."""
+    if not rows:
+        return []
+    table = InformationSystem.__table__
+    defaults = {c.name: None for c in table.c if c.name != "id"}
+    defaults.update(kind=SystemKind.self_built, status=SystemStatus.registered, networks=[], use_scopes=[],
+                    is_classified=False, user_count_varies=False, created_at=at, updated_at=at)
+    params = [{**defaults, **r.values, "department_id": r.department_id} for r in rows]
+    session.execute(insert(table), params)
+    ids: dict[str, int] = {}
+    for chunk in _chunks([p["code"] for p in params]):
+        ids.update(session.execute(select(table.c.code, table.c.id).where(table.c.code.in_(chunk))).all())
+    return [(ids[values["code"]], {"values": values, "sharing": r.sharing or []})
+            for values, r in zip(params, rows)]
+
+
+def _update_systems(session: Session, updates: list[dict[str, Any]]) -> None:
+    """One executemany per set of changed columns (an import usually changes the same few columns)."""
+    table = InformationSystem.__table__
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in updates:
+        columns = tuple(sorted(k for k in row if k != "id"))
+        groups.setdefault(columns, []).append({"_id": row["id"], **{f"_{k}": row[k] for k in columns}})
+    for columns, params in groups.items():
+        stmt = (update(table).where(table.c.id == bindparam("_id"))
+                .values({k: bindparam(f"_{k}") for k in columns}))
+        session.execute(stmt, params)
