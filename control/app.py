@@ -62,13 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.cloud import pages as cloud_pages
     from control.org import pages as org_pages
     from control.systems import pages as systems_pages
+    from control.web import audit_pages
     from control.web import pages as web_pages
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
 
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
-                   audit_api.router, metrics_router, web_pages.router, org_pages.router, systems_pages.router,
-                   cloud_pages.router, zombies_pages.router):
+                   audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,
+                   systems_pages.router, cloud_pages.router, zombies_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -17,17 +17,23 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 
 
 def msgids() -> list[str]:
+    from control.systems.fields import CENSUS_FIELDS
+    from control.systems.pages import ACTION_LABELS, SORTS
     from control.web.render import NAV
     found: list[str] = []
     for path in sorted((ROOT / "control/web/templates").rglob("*.html")):
         for m in re.finditer(r"_\('((?:[^'\\]|\\.)*)'\)", path.read_text(encoding="utf-8")):
             found.append(m.group(1))
     found += [label for _, label, _ in NAV]
-    found += ["周" + w for w in "一二三四五六日"] + ["名称", "部门", "状态", "最近更新", "编码"]
+    found += ["周" + w for w in "一二三四五六日"] + [text for _, text in SORTS] + list(ACTION_LABELS.values())
+    found += [f.hint for f in CENSUS_FIELDS if f.hint]  # shown under the form fields as _(f.hint)
     return list(dict.fromkeys(found))
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--missing":  # list what en.tsv lacks, write nothing
+        print("\n".join(m for m in msgids() if m not in EN))
+        return
     catalog = Catalog(locale="en", project="yunzhang", charset="utf-8")
     missing = []
     for msgid in msgids():

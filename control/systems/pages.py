@@ -1,51 +1,62 @@
 """Web pages of the inventory: list with filters, system page, edit form, census import."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
-from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
-from control.core.audit import AuditEntry
+from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import Conflict, ServiceError, ValidationFailed
+from control.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from control.org import service as org_service
-from control.org.models import Role
 from control.systems import census, rules, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
 from control.systems.fields import CENSUS_FIELDS, SECTIONS
 from control.systems.schemas import SystemCreate, SystemUpdate
-from control.web.render import check_csrf, flash, form_data, redirect, render
+from control.web.audit_pages import entity_history
+from control.web.render import csrf_protect, field_errors, flash, plain_number, redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
+FILTER_KEYS = ("department_id", "network", "status", "protection_level", "usage_frequency", "kind", "q",
+               "sort")
+SORTS = [("name", "名称"), ("code", "编码"), ("department", "部门"), ("status", "状态"),
+         ("protection_level", "等保级别"), ("usage_frequency", "使用频度"), ("-updated_at", "最近更新")]
+ACTION_LABELS = {"start": "投入运行", "stop": "停止运行", "decommission": "下线"}
 
 
 def _filter(params: dict[str, str]) -> service.SystemFilter:
     def num(key: str) -> int | None:
-        return int(params[key]) if params.get(key, "").isdigit() else None
+        value = (params.get(key) or "").strip()
+        return int(value) if value.isdigit() else None
+    sort = params.get("sort") or "name"
     return service.SystemFilter(department_id=num("department_id"), network=params.get("network") or None,
                                 status=params.get("status") or None, protection_level=num("protection_level"),
                                 usage_frequency=params.get("usage_frequency") or None,
-                                kind=params.get("kind") or None, q=params.get("q") or None,
-                                sort=params.get("sort") or "name")
+                                kind=params.get("kind") or None, q=(params.get("q") or "").strip() or None,
+                                sort=sort if sort.lstrip("-") in service.SORTABLE else "name")
 
 
 @router.get("/systems")
 def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
-    params = dict(request.query_params)
+    params = {k: v for k, v in request.query_params.items() if k in (*FILTER_KEYS, "offset")}
     f = _filter(params)
-    offset = int(params.get("offset", "0") or 0)
+    offset = int(params["offset"]) if params.get("offset", "").isdigit() else 0
     items, total = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    query = "&".join(f"{k}={v}" for k, v in params.items() if k != "offset" and v)
-    ctx = {"items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query, "depts": depts,
-           "networks": list(Network), "statuses": list(SystemStatus), "frequencies": list(UsageFrequency),
-           "kinds": list(SystemKind), "can_write": actor.role in service.WRITE_ROLES}
-    template = "systems/_table.html" if request.headers.get("hx-request") else "systems/list.html"
-    return render(request, template, ctx)
+    query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
+    ctx = {"items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query,
+           "depts": depts, "networks": list(Network), "statuses": list(SystemStatus),
+           "frequencies": list(UsageFrequency), "kinds": list(SystemKind), "sorts": SORTS, "can_write": actor.role in service.WRITE_ROLES}
+    fragment = request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request")
+    return render(request, "systems/_table.html" if fragment else "systems/list.html", ctx)
 
+
+# --- census import --------------------------------------------------------------------------------------
 
 @router.get("/systems/import")
 def import_page(request: Request, actor: CurrentActor):
@@ -55,123 +66,159 @@ def import_page(request: Request, actor: CurrentActor):
 
 @router.post("/systems/import")
 async def import_upload(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    upload: UploadFile | Any = form.get("file")
-    data = await upload.read() if hasattr(upload, "read") else b""
+    actor.require(*service.WRITE_ROLES)
+    upload = (await request.form()).get("file")
+    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
     try:
+        if not data:
+            raise ValidationFailed("请选择要上传的 .xlsx 普查表", code="no_file")
         result = census.import_workbook(session, actor, data)
     except ValidationFailed as exc:
         session.rollback()
-        return render(request, "systems/import.html", {"errors": exc.errors, "detail": exc.detail, "result": None,
-                                                       "filename": getattr(upload, "filename", "")}, status_code=422)
-    return render(request, "systems/import.html", {"errors": None, "result": result,
-                                                   "filename": getattr(upload, "filename", "")})
+        return render(request, "systems/import.html", {"errors": exc.errors, "detail": exc.detail,
+                                                       "result": None, "filename": filename}, status_code=422)
+    return render(request, "systems/import.html", {"errors": None, "result": result, "filename": filename})
 
 
-def _form_context(session, actor, system=None, values=None, errors=None, message=None) -> dict:  # noqa: ANN001
+# --- create and edit ------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """A value as the form shows it: enum values, money without trailing zeros."""
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    return value.value if hasattr(value, "value") else value
+
+
+def _form_context(session, actor: Actor, system=None, values=None, errors=None,  # noqa: ANN001
+                  message=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    return {"system": system, "values": values or {}, "errors": errors or {}, "message": message, "depts": depts,
-            "sections": SECTIONS, "fields": CENSUS_FIELDS, "kinds": list(SystemKind)}
+    values = {k: [_plain(x) for x in v] if isinstance(v, list) else _plain(v)
+              for k, v in (values or {}).items()}
+    kind, classified = values.get("kind") or "self_built", values.get("is_classified") in (True, "true")
+    shown = [f for f in CENSUS_FIELDS
+             if (kind != "vertical" or f.vertical) and (not classified or f.classified)]
+    return {"system": system, "values": values, "errors": errors or {}, "message": message, "depts": depts,
+            "sections": {k: v for k, v in SECTIONS.items() if any(f.section == k for f in shown)},
+            "fields": shown, "kinds": list(SystemKind), "vertical": kind == "vertical",
+            "classified": classified}
+
+
+def _values(form: Any) -> dict[str, Any]:
+    """Posted form fields → API values: blanks are None, multi-selects lists, 是/否 booleans."""
+    out: dict[str, Any] = {}
+    for f in CENSUS_FIELDS:
+        if f.type == "multienum":
+            out[f.name] = [v for v in form.getlist(f.name) if v]
+            continue
+        raw = form.get(f.name)
+        raw = raw.strip() if isinstance(raw, str) else None
+        if f.type == "bool":
+            out[f.name] = {"true": True, "false": False}.get(raw or "")
+            if f.name == "is_classified":
+                out[f.name] = bool(out[f.name])
+        else:
+            out[f.name] = raw or None
+    out["user_count_varies"] = form.get("user_count_varies") == "true"
+    for key in ("department_id", "kind"):
+        if form.get(key):
+            out[key] = form.get(key)
+    return out
 
 
 @router.get("/systems/new")
 def new_form(request: Request, session: SessionDep, actor: CurrentActor):
+    """The blank form; with query parameters (the htmx re-render after 类型 or 涉密 changed) it keeps
+    what was typed."""
     actor.require(*service.WRITE_ROLES)
-    return render(request, "systems/form.html", _form_context(session, actor, values={
-        "department_id": actor.department_id, "kind": "self_built", "status": "registered"}))
-
-
-def _values(form: dict[str, Any]) -> dict[str, Any]:
-    """Form fields → API values: blanks are None, multi-selects lists, ticks booleans."""
-    out: dict[str, Any] = {}
-    for f in CENSUS_FIELDS:
-        raw = form.get(f.name)
-        if f.type == "multienum":
-            out[f.name] = raw if isinstance(raw, list) else ([raw] if raw else [])
-        elif f.type == "bool":
-            out[f.name] = {"true": True, "false": False}.get(raw) if f.name != "is_classified" else raw == "true"
-        else:
-            out[f.name] = raw.strip() if isinstance(raw, str) and raw.strip() else None
-    out["user_count_varies"] = form.get("user_count_varies") == "true"
-    for key in ("department_id", "kind"):
-        if form.get(key):
-            out[key] = form[key]
-    return out
-
-
-def _field_errors(exc: Exception) -> tuple[dict[str, str], str]:
-    if isinstance(exc, ValidationError):
-        return {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}, "请修改标出的字段"
-    errors = {e.get("field"): e["message"] for e in getattr(exc, "errors", []) if e.get("field")}
-    return errors, exc.detail
+    values = {"department_id": actor.department_id, "kind": "self_built", "status": "registered"}
+    if request.query_params:
+        values.update({k: v for k, v in _values(request.query_params).items() if v not in (None, [])})
+    return render(request, "systems/form.html", _form_context(session, actor, values=values))
 
 
 @router.post("/systems/new")
 async def create(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await form_data(request)
-    values = _values(form)
+    actor.require(*service.WRITE_ROLES)
+    values = _values(await request.form())
     try:
-        system = service.create_system(session, actor, SystemCreate(**{k: v for k, v in values.items()
-                                                                      if v is not None or k == "user_count"}))
+        data = SystemCreate(**{k: v for k, v in values.items() if v is not None})
+        system = service.create_system(session, actor, data)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        errors, message = _field_errors(exc)
-        return render(request, "systems/form.html", _form_context(session, actor, None, values, errors, message),
-                      status_code=422 if not isinstance(exc, Conflict) else 409)
+        if isinstance(exc, Forbidden):
+            raise
+        errors, message = field_errors(exc)
+        return render(request, "systems/form.html",
+                      _form_context(session, actor, None, values, errors, message),
+                      status_code=getattr(exc, "status", 422))
     flash(request, f"已登记“{system.name}”（{system.code}）")
     return redirect(f"/systems/{system.id}")
-
-
-@router.get("/systems/{system_id:int}")
-def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
-    system = service.get_system(session, actor, system_id)
-    history = []
-    if actor.role in (Role.admin, Role.auditor):
-        history = session.execute(select(AuditEntry).where(AuditEntry.entity_type == "system",
-                                                           AuditEntry.entity_id == str(system.id))
-                                  .order_by(AuditEntry.id.desc()).limit(50)).scalars().all()
-    actions = [a for a, target in rules.ACTIONS.items() if (system.status, target) in rules.TRANSITIONS]
-    return render(request, "systems/detail.html", {
-        "s": service.public(session, system), "sections": SECTIONS, "fields": CENSUS_FIELDS, "history": history,
-        "actions": actions if actor.role in service.WRITE_ROLES else [],
-        "can_write": actor.role in service.WRITE_ROLES})
 
 
 @router.get("/systems/{system_id:int}/edit")
 def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
-    return render(request, "systems/form.html", _form_context(session, actor, system, system.model_dump()))
+    values = system.model_dump()
+    if "kind" in request.query_params:  # htmx re-render after 类型 or 涉密 changed
+        values.update(_values(request.query_params))
+    return render(request, "systems/form.html", _form_context(session, actor, system, values))
 
 
 @router.post("/systems/{system_id:int}/edit")
 async def update(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
-    form = await form_data(request)
+    actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
-    values = _values(form)
-    values.pop("code", None)
+    values = _values(await request.form())
+    if not values.get("code"):
+        values.pop("code", None)  # the code stays unless one is typed
     try:
         service.update_system(session, actor, system_id, SystemUpdate(**values))
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        errors, message = _field_errors(exc)
-        return render(request, "systems/form.html", _form_context(session, actor, system, {**values, "code": system.code},
-                                                                  errors, message),
-                      status_code=409 if isinstance(exc, Conflict) else 422)
+        if isinstance(exc, Forbidden):
+            raise
+        errors, message = field_errors(exc)
+        return render(request, "systems/form.html",
+                      _form_context(session, actor, system, {"code": system.code, **values}, errors, message),
+                      status_code=getattr(exc, "status", 422))
     flash(request, "已保存")
     return redirect(f"/systems/{system_id}")
 
 
+# --- the system page and its lifecycle ----------------------------------------------------------------
+
+@router.get("/systems/{system_id:int}")
+def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+    system = service.get_system(session, actor, system_id)
+    can_write = actor.role in service.WRITE_ROLES
+    actions = [(a, ACTION_LABELS[a]) for (current, _target), a in rules.TRANSITIONS.items()
+               if current == system.status] if can_write else []
+    s = service.public(session, system)
+    return render(request, "systems/detail.html", {
+        "s": s, "sections": SECTIONS, "fields": [f for f in CENSUS_FIELDS if s.kind != SystemKind.vertical
+                                                 or f.vertical],
+        "history": entity_history(session, actor, "system", system.id), "actions": actions,
+        "can_write": can_write, "can_delete": can_write and system.status != SystemStatus.running})
+
+
 @router.post("/systems/{system_id:int}/{action}")
 async def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, system_id: int, action: str):
-    form = await form_data(request)
+    if action not in (*rules.ACTIONS, "delete"):
+        raise NotFound(f"没有“{action}”这一操作")
+    comment = str((await request.form()).get("comment") or "").strip()
     try:
         if action == "delete":
-            service.delete_system(session, actor, system_id, form.get("comment", ""))
+            service.delete_system(session, actor, system_id, comment)
             flash(request, "已删除（记录保留在审计日志中）")
             return redirect("/systems")
-        service.change_status(session, actor, system_id, action, form.get("comment", ""))
-    except Conflict as exc:
-        flash(request, exc.detail)
+        system = service.change_status(session, actor, system_id, action, comment)
+    except ServiceError as exc:
+        if exc.status != 409:
+            raise
+        session.rollback()
+        flash(request, f"未能执行：{exc.detail}")
+        return redirect(f"/systems/{system_id}")
+    flash(request, f"已{ACTION_LABELS[action]}：当前状态“{system.status.zh}”")
     return redirect(f"/systems/{system_id}")

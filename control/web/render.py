@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timezone
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
+from control.core.clock import SHANGHAI
 from control.core.errors import Forbidden
+from control.org.models import Role
+from control.systems.fields import label as field_label
+from control.systems.service import WRITE_ROLES
 from control.web.i18n import pick_locale, translations
 
 WEB_DIR = Path(__file__).parent
@@ -18,6 +26,28 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(gettext=lambda s: s, ngettext=lambda s, p, n: s if n == 1 else p,
                                         newstyle=True)
+
+
+def local_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:  # noqa: ANN001
+    """A stored UTC timestamp shown in Asia/Shanghai (SQLite hands back naive UTC)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return at.astimezone(SHANGHAI).strftime(fmt)
+
+
+templates.env.filters["local_time"] = local_time
+
+
+def plain_number(value):  # noqa: ANN001, ANN201
+    """Decimal money and years without trailing zeros: 480.0000 → 480, 2.50 → 2.5."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+templates.env.filters["plain_number"] = plain_number
 
 
 def wants_html(request: Request) -> bool:
@@ -47,6 +77,23 @@ def check_csrf(request: Request, form_token: str | None) -> None:
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试", code="csrf")
 
 
+CSRF_EXEMPT = {"/login"}  # the sign-in form: there is no session to protect yet
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+async def csrf_protect(request: Request) -> None:
+    """Router dependency of every page router: a POST must carry the session's token, as the
+    csrf_token form field or the X-CSRF-Token header (htmx sends it from hx-headers on <body>)."""
+    if request.method in SAFE_METHODS or request.url.path in CSRF_EXEMPT:
+        return
+    token = request.headers.get("x-csrf-token")
+    if not token and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette keeps the parsed form for the route
+        token = form.get("csrf_token") if isinstance(form.get("csrf_token"), str) else None
+    check_csrf(request, token)
+
+
 async def form_data(request: Request) -> dict[str, Any]:
     """The posted form after the CSRF check; repeated keys (checkboxes) become lists."""
     form = await request.form()
@@ -58,24 +105,38 @@ async def form_data(request: Request) -> dict[str, Any]:
     return out
 
 
-NAV = [  # (path, zh-CN label, roles that see it; None: everyone)
-    ("/", "首页", None),
-    ("/systems", "信息系统清单", None),
-    ("/systems/import", "导入普查表", ("admin", "infocenter", "department")),
-    ("/departments", "部门", None),
-    ("/cloud", "云资源申请", None),
-    ("/cloud/capacity", "容量与配额", ("admin", "infocenter", "bureau", "auditor")),
-    ("/calendar", "工作日日历", None),
-    ("/zombies", "僵尸系统", None),
-    ("/audit", "审计日志", ("admin", "auditor")),
-    ("/users", "用户", ("admin",)),
+class NavEntry(NamedTuple):
+    path: str
+    label: str                          # zh-CN msgid, translated in base.html
+    roles: tuple[Role, ...] | None      # who sees it; None: everyone signed in
+
+
+# The navigation, in order. A new page adds one line here (its label also goes into the .po).
+NAV: list[NavEntry] = [
+    NavEntry("/", "首页", None),
+    NavEntry("/systems", "信息系统清单", None),
+    NavEntry("/systems/import", "导入普查表", WRITE_ROLES),
+    NavEntry("/departments", "部门", None),
+    NavEntry("/cloud", "云资源申请", None),
+    NavEntry("/cloud/capacity", "容量与配额", (Role.admin, Role.infocenter, Role.bureau, Role.auditor)),
+    NavEntry("/calendar", "工作日日历", None),
+    NavEntry("/zombies", "僵尸系统", None),
+    NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
+    NavEntry("/users", "用户", (Role.admin,)),
 ]
 
 
-def nav_for(actor) -> list[tuple[str, str]]:  # noqa: ANN001
+def nav_for(actor, current_path: str = "") -> list[dict[str, Any]]:  # noqa: ANN001
+    """The entries this actor's role may see; the one whose path is the longest prefix of the
+    current page is marked active (so /systems/import lights up 导入普查表, /systems/7 the list)."""
     if actor is None:
         return []
-    return [(path, label) for path, label, roles in NAV if roles is None or actor.role.value in roles]
+    entries = [e for e in NAV if e.roles is None or actor.role in e.roles]
+
+    def matches(path: str) -> bool:
+        return current_path == path or (path != "/" and current_path.startswith(path + "/"))
+    active = max((e.path for e in entries if matches(e.path)), key=len, default=None)
+    return [{"path": e.path, "label": e.label, "active": e.path == active} for e in entries]
 
 
 def enum_label(value: Any, locale: str) -> str:
@@ -88,16 +149,21 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     locale = request_locale(request)
     trans = translations(locale)
     actor = getattr(request.state, "actor", None)
-    ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(actor),
+    ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(actor, request.url.path),
            "csrf_token": csrf_token(request), "_": trans.gettext, "gettext": trans.gettext,
-           "label": lambda value: enum_label(value, locale), "flash": request.session.pop("flash", None)}
+           "label": lambda value: enum_label(value, locale),
+           "field_label": lambda name: field_label(name, locale), "flash": request.session.pop("flash", None)}
     ctx.update(context or {})
+    # A page URL answers a whole page or, to htmx, a fragment: the browser must not keep either for the
+    # other (the back button used to show a bare table), nor keep signed-in pages at all.
+    headers = {"Vary": "HX-Request", "Cache-Control": "no-store", **(headers or {})}
     return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
 
 
 def render_error_page(request: Request, exc) -> HTMLResponse:  # noqa: ANN001
     if exc.status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return render(request, "error.html", {"error": exc}, status_code=exc.status)
 
 
@@ -107,3 +173,36 @@ def flash(request: Request, message: str) -> None:
 
 def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
+
+
+_PYDANTIC_ZH = {
+    "missing": "必填", "string_too_short": "必填", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "decimal_parsing": "应为数字", "float_parsing": "应为数字", "date_parsing": "日期格式应为 2024-01-31",
+    "date_from_datetime_parsing": "日期格式应为 2024-01-31", "enum": "不是可选值之一",
+    "string_pattern_mismatch": "格式不正确", "bool_parsing": "应为“是”或“否”",
+}
+
+
+def field_errors(exc: Exception) -> tuple[dict[str, str], str]:
+    """({field: zh-CN message}, overall message) from a pydantic ValidationError or a ServiceError,
+    so a form can show each problem next to its field."""
+    if isinstance(exc, ValidationError):
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            ctx = e.get("ctx") or {}
+            if e["type"] == "less_than_equal":
+                msg = f"不能大于 {ctx.get('le')}"
+            elif e["type"] == "greater_than_equal":
+                msg = f"不能小于 {ctx.get('ge')}"
+            elif e["type"] == "string_too_short" and (ctx.get("min_length") or 0) > 1:
+                msg = f"至少 {ctx.get('min_length')} 个字符"
+            elif e["type"] == "string_too_long":
+                msg = f"不能超过 {ctx.get('max_length')} 个字符"
+            elif e["type"] == "value_error":
+                msg = str(e["msg"]).removeprefix("Value error, ")
+            else:
+                msg = _PYDANTIC_ZH.get(e["type"], e["msg"])
+            errors.setdefault(str(e["loc"][0]) if e["loc"] else "", msg)
+        return errors, "请修改标出的字段"
+    errors = {e["field"]: e["message"] for e in getattr(exc, "errors", None) or [] if e.get("field")}
+    return errors, getattr(exc, "detail", str(exc))
