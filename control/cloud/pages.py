@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import yaml
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
 from control.cloud import rules, service
@@ -22,9 +22,9 @@ from control.core.errors import ServiceError
 from control.org import service as org_service
 from control.org.models import Role
 from control.systems.service import SystemFilter, list_systems
-from control.web.render import check_csrf, flash, form_data, redirect, render
+from control.web.render import check_csrf, csrf_protect, flash, form_data, redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "os_image", "size_gib",
                "quantity", "bandwidth_mbps", "product", "spec", "note")
 QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
 from control.org.models import Department
 from control.systems.models import InformationSystem
-from control.web.render import flash, form_data, redirect, render
+from control.web.render import csrf_protect, flash, form_data, redirect, render
 from control.zombies import service
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
 from control.zombies.models import ZombieVerdict
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 
 def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> dict[str, list[Markup]]:  # noqa: ANN001
