@@ -254,7 +254,7 @@ def metrics_import(file: Path) -> None:
     from sqlmodel import Session
 
     from control.core.errors import ValidationFailed
-    from control.zombies.service import import_csv
+    from control.zombies.usage import import_csv
     with Session(engine(), expire_on_commit=False) as session:
         try:
             result = import_csv(session, cli_actor(), file.read_bytes())

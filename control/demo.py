@@ -138,13 +138,14 @@ def _usage_demo(session: Session) -> None:
     from control.core.policy import load_policy
     from control.systems.models import InformationSystem
     from control.zombies import service as zombies
+    from control.zombies import usage
 
     rng = random.Random(7)
     end = today() - timedelta(days=1)
     systems = session.execute(select(InformationSystem).where(InformationSystem.status == "running",
                                                               InformationSystem.is_classified.is_(False))
                               .order_by(InformationSystem.id)).scalars().all()
-    samples = []
+    samples = usage.Samples()
     for n, system in enumerate(systems):
         profile = "quiet" if n % 5 == 1 else "idle" if n % 5 == 3 else "busy"
         for i in range(90):
@@ -157,9 +158,10 @@ def _usage_demo(session: Session) -> None:
                       "network_bytes": rng.randint(5 * 10**8, 5 * 10**9) if profile != "idle" else rng.randint(10**5, 3 * 10**6),
                       "active_users": rng.randint(10, 400) if busy else rng.randint(0, 4),
                       "deployments": 1 if busy and day.weekday() == 3 and i % 14 < 7 else 0}
-            samples += [zombies.Sample(system.id, metric, day, float(v)) for metric, v in values.items()]
+            for metric, v in values.items():
+                samples.add(system.id, metric, day, float(v))
     ops = _actor(session, "infocenter")
-    zombies.store_samples(session, ops, samples, "demo")
+    usage.store(session, ops, samples, "demo")
     zombies.run_scan(session, _actor(session, "auditor"), load_policy().zombies, end)
 
 

@@ -3,12 +3,10 @@ an all-or-nothing import that names the sheet, row and column of every bad cell.
 both ways, so exporting and importing again changes nothing."""
 from __future__ import annotations
 
-import gc
 import io
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from control.core.auth import Actor
+from control.core.batch import without_gc_pauses
 from control.core.enums import normalize_text
 from control.core.errors import ValidationFailed
 from control.org.codes import CodeError, normalize_code
@@ -815,24 +814,10 @@ def _sheet_kind(name: str) -> str | None:
     return next((sheet for mark, sheet in _SHEET_MARKS.items() if mark in key), None)
 
 
-@contextmanager
-def _without_gc_pauses() -> Iterator[None]:
-    """A census import allocates hundreds of thousands of long-lived objects (cells, rows, audit entries),
-    and the cycle collector walks them all again at every generation-2 collection: a third of the import
-    time. They form no cycles that need collecting before the import returns."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult:
     """Check every row of every sheet first; then write all of it in one transaction, or nothing."""
     actor.require(*WRITE_ROLES)
-    with _without_gc_pauses():
+    with without_gc_pauses():
         return _import(session, actor, data)
 
 

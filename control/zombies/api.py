@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ValidationFailed
-from control.zombies import export, prometheus, service
+from control.zombies import export, prometheus, service, usage
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric
 
@@ -46,13 +46,13 @@ class CaseActionIn(BaseModel):
 @router.post("/metrics/import")
 async def import_metrics(session: SessionDep, actor: CurrentActor, file: UploadFile):
     """CSV `system_code,metric,day,value`: all or nothing, errors name the row."""
-    return service.import_csv(session, actor, await file.read())
+    return usage.import_csv(session, actor, await file.read())
 
 
 @router.post("/metrics/samples")
 def push_samples(session: SessionDep, actor: CurrentActor, body: SamplesIn):
-    rows = ((i, s.model_dump()) for i, s in enumerate(body.samples, start=1))
-    return service.store_samples(session, actor, service.parse_samples(session, actor, rows), "push")
+    records = ((i, s.system_code, s.metric, s.day, s.value) for i, s in enumerate(body.samples, start=1))
+    return usage.store(session, actor, usage.parse(session, actor, records), "push")
 
 
 @router.post("/metrics/pull")

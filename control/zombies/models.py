@@ -1,9 +1,9 @@
-"""Usage metrics (one wide row per system per day), zombie scans, verdicts and review cases."""
+"""Usage metrics (packed per system and 128-day block), zombie scans, verdicts and review cases."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
@@ -15,18 +15,13 @@ def _ts(nullable: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable)
 
 
-class UsageDay(SQLModel, table=True):
-    """The seven canonical metrics of one system on one day; a missing value is NULL, never 0."""
-    __tablename__ = "usage_day"
+class UsageBlock(SQLModel, table=True):
+    """128 consecutive days (block = day ordinal // 128) of the seven canonical metrics of one system:
+    float64, metric × day in Metric order, NaN where nothing was recorded (a missing value is never 0)."""
+    __tablename__ = "usage_block"
     system_id: int = Field(foreign_key="information_system.id", primary_key=True)
-    day: date = Field(primary_key=True, index=True)
-    cpu_p95: float | None = None
-    memory_avg: float | None = None
-    network_bytes: float | None = None
-    requests: float | None = None
-    active_users: float | None = None
-    logins: float | None = None
-    deployments: float | None = None
+    block: int = Field(primary_key=True, index=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class UsageSummary(SQLModel, table=True):

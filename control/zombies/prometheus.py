@@ -11,7 +11,7 @@ from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.policy import ZombiePolicy
-from control.zombies import service
+from control.zombies import usage
 from control.zombies.enums import Metric
 
 
@@ -41,12 +41,12 @@ def pull(session: Session, actor: Actor, base_url: str, policy: ZombiePolicy, st
          timeout: float = 30.0) -> dict:
     """Fetch [start, end] for every mapped metric and store it; systems Prometheus knows but the
     inventory does not are counted and skipped."""
-    actor.require(*service.METRIC_WRITERS)
+    actor.require(*usage.METRIC_WRITERS)
     if end < start or (end - start).days > 400:
         raise ValidationFailed("拉取区间须在 400 天以内且起始不晚于结束", code="invalid_range")
     label = policy.prometheus.system_label
-    systems = service._system_index(session, actor)
-    samples, unknown, queries = [], set(), 0
+    systems = usage.system_index(session)
+    samples, unknown, queries = usage.Samples(), set(), 0
     with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout) as client:
         for metric in Metric:
             query = policy.prometheus.queries.get(metric.value)
@@ -63,8 +63,8 @@ def pull(session: Session, actor: Actor, base_url: str, policy: ZombiePolicy, st
                     day = datetime.fromtimestamp(float(ts), SHANGHAI).date() - timedelta(days=1)
                     v = float(value)
                     if v == v and v >= 0:  # NaN and negative resets are not usage
-                        if metric.value in service.RATIO_METRICS:
+                        if metric.value in usage.RATIO_METRICS:
                             v = min(v, 1.0)
-                        samples.append(service.Sample(target[0], metric.value, day, v))
-    stored = service.store_samples(session, actor, samples, "prometheus") if samples else {"samples": 0}
+                        samples.add(target[0], metric.value, day, v)
+    stored = usage.store(session, actor, samples, "prometheus") if len(samples) else {"samples": 0}
     return {**stored, "queries": queries, "unknown_systems": sorted(c for c in unknown if c)}

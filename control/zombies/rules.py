@@ -1,10 +1,10 @@
 """The five zombie criteria as pure functions over one system's facts and usage aggregates.
 A criterion whose data is missing is insufficient_data, never held; every result carries the observed
-values, the thresholds, the window and a zh-CN sentence a reviewer can read. No database, no HTTP."""
+values and a zh-CN sentence a reviewer can read; explain() adds the thresholds and window. No database,
+no HTTP."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,7 +12,22 @@ from decimal import Decimal
 from control.core.policy import ZombiePolicy
 from control.zombies.enums import Criterion, CriterionStatus, VerdictStatus
 
-C, St = Criterion, CriterionStatus
+
+
+class St:
+    """Criterion statuses as plain strings: Enum.value is a property, and a province-wide scan would
+    read it half a million times."""
+    held = CriterionStatus.held.value
+    possible = CriterionStatus.possible.value
+    not_held = CriterionStatus.not_held.value
+    insufficient_data = CriterionStatus.insufficient_data.value
+    disabled = CriterionStatus.disabled.value
+
+
+BUSINESS, REPLACEABLE, IDLE, MAINTENANCE, SMALL_SCOPE = (Criterion.business_disconnected.value,
+                                                       Criterion.replaceable.value, Criterion.idle_resources.value,
+                                                       Criterion.maintenance_stopped.value,
+                                                       Criterion.small_scope_low_frequency.value)
 
 
 @dataclass
@@ -51,17 +66,42 @@ def window(as_of: date, days: int) -> dict:
     return {"from": (as_of - timedelta(days=days - 1)).isoformat(), "to": as_of.isoformat(), "days": days}
 
 
-def result(status: CriterionStatus, sentence: str, observed: dict | None = None, thresholds: dict | None = None,
-           win: dict | None = None) -> dict:
-    return {"status": status.value, "sentence": sentence, "observed": observed or {}, "thresholds": thresholds or {},
-            "window": win}
+def result(status: str, sentence: str, observed: dict | None = None) -> dict:
+    """What a scan keeps per criterion; explain() adds the thresholds and window, which are the same
+    for every system of the scan and live once in its policy."""
+    return {"status": status, "sentence": sentence, "observed": observed or {}}
+
+
+def thresholds(name: str, p: ZombiePolicy) -> dict:
+    c = getattr(p.criteria, name)
+    if name == BUSINESS:
+        return {"max_requests_per_day": c.max_requests_per_day, "min_share_of_days": c.min_share_of_days,
+                "min_coverage": p.min_coverage}
+    if name == REPLACEABLE:
+        return {"min_similarity": c.min_similarity, "ngram": c.ngram}
+    if name == IDLE:
+        return {"max_cpu_p95": c.max_cpu_p95, "max_network_bytes": c.max_network_bytes,
+                "min_share_of_days": c.min_share_of_days, "min_coverage": p.min_coverage}
+    if name == MAINTENANCE:
+        return {"window_days": c.window_days}
+    return {"scope": "office", "low_frequencies": c.low_frequencies, "max_active_users": c.max_active_users,
+            "min_share_of_days": c.min_share_of_days}
+
+
+def explain(criteria: dict, p: ZombiePolicy, as_of: date) -> dict:
+    """A verdict's criteria with each one's thresholds and window, as reviewers and the API see them."""
+    out = {}
+    for name, r in criteria.items():
+        enabled = r["status"] != St.disabled
+        days = getattr(getattr(p.criteria, name), "window_days", None)
+        out[name] = {"thresholds": thresholds(name, p) if enabled else {},
+                     "window": window(as_of, days) if enabled and days else None, **r}
+    return out
 
 
 def business_disconnected(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     c = p.criteria.business_disconnected
     need = p.min_coverage * c.window_days
-    win, th = window(as_of, c.window_days), {"max_requests_per_day": c.max_requests_per_day,
-                                              "min_share_of_days": c.min_share_of_days, "min_coverage": p.min_coverage}
     obs = {"days_with_requests": u.req_days, "days_requests_at_or_below": u.req_low_days,
            "days_with_logins": u.login_days, "logins": u.logins}
     req_ok, login_ok = u.req_days >= need, u.login_days >= need
@@ -69,110 +109,103 @@ def business_disconnected(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     obs["share_of_days_at_or_below"] = round(share, 4)
     if req_ok and share >= c.min_share_of_days:
         return result(St.held, f"近 {c.window_days} 天中有 {u.req_low_days}/{u.req_days} 天业务请求不超过 "
-                      f"{c.max_requests_per_day:g} 笔（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs, th, win)
+                      f"{c.max_requests_per_day:g} 笔（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs)
     if login_ok and u.logins == 0:
-        return result(St.held, f"近 {c.window_days} 天无任何登录（{u.login_days} 天有登录数据）", obs, th, win)
+        return result(St.held, f"近 {c.window_days} 天无任何登录（{u.login_days} 天有登录数据）", obs)
     if not req_ok and not login_ok:
         return result(St.insufficient_data, f"近 {c.window_days} 天业务请求仅 {u.req_days} 天、登录仅 {u.login_days} 天"
-                      f"有数据，不足 {need:.0f} 天，无法判断", obs, th, win)
+                      f"有数据，不足 {need:.0f} 天，无法判断", obs)
     parts = []
     if req_ok:
         parts.append(f"业务请求不超过 {c.max_requests_per_day:g} 笔的天数占 {share:.0%}，低于 {c.min_share_of_days:.0%}")
     if login_ok:
         parts.append(f"近 {c.window_days} 天共登录 {u.logins:g} 次")
-    return result(St.not_held, "；".join(parts), obs, th, win)
+    return result(St.not_held, "；".join(parts), obs)
 
 
-def ngram_similarity(a: str, b: str, n: int) -> float:
-    """Sørensen–Dice over character n-grams of the text without spaces and punctuation."""
-    def grams(text: str) -> list[str]:
-        text = re.sub(r"[\s\W_]+", "", text.lower())
-        return [text[i:i + n] for i in range(max(len(text) - n + 1, 1))] if text else []
-    ga, gb = Counter(grams(a)), Counter(grams(b))
+def ngrams(text: str | None, n: int) -> frozenset[str]:
+    """The character n-grams of the text without spaces and punctuation."""
+    text = re.sub(r"[\s\W_]+", "", (text or "").lower())
+    return frozenset(text[i:i + n] for i in range(max(len(text) - n + 1, 1))) if text else frozenset()
+
+
+def dice(ga: frozenset[str], gb: frozenset[str]) -> float:
+    """Sørensen–Dice similarity of two n-gram sets."""
     if not ga or not gb:
         return 0.0
-    common = sum((ga & gb).values())
-    return 2 * common / (sum(ga.values()) + sum(gb.values()))
+    return 2 * len(ga & gb) / (len(ga) + len(gb))
 
 
 def replaceable(f: SystemFacts, similar: tuple[str, float] | None, p: ZombiePolicy) -> dict:
     """`similar`: the most similar other running system of the department and its similarity."""
     c = p.criteria.replaceable
-    th = {"min_similarity": c.min_similarity, "ngram": c.ngram}
     if f.replaced_by:
-        return result(St.held, f"清单登记其功能已由“{f.replaced_by}”替代", {"replaced_by": f.replaced_by}, th)
+        return result(St.held, f"清单登记其功能已由“{f.replaced_by}”替代", {"replaced_by": f.replaced_by})
     if not (f.function_description or "").strip():
-        return result(St.insufficient_data, "清单未填写系统功能描述，也未登记替代系统，无法判断", {}, th)
+        return result(St.insufficient_data, "清单未填写系统功能描述，也未登记替代系统，无法判断")
     if similar and similar[1] >= c.min_similarity:
         return result(St.possible, f"功能描述与本部门在运行的“{similar[0]}”高度相似（{similar[1]:.0%}，阈值 "
                       f"{c.min_similarity:.0%}），可能可被替代（弱证据）",
-                      {"most_similar": similar[0], "similarity": round(similar[1], 4)}, th)
+                      {"most_similar": similar[0], "similarity": round(similar[1], 4)})
     observed = {"most_similar": similar[0], "similarity": round(similar[1], 4)} if similar else {}
-    return result(St.not_held, "未登记替代系统，功能描述与本部门其他在运行系统不相似", observed, th)
+    return result(St.not_held, "未登记替代系统，功能描述与本部门其他在运行系统不相似", observed)
 
 
 def idle_resources(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     c = p.criteria.idle_resources
     need = p.min_coverage * c.window_days
-    win = window(as_of, c.window_days)
-    th = {"max_cpu_p95": c.max_cpu_p95, "max_network_bytes": c.max_network_bytes,
-          "min_share_of_days": c.min_share_of_days, "min_coverage": p.min_coverage}
     share = u.idle_days / u.idle_days_with_data if u.idle_days_with_data else 0.0
     obs = {"days_with_data": u.idle_days_with_data, "idle_days": u.idle_days, "share_of_days_idle": round(share, 4)}
     if u.idle_days_with_data < need:
         return result(St.insufficient_data, f"近 {c.window_days} 天仅 {u.idle_days_with_data} 天有 CPU 与网络数据，"
-                      f"不足 {need:.0f} 天，无法判断", obs, th, win)
+                      f"不足 {need:.0f} 天，无法判断", obs)
     sentence = (f"近 {c.window_days} 天中有 {u.idle_days}/{u.idle_days_with_data} 天 CPU P95 ≤ {c.max_cpu_p95:.0%} 且"
                 f"网络流量 ≤ {c.max_network_bytes / 1e6:g} MB（{share:.0%}，阈值 {c.min_share_of_days:.0%}）")
-    return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs, th, win)
+    return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs)
 
 
 def maintenance_stopped(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     c = p.criteria.maintenance_stopped
     since = as_of - timedelta(days=c.window_days - 1)
-    win, th = window(as_of, c.window_days), {"window_days": c.window_days}
     obs = {"last_deployment_day": u.last_deployment_day.isoformat() if u.last_deployment_day else None,
            "last_recorded_change": u.last_recorded_change.isoformat() if u.last_recorded_change else None,
            "om_vendors": f.om_vendors or "", "om_cost_yearly": str(f.om_cost_yearly) if f.om_cost_yearly is not None
            else None}
     if not (f.om_vendors or "").strip() and f.om_cost_yearly is not None and f.om_cost_yearly == 0:
-        return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs, th, win)
+        return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs)
     if f.build_date and f.warranty_years is not None and not (f.om_vendors or "").strip():
         ends = f.build_date + timedelta(days=int(Decimal(f.warranty_years) * 365))
         obs["warranty_ends"] = ends.isoformat()
         if ends < as_of:
-            return result(St.held, f"质保期已于 {ends} 结束，且未登记运维单位", obs, th, win)
+            return result(St.held, f"质保期已于 {ends} 结束，且未登记运维单位", obs)
     recent = [d for d in (u.last_deployment_day, u.last_recorded_change) if d and d >= since]
     if recent:
-        return result(St.not_held, f"最近一次变更发布或记录在案的变更在 {max(recent)}（{c.window_days} 天内）", obs, th, win)
+        return result(St.not_held, f"最近一次变更发布或记录在案的变更在 {max(recent)}（{c.window_days} 天内）", obs)
     if u.first_day is None or u.first_day > since:
         return result(St.insufficient_data, f"观测不足 {c.window_days} 天（自 {u.first_day or '无数据'} 起），"
-                      "无法确认是否停止更新；清单登记了运维安排", obs, th, win)
-    return result(St.held, f"{c.window_days} 天内无任何变更发布，也无记录在案的变更", obs, th, win)
+                      "无法确认是否停止更新；清单登记了运维安排", obs)
+    return result(St.held, f"{c.window_days} 天内无任何变更发布，也无记录在案的变更", obs)
 
 
 def small_scope_low_frequency(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     c = p.criteria.small_scope_low_frequency
     need = p.min_coverage * c.window_days
-    win = window(as_of, c.window_days)
-    th = {"scope": "office", "low_frequencies": c.low_frequencies, "max_active_users": c.max_active_users,
-          "min_share_of_days": c.min_share_of_days}
     share = u.au_low_days / u.au_days if u.au_days else 0.0
     obs = {"use_scopes": f.use_scopes, "usage_frequency": f.usage_frequency, "days_with_active_users": u.au_days,
            "days_active_users_at_or_below": u.au_low_days, "share_of_days_at_or_below": round(share, 4)}
     if not f.use_scopes:
-        return result(St.insufficient_data, "清单未填写使用范围，无法判断", obs, th, win)
+        return result(St.insufficient_data, "清单未填写使用范围，无法判断", obs)
     if f.use_scopes != ["office"]:
-        return result(St.not_held, "使用范围超出科室内部", obs, th, win)
+        return result(St.not_held, "使用范围超出科室内部", obs)
     if f.usage_frequency in c.low_frequencies:
-        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{f.usage_frequency}）", obs, th, win)
+        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{f.usage_frequency}）", obs)
     if u.au_days >= need:
         status = St.held if share >= c.min_share_of_days else St.not_held
         return result(status, f"仅科室内部使用；近 {c.window_days} 天中有 {u.au_low_days}/{u.au_days} 天活跃用户不超过 "
-                      f"{c.max_active_users:g} 人（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs, th, win)
+                      f"{c.max_active_users:g} 人（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs)
     if f.usage_frequency:
-        return result(St.not_held, "仅科室内部使用，但填报使用频度不低，且活跃用户数据不足", obs, th, win)
-    return result(St.insufficient_data, "仅科室内部使用，但未填报使用频度，活跃用户数据也不足", obs, th, win)
+        return result(St.not_held, "仅科室内部使用，但填报使用频度不低，且活跃用户数据不足", obs)
+    return result(St.insufficient_data, "仅科室内部使用，但未填报使用频度，活跃用户数据也不足", obs)
 
 
 def evaluate(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date,
@@ -181,21 +214,16 @@ def evaluate(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date,
     (1) nor (3) could be judged and it is not a candidate on other grounds."""
     switches = p.criteria
     results = {
-        C.business_disconnected: lambda: business_disconnected(u, p, as_of),
-        C.replaceable: lambda: replaceable(f, similar, p),
-        C.idle_resources: lambda: idle_resources(u, p, as_of),
-        C.maintenance_stopped: lambda: maintenance_stopped(f, u, p, as_of),
-        C.small_scope_low_frequency: lambda: small_scope_low_frequency(f, u, p, as_of),
+        BUSINESS: lambda: business_disconnected(u, p, as_of),
+        REPLACEABLE: lambda: replaceable(f, similar, p),
+        IDLE: lambda: idle_resources(u, p, as_of),
+        MAINTENANCE: lambda: maintenance_stopped(f, u, p, as_of),
+        SMALL_SCOPE: lambda: small_scope_low_frequency(f, u, p, as_of),
     }
-    criteria = {}
-    for criterion, compute in results.items():
-        if getattr(switches, criterion.value).enabled:
-            criteria[criterion.value] = compute()
-        else:
-            criteria[criterion.value] = result(St.disabled, "该项判定已在策略中关闭")
-    held = [k for k, v in criteria.items() if v["status"] == St.held.value]
-    if C.business_disconnected.value in held or C.idle_resources.value in held or len(held) >= 2:
+    criteria = {name: compute() if getattr(switches, name).enabled else result(St.disabled, "该项判定已在策略中关闭")
+                for name, compute in results.items()}
+    held = [k for k, v in criteria.items() if v["status"] == St.held]
+    if BUSINESS in held or IDLE in held or len(held) >= 2:
         return VerdictStatus.candidate, held, criteria
-    usage_blind = all(criteria[k]["status"] in (St.insufficient_data.value, St.disabled.value)
-                      for k in (C.business_disconnected.value, C.idle_resources.value))
+    usage_blind = all(criteria[k]["status"] in (St.insufficient_data, St.disabled) for k in (BUSINESS, IDLE))
     return (VerdictStatus.insufficient_data if usage_blind else VerdictStatus.healthy), held, criteria

@@ -1,165 +1,30 @@
-"""Zombie-system use cases: storing usage metrics, running scans, and the auditors' review through
-to clean-up. The only code that writes these tables; every change is audited."""
+"""Zombie-system use cases: running scans over the usage store, and the auditors' review through to
+clean-up. With control.zombies.usage, the only code that writes these tables; every change is audited."""
 from __future__ import annotations
 
-import csv
-import io
-import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
 
-from sqlalchemy import String, and_, case, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+import numpy as np
+from sqlalchemy import String, cast, func, select
 from sqlmodel import Session
 
 from control.core import audit
 from control.core.auth import Actor
+from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
 from control.org.models import Department, Role
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
-from control.zombies import rules
+from control.zombies import rules, usage
 from control.zombies.enums import OPEN_CASE_STATES, CaseState, Criterion, Metric, VerdictStatus
-from control.zombies.models import UsageDay, UsageSummary, ZombieCase, ZombieScan, ZombieVerdict
+from control.zombies.models import UsageSummary, ZombieCase, ZombieScan, ZombieVerdict
 
-METRIC_WRITERS = (Role.admin, Role.infocenter, Role.ops)
 REVIEWERS = (Role.auditor, Role.bureau)
 CLEANUP_OWNERS = (Role.bureau, Role.infocenter)
-RATIO_METRICS = {Metric.cpu_p95.value, Metric.memory_avg.value}
-MAX_ERRORS = 200
-
-
-# --- usage metrics in ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Sample:
-    system_id: int
-    metric: str
-    day: date
-    value: float
-
-
-def _system_index(session: Session, actor: Actor) -> dict[str, tuple[int, str]]:
-    """code → (system id, department path) of every live system."""
-    rows = session.execute(select(InformationSystem.code, InformationSystem.id, Department.path)
-                           .join(Department, Department.id == InformationSystem.department_id)
-                           .where(InformationSystem.deleted_at.is_(None))).all()
-    return {code: (sid, path) for code, sid, path in rows}
-
-
-def parse_samples(session: Session, actor: Actor, rows: Iterable[tuple[int, dict]]) -> list[Sample]:
-    """Validate (row number, {system_code, metric, day, value}) records; any error refuses them all."""
-    actor.require(*METRIC_WRITERS)
-    systems = _system_index(session, actor)
-    metrics = {m.value for m in Metric}
-    errors: list[dict] = []
-    samples: list[Sample] = []
-    seen: dict[tuple, int] = {}
-
-    def err(row: int, column: str, message: str, code: str) -> None:
-        if len(errors) < MAX_ERRORS:
-            errors.append({"row": row, "column": column, "message": message, "code": code})
-
-    for row, rec in rows:
-        code = (rec.get("system_code") or "").strip()
-        metric = (rec.get("metric") or "").strip()
-        target = systems.get(code)
-        if target is None:
-            err(row, "system_code", f"系统编码“{code}”不在清单中", "unknown_system")
-        elif not actor.can_see_path(target[1]):
-            err(row, "system_code", f"无权为系统 {code} 写入指标", "forbidden_system")
-        if metric not in metrics:
-            err(row, "metric", f"指标“{metric}”不是规范指标之一：{', '.join(sorted(metrics))}", "unknown_metric")
-        try:
-            day = date.fromisoformat(str(rec.get("day", "")).strip())
-        except ValueError:
-            err(row, "day", f"日期“{rec.get('day')}”应为 YYYY-MM-DD", "invalid_date")
-            day = None
-        try:
-            value = float(rec.get("value"))
-            if not math.isfinite(value) or value < 0:
-                raise ValueError
-            if metric in RATIO_METRICS and value > 1:
-                err(row, "value", f"{metric} 是 0–1 之间的比例，收到 {value:g}", "out_of_range")
-        except (TypeError, ValueError):
-            err(row, "value", f"数值“{rec.get('value')}”应为非负数", "invalid_value")
-            value = None
-        if target is None or metric not in metrics or day is None or value is None:
-            continue
-        key = (target[0], metric, day)
-        if key in seen:
-            err(row, "day", f"与第 {seen[key]} 行重复（同一系统、指标、日期）", "duplicate_row")
-            continue
-        seen[key] = row
-        samples.append(Sample(target[0], metric, day, value))
-    if errors:
-        more = "（仅列出前 200 条）" if len(errors) >= MAX_ERRORS else ""
-        raise ValidationFailed(f"指标数据有 {len(errors)} 处错误{more}，未写入任何数据", errors=errors)
-    return samples
-
-
-def read_csv(data: bytes) -> Iterable[tuple[int, dict]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed("CSV 文件须为 UTF-8 编码", code="not_utf8") from None
-    reader = csv.DictReader(io.StringIO(text))
-    expected = ["system_code", "metric", "day", "value"]
-    if [h.strip() for h in (reader.fieldnames or [])] != expected:
-        raise ValidationFailed(f"CSV 表头应为 {','.join(expected)}，收到 {','.join(reader.fieldnames or [])}",
-                               code="bad_header", errors=[{"row": 1, "column": "header", "code": "bad_header",
-                                                           "message": "表头应为 system_code,metric,day,value"}])
-    return ((i, rec) for i, rec in enumerate(reader, start=2))
-
-
-def store_samples(session: Session, actor: Actor, samples: list[Sample], source: str) -> dict:
-    """Upsert the samples (a re-import of the same rows changes nothing) and the per-system summary."""
-    by_row: dict[tuple[int, date], dict[str, float]] = defaultdict(dict)
-    for s in samples:
-        by_row[(s.system_id, s.day)][s.metric] = s.value
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
-    for (system_id, day), values in by_row.items():
-        groups[tuple(sorted(values))].append({"system_id": system_id, "day": day, **values})
-    for columns, rows in groups.items():
-        stmt = dialect.insert(UsageDay)
-        stmt = stmt.on_conflict_do_update(index_elements=["system_id", "day"],
-                                          set_={c: getattr(stmt.excluded, c) for c in columns})
-        for start in range(0, len(rows), 5000):
-            session.execute(stmt, rows[start:start + 5000])
-    _refresh_summaries(session, {s.system_id for s in samples})
-    audit.record(session, actor, "import", "usage_metrics", source,
-                 changes={"samples": len(samples), "systems": len({s.system_id for s in samples}),
-                          "days": len({s.day for s in samples})}, label=f"使用指标（{source}）")
-    session.commit()
-    return {"samples": len(samples), "systems": len({s.system_id for s in samples}),
-            "system_days": len(by_row)}
-
-
-def _refresh_summaries(session: Session, system_ids: set[int]) -> None:
-    ids = sorted(system_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        rows = session.execute(
-            select(UsageDay.system_id, func.min(UsageDay.day), func.max(UsageDay.day),
-                   func.max(case((UsageDay.deployments > 0, UsageDay.day))))
-            .where(UsageDay.system_id.in_(chunk)).group_by(UsageDay.system_id)).all()
-        existing = {s.system_id: s for s in session.execute(
-            select(UsageSummary).where(UsageSummary.system_id.in_(chunk))).scalars()}
-        for sid, first, last, deployed in rows:
-            summary = existing.get(sid) or UsageSummary(system_id=sid, first_day=first, last_day=last)
-            summary.first_day, summary.last_day, summary.last_deployment_day = first, last, deployed
-            session.add(summary)
-    session.flush()
-
-
-def import_csv(session: Session, actor: Actor, data: bytes) -> dict:
-    return store_samples(session, actor, parse_samples(session, actor, read_csv(data)), "csv")
 
 
 def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric, start: date,
@@ -169,62 +34,48 @@ def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric,
     if system is None:
         raise NotFound(f"信息系统 {system_id} 不存在")
     actor.check_department(session.get(Department, system.department_id))
-    column = getattr(UsageDay, metric.value)
-    values = dict(session.execute(select(UsageDay.day, column).where(
-        UsageDay.system_id == system_id, UsageDay.day >= start, UsageDay.day <= end)).all())
-    return [(start + timedelta(days=i), values.get(start + timedelta(days=i)))
-            for i in range((end - start).days + 1)]
+    return usage.series(session, system_id, metric, start, end)
 
 
 # --- scans ---------------------------------------------------------------------------------------------
 
-def _window_counts(p: ZombiePolicy, as_of: date) -> list:
-    """The aggregate columns of the scan query: day counts over each criterion's own window."""
-    c = p.criteria
-
-    def since(days: int):  # noqa: ANN202
-        return UsageDay.day >= as_of - timedelta(days=days - 1)
-
-    def count(condition):  # noqa: ANN001, ANN202
-        return func.sum(case((condition, 1), else_=0))
-
-    bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
-    return [
-        count(and_(since(bd.window_days), UsageDay.requests.is_not(None))),
-        count(and_(since(bd.window_days), UsageDay.requests <= bd.max_requests_per_day)),
-        count(and_(since(bd.window_days), UsageDay.logins.is_not(None))),
-        func.sum(case((since(bd.window_days), UsageDay.logins), else_=0)),
-        count(and_(since(idle.window_days), UsageDay.cpu_p95.is_not(None), UsageDay.network_bytes.is_not(None))),
-        count(and_(since(idle.window_days), UsageDay.cpu_p95 <= idle.max_cpu_p95,
-                   UsageDay.network_bytes <= idle.max_network_bytes)),
-        count(and_(since(ss.window_days), UsageDay.active_users.is_not(None))),
-        count(and_(since(ss.window_days), UsageDay.active_users <= ss.max_active_users)),
-    ]
-
-
 def _usage(session: Session, p: ZombiePolicy, as_of: date) -> dict[int, rules.Usage]:
+    """Day counts over each criterion's window for every system with stored usage, by array arithmetic
+    over the packed blocks; first day and last deployment from the summaries; last recorded change
+    from the audit log."""
     c = p.criteria
-    longest = max(c.business_disconnected.window_days, c.idle_resources.window_days,
-                  c.small_scope_low_frequency.window_days)
-    usage: dict[int, rules.Usage] = defaultdict(rules.Usage)
-    stmt = (select(UsageDay.system_id, *_window_counts(p, as_of))
-            .where(UsageDay.day > as_of - timedelta(days=longest), UsageDay.day <= as_of)
-            .group_by(UsageDay.system_id))
-    for sid, *n in session.execute(stmt).all():
-        usage[sid] = rules.Usage(req_days=n[0] or 0, req_low_days=n[1] or 0, login_days=n[2] or 0,
-                                 logins=float(n[3] or 0), idle_days_with_data=n[4] or 0, idle_days=n[5] or 0,
-                                 au_days=n[6] or 0, au_low_days=n[7] or 0)
+    bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
+    longest = max(bd.window_days, idle.window_days, ss.window_days)
+    ids, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of)
+    m = usage.METRIC_INDEX
+
+    def last(metric: str, days: int) -> np.ndarray:
+        return values[:, m[metric], longest - days:]
+
+    with np.errstate(invalid="ignore"):
+        req, logins = last("requests", bd.window_days), last("logins", bd.window_days)
+        cpu, net = last("cpu_p95", idle.window_days), last("network_bytes", idle.window_days)
+        users = last("active_users", ss.window_days)
+        both = ~np.isnan(cpu) & ~np.isnan(net)
+        columns = zip(ids.tolist(), (~np.isnan(req)).sum(1).tolist(), (req <= bd.max_requests_per_day).sum(1).tolist(),
+                      (~np.isnan(logins)).sum(1).tolist(), np.nansum(logins, 1).tolist(), both.sum(1).tolist(),
+                      (both & (cpu <= idle.max_cpu_p95) & (net <= idle.max_network_bytes)).sum(1).tolist(),
+                      (~np.isnan(users)).sum(1).tolist(), (users <= ss.max_active_users).sum(1).tolist())
+    result: dict[int, rules.Usage] = defaultdict(rules.Usage)
+    for sid, *n in columns:
+        result[sid] = rules.Usage(req_days=n[0], req_low_days=n[1], login_days=n[2], logins=n[3],
+                                  idle_days_with_data=n[4], idle_days=n[5], au_days=n[6], au_low_days=n[7])
     for sid, first, deployed in session.execute(select(UsageSummary.system_id, UsageSummary.first_day,
                                                        UsageSummary.last_deployment_day)).all():
-        u = usage[sid]
+        u = result[sid]
         u.first_day = first
         u.last_deployment_day = deployed if deployed is None or deployed <= as_of else None
-    for sid, last in session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
-                                     .where(audit.AuditEntry.entity_type == "system",
-                                            audit.AuditEntry.action == "update")
-                                     .group_by(audit.AuditEntry.entity_id)).all():
-        usage[int(sid)].last_recorded_change = last.date()
-    return usage
+    for sid, changed in session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
+                                        .where(audit.AuditEntry.entity_type == "system",
+                                               audit.AuditEntry.action == "update")
+                                        .group_by(audit.AuditEntry.entity_id)).all():
+        result[int(sid)].last_recorded_change = changed.date()
+    return result
 
 
 def _most_similar(facts: list[rules.SystemFacts], n: int) -> dict[int, tuple[str, float]]:
@@ -235,9 +86,10 @@ def _most_similar(facts: list[rules.SystemFacts], n: int) -> dict[int, tuple[str
             by_dept[f.department_id].append(f)
     best: dict[int, tuple[str, float]] = {}
     for group in by_dept.values():
+        grams = [rules.ngrams(f.function_description, n) for f in group]
         for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                score = rules.ngram_similarity(a.function_description, b.function_description, n)
+            for j in range(i + 1, len(group)):
+                b, score = group[j], rules.dice(grams[i], grams[j])
                 if score > best.get(a.id, ("", -1))[1]:
                     best[a.id] = (b.name, score)
                 if score > best.get(b.id, ("", -1))[1]:
@@ -248,22 +100,29 @@ def _most_similar(facts: list[rules.SystemFacts], n: int) -> dict[int, tuple[str
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
     """Judge every running system on the five criteria, keep the verdicts, move the review cases."""
     actor.require(Role.admin, Role.auditor, Role.bureau, Role.infocenter)
+    with without_gc_pauses():
+        return _scan(session, actor, p, as_of)
+
+
+def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -> ZombieScan:
     as_of = as_of or today() - timedelta(days=1)
     started = time.perf_counter()
     replaced = {sid: name for sid, name in session.execute(select(InformationSystem.id, InformationSystem.name))}
-    rows = session.execute(select(InformationSystem).where(InformationSystem.deleted_at.is_(None),
-                                                           InformationSystem.status == SystemStatus.running)
-                           ).scalars().all()
-    classified = sum(1 for s in rows if s.is_classified)
-    facts = [rules.SystemFacts(id=s.id, department_id=s.department_id, name=s.name,
-                               function_description=s.function_description,
-                               replaced_by=replaced.get(s.replaced_by_id) if s.replaced_by_id else None,
-                               use_scopes=list(s.use_scopes or []), usage_frequency=getattr(
-                                   s.usage_frequency, "value", s.usage_frequency),
-                               om_vendors=s.om_vendors, om_cost_yearly=s.om_cost_yearly, build_date=s.build_date,
-                               warranty_years=s.warranty_years)
-             for s in rows if not s.is_classified]
-    usage = _usage(session, p, as_of)
+    S = InformationSystem
+    rows = session.execute(select(S.id, S.department_id, S.name, S.function_description, S.replaced_by_id,
+                                  S.use_scopes, S.usage_frequency, S.om_vendors, S.om_cost_yearly, S.build_date,
+                                  S.warranty_years, S.is_classified)
+                           .where(S.deleted_at.is_(None), S.status == SystemStatus.running)).all()
+    classified = sum(1 for r in rows if r.is_classified)
+    facts = [rules.SystemFacts(id=r.id, department_id=r.department_id, name=r.name,
+                               function_description=r.function_description,
+                               replaced_by=replaced.get(r.replaced_by_id) if r.replaced_by_id else None,
+                               use_scopes=list(r.use_scopes or []),
+                               usage_frequency=getattr(r.usage_frequency, "value", r.usage_frequency),
+                               om_vendors=r.om_vendors, om_cost_yearly=r.om_cost_yearly, build_date=r.build_date,
+                               warranty_years=r.warranty_years)
+             for r in rows if not r.is_classified]
+    observed = _usage(session, p, as_of)
     similar = _most_similar(facts, p.criteria.replaceable.ngram)
     scan = ZombieScan(as_of=as_of, actor=actor.username, policy=p.model_dump(mode="json"),
                       classified_scanned=classified)
@@ -271,7 +130,7 @@ def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None
     session.flush()
     verdicts = []
     for f in facts:
-        status, held, criteria = rules.evaluate(f, usage.get(f.id, rules.Usage()), p, as_of, similar.get(f.id))
+        status, held, criteria = rules.evaluate(f, observed.get(f.id, rules.Usage()), p, as_of, similar.get(f.id))
         verdicts.append({"scan_id": scan.id, "system_id": f.id, "department_id": f.department_id,
                          "status": status, "held": held, "criteria": criteria})
     if verdicts:
@@ -344,7 +203,7 @@ def list_scans(session: Session, actor: Actor, limit: int = 50, offset: int = 0)
 def verdicts(session: Session, actor: Actor, scan_id: int, candidate: bool | None = None,
              department_id: int | None = None, criterion: Criterion | None = None, limit: int = 100,
              offset: int = 0) -> tuple[list[dict], int]:
-    get_scan(session, actor, scan_id)
+    scan = get_scan(session, actor, scan_id)
     stmt = (select(ZombieVerdict, InformationSystem.name, InformationSystem.code, Department.name)
             .join(InformationSystem, InformationSystem.id == ZombieVerdict.system_id)
             .join(Department, Department.id == ZombieVerdict.department_id)
@@ -365,8 +224,14 @@ def verdicts(session: Session, actor: Actor, scan_id: int, candidate: bool | Non
     total = session.execute(select(func.count()).select_from(stmt.with_only_columns(ZombieVerdict.id).subquery())
                             ).scalar_one()
     rows = session.execute(stmt.order_by(Department.name, InformationSystem.name).limit(limit).offset(offset)).all()
-    return [{**v.model_dump(), "system_name": name, "system_code": code, "department_name": dname}
-            for v, name, code, dname in rows], total
+    policy = scan_policy(scan)
+    return [{**v.model_dump(), "criteria": rules.explain(v.criteria, policy, scan.as_of), "system_name": name,
+             "system_code": code, "department_name": dname} for v, name, code, dname in rows], total
+
+
+def scan_policy(scan: ZombieScan) -> ZombiePolicy:
+    """The policy a scan ran under (its thresholds explain its verdicts, whatever the policy is now)."""
+    return ZombiePolicy.model_validate(scan.policy)
 
 
 def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int) -> dict:

@@ -37,3 +37,33 @@ def test_upgrade_keeps_existing_rows(tmp_path):
         assert conn.execute(text("SELECT name FROM information_system")).scalar() == "统计系统"
         assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
+
+
+def test_daily_usage_rows_move_into_blocks(tmp_path):
+    """0004 packs the rows of the old one-row-per-day table into blocks, missing values as NaN."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from control.zombies import usage
+    from control.zombies.enums import Metric
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO department (id, code, name, level, path, active, created_at) "
+                          "VALUES (1, '00927660-1', '统计局', 'county', '/1/', 1, '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO information_system (id, code, department_id, kind, status, name, networks, "
+                          "is_classified, use_scopes, user_count_varies, created_at, updated_at) VALUES (1, 'S-1', 1, "
+                          "'self_built', 'running', '统计系统', '[]', 0, '[]', 0, '2026-01-01', '2026-01-01')"))
+        conn.execute(text("INSERT INTO usage_day (system_id, day, requests, logins) VALUES "
+                          "(1, '2026-11-01', 12, 3), (1, '2026-11-03', 0, NULL)"))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        points = usage.series(session, 1, Metric.requests, date(2026, 11, 1), date(2026, 11, 3))
+        assert points == [(date(2026, 11, 1), 12.0), (date(2026, 11, 2), None), (date(2026, 11, 3), 0.0)]
+        assert usage.series(session, 1, Metric.logins, date(2026, 11, 3), date(2026, 11, 3)) == [(date(2026, 11, 3), None)]
+    engine.dispose()

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from control.core.policy import ZombiePolicy
-from control.zombies.rules import SystemFacts, Usage, evaluate, ngram_similarity
+from control.zombies.rules import SystemFacts, Usage, dice, evaluate, ngrams
 from control.zombies import rules
 
 P = ZombiePolicy()
@@ -54,6 +54,10 @@ def test_replaceable():
     assert rules.replaceable(facts(function_description=""), ("x", 0.99), P)["status"] == "insufficient_data"
 
 
+def ngram_similarity(a: str, b: str, n: int) -> float:
+    return dice(ngrams(a, n), ngrams(b, n))
+
+
 def test_ngram_similarity():
     assert ngram_similarity("学籍登记、转学、毕业管理", "学籍登记 转学 毕业管理", 2) == 1.0
     assert ngram_similarity("学籍登记", "疫苗接种", 2) == 0.0
@@ -68,7 +72,8 @@ def test_idle_resources(idle, status):
 
 def test_idle_resources_missing_data():
     r = rules.idle_resources(Usage(idle_days_with_data=23, idle_days=23), P, AS_OF)
-    assert r["status"] == "insufficient_data" and r["window"]["days"] == 30
+    assert r["status"] == "insufficient_data"
+    assert rules.explain({"idle_resources": r}, P, AS_OF)["idle_resources"]["window"]["days"] == 30
 
 
 # (4) maintenance stopped.
