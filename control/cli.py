@@ -305,7 +305,10 @@ def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定�
     with Session(engine(), expire_on_commit=False) as session:
         scan = service.run_scan(session, cli_actor(), load_policy(get_settings().policy_file or None).zombies,
                                 date.fromisoformat(as_of) if as_of else None)
-        items, _ = service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000)
+        items, total = service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000)
+        while len(items) < total:
+            items += service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000,
+                                      offset=len(items))[0]
     if as_json:
         typer.echo(json.dumps({"scan": scan.model_dump(mode="json", exclude={"policy"}),
                                "candidates": [{"system_code": i["system_code"], "system_name": i["system_name"],

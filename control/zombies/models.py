@@ -1,4 +1,4 @@
-"""Usage metrics (packed per system and 128-day block), zombie scans, verdicts and review cases."""
+"""Usage metrics (packed per system and 32-day block), zombie scans, verdicts and review cases."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,7 +16,7 @@ def _ts(nullable: bool = False) -> Column:
 
 
 class UsageBlock(SQLModel, table=True):
-    """128 consecutive days (block = day ordinal // 128) of the seven canonical metrics of one system:
+    """32 consecutive days (block = day ordinal // 32) of the seven canonical metrics of one system:
     float64, metric × day in Metric order, NaN where nothing was recorded (a missing value is never 0)."""
     __tablename__ = "usage_block"
     system_id: int = Field(foreign_key="information_system.id", primary_key=True)

@@ -107,16 +107,19 @@ def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None
 def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -> ZombieScan:
     as_of = as_of or today() - timedelta(days=1)
     started = time.perf_counter()
-    replaced = {sid: name for sid, name in session.execute(select(InformationSystem.id, InformationSystem.name))}
+    replacement = InformationSystem.__table__.alias("replacement")
+    replaced = dict(session.connection().execute(
+        select(InformationSystem.id, replacement.c.name)
+        .join(replacement, replacement.c.id == InformationSystem.replaced_by_id)).all())
     S = InformationSystem
-    rows = session.execute(select(S.id, S.department_id, S.name, S.function_description, S.replaced_by_id,
-                                  S.use_scopes, S.usage_frequency, S.om_vendors, S.om_cost_yearly, S.build_date,
-                                  S.warranty_years, S.is_classified)
-                           .where(S.deleted_at.is_(None), S.status == SystemStatus.running)).all()
+    rows = session.connection().execute(select(S.id, S.department_id, S.name, S.function_description,
+                                               S.use_scopes, S.usage_frequency, S.om_vendors, S.om_cost_yearly,
+                                               S.build_date, S.warranty_years, S.is_classified)
+                                        .where(S.deleted_at.is_(None), S.status == SystemStatus.running)).all()
     classified = sum(1 for r in rows if r.is_classified)
     facts = [rules.SystemFacts(id=r.id, department_id=r.department_id, name=r.name,
                                function_description=r.function_description,
-                               replaced_by=replaced.get(r.replaced_by_id) if r.replaced_by_id else None,
+                               replaced_by=replaced.get(r.id),
                                use_scopes=list(r.use_scopes or []),
                                usage_frequency=getattr(r.usage_frequency, "value", r.usage_frequency),
                                om_vendors=r.om_vendors, om_cost_yearly=r.om_cost_yearly, build_date=r.build_date,

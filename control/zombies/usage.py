@@ -1,6 +1,7 @@
-"""The usage store: the seven canonical metrics of each system, packed per 128-day block as float64
-(metric × day, NaN where nothing was recorded). A scan of 20,000 systems reads one or two rows per
-system and counts days with array arithmetic, instead of aggregating millions of daily rows in SQL."""
+"""The usage store: the seven canonical metrics of each system, packed per 32-day block as float64
+(metric × day, NaN where nothing was recorded; 1.8 KB, inside one database page). A 90-day scan of
+20,000 systems reads three or four rows per system and counts days with array arithmetic, instead of
+aggregating millions of daily rows in SQL."""
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,7 @@ from control.systems.models import InformationSystem
 from control.zombies.enums import Metric
 from control.zombies.models import UsageBlock, UsageSummary
 
-BLOCK_DAYS = 128
+BLOCK_DAYS = 32
 METRICS = [m.value for m in Metric]                  # the row order inside a block
 METRIC_INDEX = {m: i for i, m in enumerate(METRICS)}
 RATIO_METRICS = {Metric.cpu_p95.value, Metric.memory_avg.value}
@@ -269,10 +270,10 @@ def window(session: Session, start: date, end: date, system_ids: list[int] | Non
     rows = session.connection().execute(stmt).all()    # Core, not ORM: no per-row entity processing
     ids = np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
     out = np.full((len(ids), len(METRICS), last - first + 1), np.nan)
-    for blk in range(first // BLOCK_DAYS, last // BLOCK_DAYS + 1):
-        part = [r for r in rows if r[1] == blk]
-        if not part:
-            continue
+    by_block: dict[int, list] = {}
+    for r in rows:
+        by_block.setdefault(r[1], []).append(r)
+    for blk, part in by_block.items():
         values = np.frombuffer(b"".join(r[2] for r in part), dtype=np.float64).reshape(
             len(part), len(METRICS), BLOCK_DAYS)
         lo, hi = max(first, blk * BLOCK_DAYS), min(last, blk * BLOCK_DAYS + BLOCK_DAYS - 1)

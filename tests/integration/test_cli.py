@@ -90,3 +90,50 @@ def test_calendar_and_requests_commands(tmp_path):
     r = run(url, "requests", "list", "--overdue")
     assert r.returncode == 0 and "共 0 条" in r.stdout
     assert run(url, "requests", "recompute").returncode == 0
+
+
+def test_metrics_and_zombie_commands(tmp_path):
+    """Usage metrics in by CSV (all or nothing), a kept scan as JSON, the auditors' list, and a pull
+    that names its missing setting."""
+    import json
+
+    import openpyxl
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run(url, "db", "upgrade").returncode == 0
+    assert run(url, "demo", "load").returncode == 0
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM information_system WHERE status = 'running' "
+                                 "AND is_classified = 0 ORDER BY id LIMIT 1")).scalar()
+        scans_before = conn.execute(text("SELECT count(*) FROM zombie_scan")).scalar()
+    engine.dispose()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"system_code,metric,day,value\n{code},requests,2026-11-01,5\n{code},logins,2026-11-01,-1\n",
+                   encoding="utf-8")
+    r = run(url, "metrics", "import", str(bad))
+    assert r.returncode == 2 and "未写入任何数据" in r.stderr and "3 value" in r.stderr and "invalid_value" in r.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(f"system_code,metric,day,value\n{code},requests,2026-11-01,5\n{code},logins,2026-11-01,1\n",
+                    encoding="utf-8")
+    r = run(url, "metrics", "import", str(good))
+    assert r.returncode == 0 and "已写入 2 个数值" in r.stdout, r.stderr
+
+    r = run(url, "zombies", "scan", "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["scan"]["scanned"] > 0 and result["scan"]["candidates"] == len(result["candidates"]) > 0
+    assert all(c["held"] for c in result["candidates"])
+    r = run(url, "zombies", "scan", "--as-of", "2026-11-01")
+    assert r.returncode == 0 and "基准日 2026-11-01" in r.stdout
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM zombie_scan")).scalar() == scans_before + 2   # both kept
+    engine.dispose()
+
+    r = run(url, "zombies", "export", str(tmp_path / "list.xlsx"))
+    assert r.returncode == 0, r.stderr
+    assert openpyxl.load_workbook(tmp_path / "list.xlsx").sheetnames == ["僵尸系统清单", "部门汇总"]
+
+    r = run(url, "metrics", "pull")
+    assert r.returncode == 1 and "YUNZHANG_PROMETHEUS_URL" in r.stderr

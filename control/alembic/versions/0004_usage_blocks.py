@@ -1,4 +1,4 @@
-"""usage metrics packed per system and 128-day block
+"""usage metrics packed per system and 32-day block
 
 Revision ID: 0004
 Revises: 0003
@@ -17,7 +17,7 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-BLOCK_DAYS = 128
+BLOCK_DAYS = 32
 METRICS = ["cpu_p95", "memory_avg", "network_bytes", "requests", "active_users", "logins", "deployments"]
 
 
