@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -52,3 +52,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def fetch_plain(session: Session, stmt: Select) -> list[tuple]:
+    """Rows as the driver returns them, without SQLAlchemy's per-row objects and type processing: for
+    bulk reads of tens of thousands of rows (usage blocks). Only for statements whose parameters are
+    numbers the caller computed, since they are rendered into the SQL text."""
+    conn = session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+

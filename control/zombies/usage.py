@@ -19,6 +19,7 @@ from sqlmodel import Session
 from control.core import audit
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
+from control.core.db import fetch_plain
 from control.core.errors import ValidationFailed
 from control.org.models import Department, Role
 from control.systems.models import InformationSystem
@@ -267,7 +268,7 @@ def window(session: Session, start: date, end: date, system_ids: list[int] | Non
         UsageBlock.block.between(first // BLOCK_DAYS, last // BLOCK_DAYS))
     if system_ids is not None:
         stmt = stmt.where(UsageBlock.system_id.in_(system_ids))
-    rows = session.connection().execute(stmt).all()    # Core, not ORM: no per-row entity processing
+    rows = fetch_plain(session, stmt)
     ids = np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
     out = np.full((len(ids), len(METRICS), last - first + 1), np.nan)
     by_block: dict[int, list] = {}
