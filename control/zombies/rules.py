@@ -123,10 +123,15 @@ def business_disconnected(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     return result(St.not_held, "；".join(parts), obs)
 
 
+_NOT_WORD = re.compile(r"[\s\W_]+")
+
+
 def ngrams(text: str | None, n: int) -> frozenset[str]:
     """The character n-grams of the text without spaces and punctuation."""
-    text = re.sub(r"[\s\W_]+", "", (text or "").lower())
-    return frozenset(text[i:i + n] for i in range(max(len(text) - n + 1, 1))) if text else frozenset()
+    text = _NOT_WORD.sub("", (text or "").lower())
+    if len(text) <= n:
+        return frozenset([text]) if text else frozenset()
+    return frozenset(map("".join, zip(*(text[i:] for i in range(n)))))
 
 
 def dice(ga: frozenset[str], gb: frozenset[str]) -> float:
