@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import Session
 
 from control.cloud import rules
@@ -562,9 +562,10 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
     """Recompute the SLA state of every open stage (hourly job). A stage whose deadline could not be
     computed (unknown year) gets it now if the year has since become known."""
     day = today()
-    rows = session.execute(select(StageRecord.id, StageRecord.start_date, StageRecord.working_days,
-                                  StageRecord.due_date, StageRecord.calendar_error, StageRecord.sla_state,
-                                  StageRecord.sla_working_days).where(StageRecord.active)).all()
+    rows = session.connection().execute(     # Core rows: 50,000 open stages must recompute in under a second
+        select(StageRecord.id, StageRecord.start_date, StageRecord.working_days, StageRecord.due_date,
+               StageRecord.calendar_error, StageRecord.sla_state, StageRecord.sla_working_days)
+        .where(StageRecord.active)).all()
     memo: dict[tuple, tuple] = {}
     changes = []
     for sid, start, wdays, due, err, state, n in rows:
@@ -575,10 +576,11 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
             memo[key] = rules.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
         new_state, new_n = memo[key]
         if (new_state, new_n, new_due, new_err) != (state, n, due, err):
-            changes.append({"id": sid, "sla_state": new_state, "sla_working_days": new_n, "due_date": new_due,
-                            "calendar_error": new_err})
+            changes.append({"stage_id": sid, "sla_state": new_state, "sla_working_days": new_n,
+                            "due_date": new_due, "calendar_error": new_err})
     if changes:
-        session.execute(update(StageRecord), changes)
+        table = StageRecord.__table__
+        session.connection().execute(table.update().where(table.c.id == bindparam("stage_id")), changes)
     session.commit()
     return {"open_stages": len(rows), "changed": len(changes)}
 
