@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import control.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from control.core.db import make_engine
+from control.core.migrate import include_name
 from control.settings import get_settings
 
 config = context.config
@@ -37,7 +38,7 @@ def _run(connection) -> None:  # noqa: ANN001
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -18,3 +18,10 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """What schema comparison looks at: not the SQLite search index of migration 0005 (an FTS5 table and
+    its shadow tables, which no model declares)."""
+    return not (type_ == "table" and name and name.startswith("system_search"))
+

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import (String, bindparam, cast, delete, func, insert, literal_column, or_, select, table, text,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -90,12 +91,25 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
         where.append(InformationSystem.kind == f.kind)
     if f.classified is not None:
         where.append(InformationSystem.is_classified == f.classified)
-    if f.q:
-        like = f"%{f.q.strip()}%"
-        where.append(or_(InformationSystem.name.like(like), InformationSystem.code.like(like),
-                         InformationSystem.function_description.like(like),
-                         InformationSystem.om_vendors.like(like), _in_departments(Department.name.like(like))))
+    if f.q and f.q.strip():
+        q = f.q.strip()
+        like = f"%{q}%"
+        where.append(or_(_text_match(session, q, like), _in_departments(Department.name.like(like))))
     return where
+
+
+_SEARCH_MIN_CHARS = 3  # the trigram index answers substrings of three characters or more
+
+
+def _text_match(session: Session, q: str, like: str):  # noqa: ANN202
+    """Name, code, function or O&M vendor contains q: through the SQLite trigram index (migration 0005)
+    when q is long enough for it, else by case-insensitive LIKE over the four columns."""
+    if session.get_bind().dialect.name == "sqlite" and len(q) >= _SEARCH_MIN_CHARS:
+        phrase = '"' + q.replace('"', '""') + '"'
+        return InformationSystem.id.in_(select(literal_column("rowid")).select_from(table("system_search"))
+                                        .where(literal_column("system_search").op("MATCH")(phrase)))
+    return or_(InformationSystem.name.ilike(like), InformationSystem.code.ilike(like),
+               InformationSystem.function_description.ilike(like), InformationSystem.om_vendors.ilike(like))
 
 
 def filtered_query(session: Session, actor: Actor, f: SystemFilter):

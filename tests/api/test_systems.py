@@ -152,6 +152,29 @@ def test_list_filters_sort_and_paging(client, world):
     assert client.get("/api/v1/systems", params={"network": "satellite"}, headers=admin).status_code == 422
 
 
+def test_free_text_search_follows_every_change(client, world):
+    """Three characters or more go through the SQLite trigram index, shorter ones through LIKE; both
+    see creates and edits at once, and both find name, code, function and O&M vendor."""
+    admin = world.headers("admin")
+    edu = world.depts["edu"].id
+    a = create_system(client, admin, edu, name="学籍管理系统", code="EDU-XJ-01", function_description="学生转学办理",
+                      om_vendors="云岭数据科技有限公司")
+    create_system(client, admin, edu, name="校车调度平台", function_description="校车线路")
+
+    def names(q: str) -> list[str]:
+        r = client.get("/api/v1/systems", params={"q": q}, headers=admin)
+        assert r.status_code == 200, r.text
+        return sorted(i["name"] for i in r.json()["items"])
+
+    assert names("学籍管理") == ["学籍管理系统"] and names("edu-xj") == ["学籍管理系统"]
+    assert names("转学办理") == ["学籍管理系统"] and names("云岭数据") == ["学籍管理系统"]
+    assert names("校车") == ["校车调度平台"] and names("籍") == ["学籍管理系统"]
+    assert names('"引号" OR x') == []                                   # taken as text, not as a query
+    r = client.patch(f"/api/v1/systems/{a['id']}", json={"name": "学生综合服务平台"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert names("学籍管理") == [] and names("综合服务") == ["学生综合服务平台"]
+
+
 def test_department_user_sees_its_subtree_only(client, world):
     admin = world.headers("admin")
     create_system(client, admin, world.depts["edu"].id, name="教育局系统")

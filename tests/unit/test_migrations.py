@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 
 import control.models  # noqa: F401
 from control.core.db import make_engine
-from control.core.migrate import upgrade
+from control.core.migrate import include_name, upgrade
 
 
 def test_migrations_match_models(tmp_path):
@@ -13,7 +13,9 @@ def test_migrations_match_models(tmp_path):
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True,
+                                                                        "include_name": include_name}),
+                                 SQLModel.metadata)
     engine.dispose()
     assert diffs == []
 
