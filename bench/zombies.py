@@ -1,7 +1,8 @@
 """Benchmark: zombie detection at province scale, 20,000 running systems with 90 days of the seven
 canonical metrics (12.6 M daily values). Times (c) loading the values by CSV import through
 usage.import_csv, (a) a full scan from the store through service.run_scan, and (b) the same five
-criteria as a plain NumPy pass over the same values already in memory, and prints (a)/(b).
+criteria as a plain NumPy pass over the same values already in memory, and prints (a)/(b) and how much
+of (a) is reading and counting.
 Targets: (a) < 2 s on SQLite and within 30× of (b). Prints the figures; asserts nothing."""
 from __future__ import annotations
 
@@ -160,6 +161,11 @@ def main() -> None:
             scan = service.run_scan(session, actor_for(session, users["auditor"]), policy, AS_OF)
             scans.append(time.perf_counter() - t)
         scanned, found, blind = scan.scanned, scan.candidates, scan.insufficient
+        counts = []
+        for _ in range(3):       # the part of a scan that is what the NumPy pass does: read and count
+            t = time.perf_counter()
+            service._usage(session, policy, AS_OF)
+            counts.append(time.perf_counter() - t)
     numpy_times = []
     for _ in range(3):
         t = time.perf_counter()
@@ -171,6 +177,8 @@ def main() -> None:
           f"{blind} insufficient data")
     print(f"(b) NumPy pass in memory: best {best_numpy * 1000:.1f} ms; {int(candidates.sum())} candidates")
     print(f"ratio (a)/(b): {best_scan / best_numpy:.1f}×   targets: (a) < 2 s, ratio ≤ 30×")
+    print(f"    of which reading the store and counting days per window: best {min(counts):.2f} s "
+          f"({min(counts) / best_numpy:.0f}× NumPy); the rest judges each system in words and keeps the verdicts")
     app.state.engine.dispose()
 
 
