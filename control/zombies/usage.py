@@ -33,7 +33,7 @@ RATIO_METRICS = {Metric.cpu_p95.value, Metric.memory_avg.value}
 DEPLOYMENTS = METRIC_INDEX[Metric.deployments.value]
 METRIC_WRITERS = (Role.admin, Role.infocenter, Role.ops)
 MAX_ERRORS = 200
-_KEY_BITS = 21                                       # day ordinals (< 2**20) and blocks fit in 21 bits
+_KEY_BITS = 22                                       # every day ordinal (date.max is 3,652,059 < 2**22)
 
 
 class Samples:
