@@ -137,6 +137,17 @@ def new_form(request: Request, session: SessionDep, actor: CurrentActor):
     return render(request, "systems/form.html", _form_context(session, actor, values=values))
 
 
+def _form_refused(request: Request, session, actor, system, values: dict, exc: Exception):  # noqa: ANN001, ANN202
+    """The form again, with what was typed and the reasons next to the fields; a refusal for lack of
+    rights is not a form error and goes up as 403."""
+    session.rollback()
+    if isinstance(exc, Forbidden):
+        raise exc
+    errors, message = field_errors(exc)
+    return render(request, "systems/form.html", _form_context(session, actor, system, values, errors, message),
+                  status_code=getattr(exc, "status", 422))
+
+
 @router.post("/systems/new")
 async def create(request: Request, session: SessionDep, actor: CurrentActor):
     actor.require(*service.WRITE_ROLES)
@@ -145,13 +156,7 @@ async def create(request: Request, session: SessionDep, actor: CurrentActor):
         data = SystemCreate(**{k: v for k, v in values.items() if v is not None})
         system = service.create_system(session, actor, data)
     except (ValidationError, ServiceError) as exc:
-        session.rollback()
-        if isinstance(exc, Forbidden):
-            raise
-        errors, message = field_errors(exc)
-        return render(request, "systems/form.html",
-                      _form_context(session, actor, None, values, errors, message),
-                      status_code=getattr(exc, "status", 422))
+        return _form_refused(request, session, actor, None, values, exc)
     flash(request, f"已登记“{system.name}”（{system.code}）")
     return redirect(f"/systems/{system.id}")
 
@@ -176,13 +181,7 @@ async def update(request: Request, session: SessionDep, actor: CurrentActor, sys
     try:
         service.update_system(session, actor, system_id, SystemUpdate(**values))
     except (ValidationError, ServiceError) as exc:
-        session.rollback()
-        if isinstance(exc, Forbidden):
-            raise
-        errors, message = field_errors(exc)
-        return render(request, "systems/form.html",
-                      _form_context(session, actor, system, {"code": system.code, **values}, errors, message),
-                      status_code=getattr(exc, "status", 422))
+        return _form_refused(request, session, actor, system, {"code": system.code, **values}, exc)
     flash(request, "已保存")
     return redirect(f"/systems/{system_id}")
 

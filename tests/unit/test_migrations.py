@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models declare."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import control.models  # noqa: F401
@@ -20,11 +21,10 @@ def test_migrations_match_models(tmp_path):
     assert diffs == []
 
 
-def test_upgrade_keeps_existing_rows(tmp_path):
-    """Later migrations rebuild SQLite tables; rows with foreign keys must survive."""
-    from sqlalchemy import text
+def old_database(tmp_path, revision: str, *more_sql: str) -> str:
+    """A database at an earlier revision holding one department and one system (and more_sql)."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0001")
+    upgrade(url, revision)
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO department (id, code, name, level, path, active, created_at) "
@@ -32,7 +32,15 @@ def test_upgrade_keeps_existing_rows(tmp_path):
         conn.execute(text("INSERT INTO information_system (id, code, department_id, kind, status, name, networks, "
                           "is_classified, use_scopes, user_count_varies, created_at, updated_at) VALUES (1, 'S-1', 1, "
                           "'self_built', 'running', '统计系统', '[]', 0, '[]', 0, '2026-01-01', '2026-01-01')"))
+        for sql in more_sql:
+            conn.execute(text(sql))
     engine.dispose()
+    return url
+
+
+def test_upgrade_keeps_existing_rows(tmp_path):
+    """Later migrations rebuild SQLite tables; rows with foreign keys must survive."""
+    url = old_database(tmp_path, "0001")
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -45,23 +53,12 @@ def test_daily_usage_rows_move_into_blocks(tmp_path):
     """0004 packs the rows of the old one-row-per-day table into blocks, missing values as NaN."""
     from datetime import date
 
-    from sqlalchemy import text
     from sqlmodel import Session
 
     from control.zombies import usage
     from control.zombies.enums import Metric
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0003")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO department (id, code, name, level, path, active, created_at) "
-                          "VALUES (1, '00927660-1', '统计局', 'county', '/1/', 1, '2026-01-01 00:00:00')"))
-        conn.execute(text("INSERT INTO information_system (id, code, department_id, kind, status, name, networks, "
-                          "is_classified, use_scopes, user_count_varies, created_at, updated_at) VALUES (1, 'S-1', 1, "
-                          "'self_built', 'running', '统计系统', '[]', 0, '[]', 0, '2026-01-01', '2026-01-01')"))
-        conn.execute(text("INSERT INTO usage_day (system_id, day, requests, logins) VALUES "
-                          "(1, '2026-11-01', 12, 3), (1, '2026-11-03', 0, NULL)"))
-    engine.dispose()
+    url = old_database(tmp_path, "0003", "INSERT INTO usage_day (system_id, day, requests, logins) VALUES "
+                                         "(1, '2026-11-01', 12, 3), (1, '2026-11-03', 0, NULL)")
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
