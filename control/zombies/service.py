@@ -153,10 +153,10 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
 def _move_cases(session: Session, scan: ZombieScan, verdicts: dict[int, dict]) -> dict[str, int]:
     """Open a case for each new candidate; clear a candidate no longer held; flag a confirmed system
     whose usage came back; bring back an exemption that has expired."""
-    opened = cleared = flagged = reopened = 0
+    cleared = flagged = reopened = 0
     cases = {c.system_id: c for c in session.execute(select(ZombieCase).where(ZombieCase.state.in_(OPEN_CASE_STATES))
                                                       ).scalars()}
-    entries = []
+    entries, new_cases = [], []
     for system_id, v in verdicts.items():
         is_candidate = v["status"] == VerdictStatus.candidate
         c = cases.get(system_id)
@@ -165,10 +165,10 @@ def _move_cases(session: Session, scan: ZombieScan, verdicts: dict[int, dict]) -
                 c = ZombieCase(system_id=system_id, department_id=v["department_id"], opened_scan_id=scan.id,
                                last_scan_id=scan.id)
                 session.add(c)
-                opened += 1
+                new_cases.append((c, v["held"]))
             continue
         c.last_scan_id = scan.id
-        before = c.state
+        before, flagged_before = c.state, c.needs_rereview
         if c.state == CaseState.candidate and not is_candidate:
             c.state, c.cleared_scan_id = CaseState.cleared, scan.id
             cleared += 1
@@ -179,15 +179,18 @@ def _move_cases(session: Session, scan: ZombieScan, verdicts: dict[int, dict]) -
         elif c.state == CaseState.exempted and c.exempt_until and c.exempt_until < scan.as_of and is_candidate:
             c.state, c.exempt_until = CaseState.candidate, None
             reopened += 1
-        if c.state != before or c.needs_rereview:
+        if c.state != before or c.needs_rereview != flagged_before:
             c.updated_at = now()
-            entries.append(("scan-update", "zombie_case", system_id, None, None, "",
-                            {"state": [before.value, c.state.value], "scan_id": scan.id,
+            entries.append(("scan-update", "zombie_case", c.id, None, None, "",
+                            {"state": [before.value, c.state.value], "scan_id": scan.id, "system_id": system_id,
                              "needs_rereview": c.needs_rereview}))
         session.add(c)
+    session.flush()                                   # the new cases get their ids for the audit trail
+    entries += [("open", "zombie_case", c.id, None, None, "", {"state": [None, CaseState.candidate.value],
+                 "scan_id": scan.id, "system_id": c.system_id, "held": held}) for c, held in new_cases]
     if entries:
         audit.record_many(session, "scheduler" if scan.actor == "scheduler" else scan.actor, entries)
-    return {"opened": opened, "cleared": cleared, "flagged_for_rereview": flagged, "exemptions_expired": reopened}
+    return {"opened": len(new_cases), "cleared": cleared, "flagged_for_rereview": flagged, "exemptions_expired": reopened}
 
 
 def get_scan(session: Session, actor: Actor, scan_id: int) -> ZombieScan:

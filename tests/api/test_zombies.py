@@ -181,7 +181,8 @@ def test_review_per_role_through_clean_up(client, world, fleet):
     assert act(client, world, "bureau", cid, "complete_cleanup").status_code == 409
     trail = client.get("/api/v1/audit", params={"entity_type": "zombie_case", "entity_id": str(cid)},
                        headers=world.headers("auditor")).json()["items"]
-    assert [e["action"] for e in reversed(trail)] == ["respond", "confirm", "plan_cleanup", "complete_cleanup"]
+    assert [e["action"] for e in reversed(trail)] == ["open", "respond", "confirm", "plan_cleanup",
+                                                      "complete_cleanup"]
 
 
 def act_cloud(client, world, user, rid, action, body):
@@ -197,6 +198,10 @@ def test_confirmed_system_whose_usage_returns_is_flagged_not_cleaned(client, wor
     scan(client, world)
     case = case_of(client, world, "EDU-QUIET")
     assert case["state"] == "confirmed" and case["needs_rereview"] is True and "已不再满足" in case["rereview_reason"]
+    scan(client, world)                                               # still flagged: nothing new to record
+    trail = client.get("/api/v1/audit", params={"entity_type": "zombie_case", "entity_id": str(cid)},
+                       headers=world.headers("auditor")).json()["items"]
+    assert [e["action"] for e in reversed(trail)] == ["open", "confirm", "scan-update"]
     r = act(client, world, "bureau", cid, "plan_cleanup")
     assert r.status_code == 409 and r.json()["code"] == "needs_rereview"
     r = act(client, world, "auditor", cid, "exempt", reason="已恢复使用")
