@@ -17,9 +17,11 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 
 
 def msgids() -> list[str]:
+    from control.cloud import rules as cloud_rules
     from control.systems.fields import CENSUS_FIELDS
     from control.systems.pages import ACTION_LABELS, SORTS
     from control.web.render import NAV
+    from control.zombies import service as zombie_service
     found: list[str] = []
     for path in sorted((ROOT / "control/web/templates").rglob("*.html")):
         for m in re.finditer(r"_\('((?:[^'\\]|\\.)*)'\)", path.read_text(encoding="utf-8")):
@@ -27,6 +29,9 @@ def msgids() -> list[str]:
     found += [label for _, label, _ in NAV]
     found += ["周" + w for w in "一二三四五六日"] + [text for _, text in SORTS] + list(ACTION_LABELS.values())
     found += [f.hint for f in CENSUS_FIELDS if f.hint]  # shown under the form fields as _(f.hint)
+    for path in sorted((ROOT / "control").rglob("*.py")):        # flash(request, "…{name}…", name=…)
+        found += re.findall(r'flash\(request, "((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8"))
+    found += list(cloud_rules.ACTION_LABELS.values()) + list(zombie_service.ACTION_LABELS.values())
     return list(dict.fromkeys(found))
 
 

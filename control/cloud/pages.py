@@ -84,7 +84,10 @@ async def create_request(request: Request, session: SessionDep, actor: CurrentAc
         message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
-    flash(request, f"已保存申请 {req.number}" + ("并提交" if form.get("submit_now") else "（草稿）"))
+    if form.get("submit_now"):
+        flash(request, "已保存申请 {number}并提交", number=req.number)
+    else:
+        flash(request, "已保存申请 {number}（草稿）", number=req.number)
     return redirect(f"/cloud/{req.id}")
 
 
@@ -134,12 +137,13 @@ async def act(request: Request, session: SessionDep, actor: CurrentActor, reques
                         delivery_note=form.get("delivery_note") or None,
                         reclaim_reason=form.get("reclaim_reason") or None)
         service.act(session, actor, cloud_context(request, session), request_id, action, body)
-        flash(request, f"已{rules.ACTION_LABELS.get(action, action)}")
+        flash(request, "已{action}", action=rules.ACTION_LABELS.get(action, action))
     except ServiceError as exc:
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        flash(request, "；".join(e["msg"] for e in exc.errors()))
+        reasons = "；".join(e["msg"] for e in exc.errors())
+        flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 
 
@@ -156,7 +160,7 @@ async def capacity_save(request: Request, session: SessionDep, actor: CurrentAct
     form = await form_data(request)
     try:
         service.set_capacity(session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS}))
-        flash(request, f"{zone.zh}容量已保存")
+        flash(request, "{zone}容量已保存", zone=zone)
     except (ValueError, ServiceError) as exc:
         flash(request, getattr(exc, "detail", str(exc)))
     return redirect("/cloud/capacity")
@@ -209,10 +213,11 @@ async def calendar_import(request: Request, session: SessionDep, actor: CurrentA
         data = yaml.safe_load(form.get("arrangement", ""))
         arr = YearArrangement.from_mapping(data if isinstance(data, dict) else {}, source=f"admin:{actor.username}")
         result = save_arrangement(session, arr, actor, note=str(data.get("note", "")))
-        flash(request, f"{result['year']} 年安排已保存：{result['holidays']} 个节假日，{result['workdays']} 个调休上班日")
+        flash(request, "{year} 年安排已保存：{holidays} 个节假日，{workdays} 个调休上班日", year=result["year"],
+              holidays=result["holidays"], workdays=result["workdays"])
         return redirect(f"/calendar?year={result['year']}&month=1")
     except ServiceError as exc:
         flash(request, exc.detail)
     except yaml.YAMLError as exc:
-        flash(request, f"YAML 格式错误：{exc}")
+        flash(request, "YAML 格式错误：{error}", error=exc)
     return redirect("/calendar")

@@ -65,7 +65,7 @@ async def create_department(request: Request, session: SessionDep, actor: Curren
         session.rollback()
         errors, message = _form_errors(exc)
         return _page(request, session, actor, values, errors, message, getattr(exc, "status", 422))
-    flash(request, f"已新增部门“{dept.name}”（{dept.code}）")
+    flash(request, "已新增部门“{name}”（{code}）", name=dept.name, code=dept.code)
     return redirect("/departments")
 
 
@@ -98,5 +98,5 @@ async def edit_department(request: Request, session: SessionDep, actor: CurrentA
         errors, message = _form_errors(exc)
         return _edit(request, session, actor, service.get_department(session, actor, department_id), values,
                      errors, message, getattr(exc, "status", 422))
-    flash(request, f"已保存部门“{values['name'] or dept.name}”")
+    flash(request, "已保存部门“{name}”", name=values["name"] or dept.name)
     return redirect("/departments")

@@ -157,7 +157,7 @@ async def create(request: Request, session: SessionDep, actor: CurrentActor):
         system = service.create_system(session, actor, data)
     except (ValidationError, ServiceError) as exc:
         return _form_refused(request, session, actor, None, values, exc)
-    flash(request, f"已登记“{system.name}”（{system.code}）")
+    flash(request, "已登记“{name}”（{code}）", name=system.name, code=system.code)
     return redirect(f"/systems/{system.id}")
 
 
@@ -217,7 +217,7 @@ async def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, 
         if exc.status != 409:
             raise
         session.rollback()
-        flash(request, f"未能执行：{exc.detail}")
+        flash(request, "未能执行：{reason}", reason=exc.detail)
         return redirect(f"/systems/{system_id}")
-    flash(request, f"已{ACTION_LABELS[action]}：当前状态“{system.status.zh}”")
+    flash(request, "已{action}：当前状态“{status}”", action=ACTION_LABELS[action], status=system.status)
     return redirect(f"/systems/{system_id}")

@@ -119,7 +119,7 @@ async def users_create(request: Request, session: SessionDep, actor: CurrentActo
         form.pop("password", None)
         return render(request, "users.html", _users_context(session, actor, form, errors, message),
                       status_code=getattr(exc, "status", 422))
-    flash(request, f"已创建用户 {data.username}")
+    flash(request, "已创建用户 {username}", username=data.username)
     return redirect("/users")
 
 
@@ -132,5 +132,5 @@ def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor,
             raise
         flash(request, exc.detail)
         return redirect("/users")
-    flash(request, f"已停用 {user.username}")
+    flash(request, "已停用 {username}", username=user.username)
     return redirect("/users")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timezone
 from decimal import Decimal
 from pathlib import Path
@@ -152,7 +153,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(actor, request.url.path),
            "csrf_token": csrf_token(request), "_": trans.gettext, "gettext": trans.gettext,
            "label": lambda value: enum_label(value, locale),
-           "field_label": lambda name: field_label(name, locale), "flash": request.session.pop("flash", None)}
+           "field_label": lambda name: field_label(name, locale), "flash": _flash_text(request, locale, trans.gettext)}
     ctx.update(context or {})
     # A page URL answers a whole page or, to htmx, a fragment: the browser must not keep either for the
     # other (the back button used to show a bare table), nor keep signed-in pages at all.
@@ -167,8 +168,20 @@ def render_error_page(request: Request, exc) -> HTMLResponse:  # noqa: ANN001
     return render(request, "error.html", {"error": exc}, status_code=exc.status)
 
 
-def flash(request: Request, message: str) -> None:
-    request.session["flash"] = message
+def flash(request: Request, message: str, **params: Any) -> None:
+    """A notice for the next page. `message` is a msgid with {named} places, translated when shown;
+    an enum parameter shows its label in the reader's locale, a text parameter is translated if it is
+    a msgid (action labels) and shown as it is otherwise (names, codes, reasons)."""
+    request.session["flash"] = {"msgid": message, "params": {
+        k: {"zh_CN": v.zh, "en": v.en} if hasattr(v, "zh") else str(v) for k, v in params.items()}}
+
+
+def _flash_text(request: Request, locale: str, gettext: Callable[[str], str]) -> str | None:
+    stored = request.session.pop("flash", None)
+    if not stored:
+        return None
+    params = {k: v.get(locale, v["zh_CN"]) if isinstance(v, dict) else gettext(v) for k, v in stored["params"].items()}
+    return gettext(stored["msgid"]).format(**params) if params else gettext(stored["msgid"])
 
 
 def redirect(path: str) -> RedirectResponse:

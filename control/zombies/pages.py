@@ -59,7 +59,8 @@ async def run_scan(request: Request, session: SessionDep, actor: CurrentActor):
     form = await form_data(request)
     as_of = date.fromisoformat(form["as_of"]) if form.get("as_of") else None
     scan = service.run_scan(session, actor, request.app.state.policy.zombies, as_of)
-    flash(request, f"扫描 #{scan.id} 完成：疑似 {scan.candidates} 个，数据不足 {scan.insufficient} 个")
+    flash(request, "扫描 #{id} 完成：疑似 {candidates} 个，数据不足 {insufficient} 个", id=scan.id,
+          candidates=scan.candidates, insufficient=scan.insufficient)
     return redirect(f"/zombies/scans/{scan.id}")
 
 
@@ -106,7 +107,7 @@ async def case_action(request: Request, session: SessionDep, actor: CurrentActor
         c = service.case_action(session, actor, case_id, action, form.get("reason", ""), until,
                                 {"archive": form.get("archive") or "归档业务数据后停止运行", "reclaim_cloud": True},
                                 cleanup=decommission_and_reclaim)
-        flash(request, f"已{service.ACTION_LABELS[action]}：{c.state.zh}")
+        flash(request, "已{action}：{state}", action=service.ACTION_LABELS[action], state=c.state)
     except ServiceError as exc:
         session.rollback()
         flash(request, exc.detail)

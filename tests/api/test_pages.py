@@ -447,6 +447,9 @@ def test_language_switch(client, world):
     assert "Census import" in nav(page) or "Import census" in nav(page)
     detail = client.get(f"/systems/{s['id']}").text
     assert "Protection level" in detail and "Basic information" in detail and "Daily" in detail
+    # notices are translated when shown, their state and action labels too
+    r = client.post(f"/systems/{s['id']}/stop", data={"csrf_token": csrf(client, f"/systems/{s['id']}")})
+    assert r.status_code == 200 and "Done: Stop; status now “Stopped”" in r.text
     # the choice is kept on the user, so it follows them to a new session
     client.cookies.clear()
     login(client, "edu")
