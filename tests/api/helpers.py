@@ -1,6 +1,10 @@
 """Small builders shared by the API tests."""
 from __future__ import annotations
 
+import io
+
+import openpyxl
+
 
 def system_payload(department_id: int, name: str = "县中小学学籍管理系统", **extra) -> dict:
     body = {
@@ -33,3 +37,18 @@ def create_system(client, headers, department_id: int, **extra) -> dict:
     r = client.post("/api/v1/systems", json=system_payload(department_id, **extra), headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def fill_self_built_sheet(template: bytes, rows: list[dict]) -> bytes:
+    """The census template with rows written on its 自建系统 sheet, keyed by header (without the * of
+    required columns)."""
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb["自建系统"]
+    cols = {str(c.value).lstrip("*"): c.column for c in ws[1] if c.value}
+    for i, row in enumerate(rows, start=2):
+        for key, value in row.items():
+            ws.cell(row=i, column=cols[key], value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+

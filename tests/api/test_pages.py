@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.api.helpers import create_system
+from tests.api.helpers import create_system, fill_self_built_sheet
 from tests.conftest import PASSWORD
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "control" / "web" / "templates"
@@ -293,15 +293,7 @@ def test_every_form_refuses_a_missing_token(client, world, user, path, multipart
 # --- census import -----------------------------------------------------------------------------------------
 
 def filled_template(client, rows: list[dict]) -> bytes:
-    wb = openpyxl.load_workbook(io.BytesIO(client.get("/api/v1/systems/template.xlsx").content))
-    ws = wb["自建系统"]
-    cols = {str(c.value).lstrip("*"): c.column for c in ws[1] if c.value}
-    for i, row in enumerate(rows, start=2):
-        for key, value in row.items():
-            ws.cell(row=i, column=cols[key], value=value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return fill_self_built_sheet(client.get("/api/v1/systems/template.xlsx").content, rows)
 
 
 def test_import_shows_every_error_then_imports(client, world):

@@ -10,6 +10,7 @@ import re
 import openpyxl
 import pytest
 
+from tests.api.helpers import fill_self_built_sheet
 from tests.integration.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -27,16 +28,9 @@ def workbook(page, base: str, rows: list[dict]) -> bytes:
     """The real template, downloaded with the browser's own session, with rows filled in."""
     r = page.request.get(f"{base}/api/v1/systems/template.xlsx")
     assert r.ok
-    wb = openpyxl.load_workbook(io.BytesIO(r.body()))
-    ws = wb["自建系统"]
-    cols = {str(c.value).lstrip("*"): c.column for c in ws[1] if c.value}
-    assert list(cols)[:3] == ["部门名称", "部门代码", "系统名称"]
-    for i, row in enumerate(rows, start=2):
-        for key, value in row.items():
-            ws.cell(row=i, column=cols[key], value=value)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    headers = [str(c.value).lstrip("*") for c in openpyxl.load_workbook(io.BytesIO(r.body()))["自建系统"][1]]
+    assert headers[:3] == ["部门名称", "部门代码", "系统名称"]
+    return fill_self_built_sheet(r.body(), rows)
 
 
 def test_department_user_imports_fixes_and_sees_systems(live, browser, tmp_path):
