@@ -5,4 +5,4 @@ from control.systems.models import InformationSystem, SystemSharing  # noqa: F40
 from control.cloud.models import (Attachment, CapacityPool, CloudRequest, DeliveredItem,  # noqa: F401
                                   DepartmentQuota, ResourceLine, StageRecord)
 from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
-from control.zombies.models import UsageBlock, UsageSummary, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401
+from control.zombies.models import UsageSummary, UsageTile, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401

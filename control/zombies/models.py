@@ -1,9 +1,9 @@
-"""Usage metrics (packed per system and 32-day block), zombie scans, verdicts and review cases."""
+"""Usage metrics (packed per metric, 32-day block and chunk of systems), zombie scans, verdicts and review cases."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
@@ -15,12 +15,14 @@ def _ts(nullable: bool = False) -> Column:
     return Column(DateTime(timezone=True), nullable=nullable)
 
 
-class UsageBlock(SQLModel, table=True):
-    """32 consecutive days (block = day ordinal // 32) of the seven canonical metrics of one system:
-    float64, metric × day in Metric order, NaN where nothing was recorded (a missing value is never 0)."""
-    __tablename__ = "usage_block"
-    system_id: int = Field(foreign_key="information_system.id", primary_key=True)
-    block: int = Field(primary_key=True, index=True)
+class UsageTile(SQLModel, table=True):
+    """One metric (index in usage.METRICS) of CHUNK_SYSTEMS consecutive system ids (chunk = system id //
+    CHUNK_SYSTEMS) over 32 consecutive days (block = day ordinal // 32): float64, system × day, NaN where
+    nothing was recorded (a missing value is never 0). No foreign key: a tile holds many systems."""
+    __tablename__ = "usage_tile"
+    metric: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    block: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    chunk: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 

@@ -25,6 +25,7 @@ from control.zombies.models import UsageSummary, ZombieCase, ZombieScan, ZombieV
 
 REVIEWERS = (Role.auditor, Role.bureau)
 CLEANUP_OWNERS = (Role.bureau, Role.infocenter)
+SCANNED_METRICS = ["requests", "logins", "cpu_p95", "network_bytes", "active_users"]  # what the usage criteria read
 
 
 def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric, start: date,
@@ -41,16 +42,15 @@ def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric,
 
 def _usage(session: Session, p: ZombiePolicy, as_of: date) -> dict[int, rules.Usage]:
     """Day counts over each criterion's window for every system with stored usage, by array arithmetic
-    over the packed blocks; first day and last deployment from the summaries; last recorded change
-    from the audit log."""
+    over the tiles of the five metrics the criteria read; first day and last deployment from the
+    summaries; last recorded change from the audit log."""
     c = p.criteria
     bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
     longest = max(bd.window_days, idle.window_days, ss.window_days)
-    ids, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of)
-    m = usage.METRIC_INDEX
+    ids, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of, metrics=SCANNED_METRICS)
 
     def last(metric: str, days: int) -> np.ndarray:
-        return values[:, m[metric], longest - days:]
+        return values[:, SCANNED_METRICS.index(metric), longest - days:]
 
     with np.errstate(invalid="ignore"):
         req, logins = last("requests", bd.window_days), last("logins", bd.window_days)

@@ -1,7 +1,7 @@
-"""The usage store: the seven canonical metrics of each system, packed per 32-day block as float64
-(metric × day, NaN where nothing was recorded; 1.8 KB, inside one database page). A 90-day scan of
-20,000 systems reads three or four rows per system and counts days with array arithmetic, instead of
-aggregating millions of daily rows in SQL."""
+"""The usage store: each canonical metric packed in tiles of CHUNK_SYSTEMS systems × 32 days as float64
+(NaN where nothing was recorded). A 90-day scan of 20,000 systems reads a few hundred tiles of the
+metrics it judges and counts days with array arithmetic, instead of aggregating millions of daily rows
+in SQL or unpacking one row per system."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -24,10 +24,12 @@ from control.core.errors import ValidationFailed
 from control.org.models import Department, Role
 from control.systems.models import InformationSystem
 from control.zombies.enums import Metric
-from control.zombies.models import UsageBlock, UsageSummary
+from control.zombies.models import UsageSummary, UsageTile
 
 BLOCK_DAYS = 32
-METRICS = [m.value for m in Metric]                  # the row order inside a block
+CHUNK_SYSTEMS = 1024                                 # systems per tile: see the module docstring
+TILE_BATCH = 128                                     # tiles held at once while storing (32 MB)
+METRICS = [m.value for m in Metric]                  # a tile's metric is its index here
 METRIC_INDEX = {m: i for i, m in enumerate(METRICS)}
 RATIO_METRICS = {Metric.cpu_p95.value, Metric.memory_avg.value}
 DEPLOYMENTS = METRIC_INDEX[Metric.deployments.value]
@@ -157,137 +159,206 @@ def read_csv(data: bytes) -> Iterable[tuple[int, str, str, str, str]]:
 
 
 def store(session: Session, actor: Actor, samples: Samples, source: str) -> dict:
-    """Write the values into their blocks (a re-import of the same rows changes nothing) and keep
-    each system's summary; one audit entry for the batch. The caller's transaction is committed."""
+    """Write the values into their tiles (a re-import of the same rows changes nothing) and keep each
+    system's summary; one audit entry for the batch. The caller's transaction is committed."""
     actor.require(*METRIC_WRITERS)
     system, metric, day, value, _ = samples.arrays()
-    block, offset = day // BLOCK_DAYS, day % BLOCK_DAYS
-    keys, slot = np.unique((system << _KEY_BITS) + block, return_inverse=True)
-    key_system, key_block = keys >> _KEY_BITS, keys & ((1 << _KEY_BITS) - 1)
-    data = np.full((len(keys), len(METRICS), BLOCK_DAYS), np.nan)
-    if len(keys):
-        for pos, stored in _existing(session, keys, key_system, key_block):
-            data[pos] = stored
-        data[slot, metric, offset] = value
-        _write(session, key_system, key_block, data)
-        _update_summaries(session, key_system, key_block, data)
-    system_days = len(np.unique((system << _KEY_BITS) + day))
-    n_systems = len(np.unique(system))
+    seen = _Seen(system, day)
+    dep_last = np.full((len(seen.chunks), CHUNK_SYSTEMS), -1, dtype=np.int64)   # day ordinal, -1: none
+    dep_touched = np.zeros((len(seen.chunks), len(seen.blocks)), dtype=bool)
+    if len(samples):
+        _write_tiles(session, seen, metric, value, dep_last, dep_touched)
+        _update_summaries(session, seen, dep_last, dep_touched)
+    n_systems = len(seen.system_ids())
     audit.record(session, actor, "import", "usage_metrics", source,
-                 changes={"samples": len(samples), "systems": n_systems,
-                          "days": len(np.unique(day))}, label=f"使用指标（{source}）")
+                 changes={"samples": len(samples), "systems": n_systems, "days": int(seen.days.any(axis=(0, 2)).sum())},
+                 label=f"使用指标（{source}）")
     session.commit()
-    return {"samples": len(samples), "systems": n_systems, "system_days": system_days}
+    return {"samples": len(samples), "systems": n_systems, "system_days": int(seen.days.sum())}
 
 
-def _existing(session: Session, keys: np.ndarray, key_system: np.ndarray, key_block: np.ndarray):  # noqa: ANN202
-    """(position in keys, stored block) for every block about to be written that already exists."""
-    ids = np.unique(key_system).tolist()
-    lo, hi = int(key_block.min()), int(key_block.max())
-    for start in range(0, len(ids), 500):
-        rows = session.execute(select(UsageBlock.system_id, UsageBlock.block, UsageBlock.data).where(
-            UsageBlock.system_id.in_(ids[start:start + 500]), UsageBlock.block.between(lo, hi))).all()
-        for sid, blk, blob in rows:
-            pos = int(np.searchsorted(keys, (sid << _KEY_BITS) + blk))
-            if pos < len(keys) and keys[pos] == (sid << _KEY_BITS) + blk:
-                yield pos, unpack(blob)
+def _ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, rank of each value among them) by counting, not sorting: chunk and block
+    numbers span a few million at most, while a province import holds tens of millions of samples."""
+    if not len(values):
+        return values, values
+    lo = int(values.min())
+    present = np.bincount(values - lo) > 0
+    return np.flatnonzero(present) + lo, (np.cumsum(present) - 1)[values - lo]
 
 
-def _write(session: Session, key_system: np.ndarray, key_block: np.ndarray, data: np.ndarray) -> None:
+class _Seen:
+    """Where the samples fall: their chunks and blocks (sorted), each sample's rank in both, its row in
+    the tile and its day in the block, and `days`, the (chunk × block × system × day) cells sampled."""
+
+    def __init__(self, system: np.ndarray, day: np.ndarray) -> None:
+        self.chunks, self.chunk_rank = _ranks(system // CHUNK_SYSTEMS)
+        self.blocks, self.block_rank = _ranks(day // BLOCK_DAYS)
+        self.row, self.offset = system % CHUNK_SYSTEMS, day % BLOCK_DAYS
+        self.days = np.zeros((len(self.chunks), len(self.blocks), CHUNK_SYSTEMS, BLOCK_DAYS), dtype=bool)
+        self.days[self.chunk_rank, self.block_rank, self.row, self.offset] = True
+
+    def system_ids(self) -> np.ndarray:
+        """The sampled systems, sorted."""
+        k, r = np.nonzero(self.days.any(axis=(1, 3)))
+        return self.chunks[k] * CHUNK_SYSTEMS + r
+
+    def span(self) -> tuple[np.ndarray, np.ndarray]:
+        """First and last sampled day ordinal of each sampled system (in system_ids order)."""
+        k, r = np.nonzero(self.days.any(axis=(1, 3)))
+        flat = self.days[k, :, r, :].reshape(len(k), -1)                       # (systems, blocks × days)
+        first, last = flat.argmax(1), flat.shape[1] - 1 - flat[:, ::-1].argmax(1)
+        return (self.blocks[first // BLOCK_DAYS] * BLOCK_DAYS + first % BLOCK_DAYS,
+                self.blocks[last // BLOCK_DAYS] * BLOCK_DAYS + last % BLOCK_DAYS)
+
+
+def _write_tiles(session: Session, seen: _Seen, metric: np.ndarray, value: np.ndarray,
+                 dep_last: np.ndarray, dep_touched: np.ndarray) -> None:
+    """Read-modify-write the touched tiles, TILE_BATCH at a time so that a year-long province import does
+    not hold every tile at once; note each touched row's last deployment day in the touched tiles."""
+    nb, nc = len(seen.blocks), len(seen.chunks)
+    tile = (metric * nb + seen.block_rank) * nc + seen.chunk_rank                # dense over (metric, block, chunk)
+    present = np.flatnonzero(np.bincount(tile, minlength=len(METRICS) * nb * nc))
+    slot = np.zeros(len(METRICS) * nb * nc, dtype=np.int64)
+    for start in range(0, len(present), TILE_BATCH):
+        batch = present[start:start + TILE_BATCH]
+        slot[batch] = np.arange(len(batch))
+        sel = (slice(None) if len(present) <= TILE_BATCH else
+               np.flatnonzero((tile >= batch[0]) & (tile <= batch[-1])))
+        m, rest = np.divmod(batch, nb * nc)
+        b, c = np.divmod(rest, nc)
+        keys = list(zip(m.tolist(), seen.blocks[b].tolist(), seen.chunks[c].tolist()))
+        data = np.full((len(batch), CHUNK_SYSTEMS, BLOCK_DAYS), np.nan)
+        position = {key: i for i, key in enumerate(keys)}
+        for *key, blob in session.execute(select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data)
+                                          .where(tuple_(UsageTile.metric, UsageTile.block, UsageTile.chunk).in_(keys))):
+            data[position[tuple(key)]] = unpack(blob)
+        data[slot[tile[sel]], seen.row[sel], seen.offset[sel]] = value[sel]
+        _write(session, keys, data)
+        for i in np.flatnonzero(m == DEPLOYMENTS).tolist():
+            deployed = np.nan_to_num(data[i]) > 0
+            last = seen.blocks[b[i]] * BLOCK_DAYS + BLOCK_DAYS - 1 - deployed[:, ::-1].argmax(1)
+            dep_last[c[i]] = np.where(deployed.any(1), np.maximum(dep_last[c[i]], last), dep_last[c[i]])
+            dep_touched[c[i], b[i]] = True
+
+
+def _write(session: Session, keys: list[tuple[int, int, int]], data: np.ndarray) -> None:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(UsageBlock)
-    stmt = stmt.on_conflict_do_update(index_elements=["system_id", "block"], set_={"data": stmt.excluded.data})
-    rows = [{"system_id": int(s), "block": int(b), "data": data[i].tobytes()}
-            for i, (s, b) in enumerate(zip(key_system.tolist(), key_block.tolist()))]
-    for start in range(0, len(rows), 2000):
-        session.execute(stmt, rows[start:start + 2000])
+    stmt = dialect.insert(UsageTile)
+    stmt = stmt.on_conflict_do_update(index_elements=["metric", "block", "chunk"], set_={"data": stmt.excluded.data})
+    session.execute(stmt, [{"metric": m, "block": b, "chunk": c, "data": data[i].tobytes()}
+                           for i, (m, b, c) in enumerate(keys)])
 
 
 def unpack(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.float64).reshape(len(METRICS), BLOCK_DAYS)
+    return np.frombuffer(blob, dtype=np.float64).reshape(CHUNK_SYSTEMS, BLOCK_DAYS)
 
 
-def _day_of(block: int, offset: int) -> date:
-    return date.fromordinal(block * BLOCK_DAYS + offset)
-
-
-def _update_summaries(session: Session, key_system: np.ndarray, key_block: np.ndarray, data: np.ndarray) -> None:
-    """First and last observed day and last deployment day per system, from the blocks just written;
-    a system whose previous last deployment sat in a rewritten block that lost it is recomputed whole."""
-    observed = ~np.isnan(data).all(axis=1)                                        # (blocks, days)
-    deployed = np.nan_to_num(data[:, DEPLOYMENTS, :]) > 0
-    fresh: dict[int, list] = {}
-    for i, (sid, blk) in enumerate(zip(key_system.tolist(), key_block.tolist())):
-        if not observed[i].any():
-            continue
-        days = np.flatnonzero(observed[i])
-        dep = np.flatnonzero(deployed[i])
-        first, last = _day_of(blk, int(days[0])), _day_of(blk, int(days[-1]))
-        last_dep = _day_of(blk, int(dep[-1])) if len(dep) else None
-        f = fresh.setdefault(sid, [first, last, last_dep, set()])
-        f[0], f[1] = min(f[0], first), max(f[1], last)
-        f[2] = max(d for d in (f[2], last_dep) if d) if (f[2] or last_dep) else None
-        f[3].add(blk)
-    ids = sorted(fresh)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+def _update_summaries(session: Session, seen: _Seen, dep_last: np.ndarray, dep_touched: np.ndarray) -> None:
+    """First and last observed day and last deployment day of each sampled system. Values are only ever
+    added or overwritten, so the span only grows; a system whose last deployment sat in a rewritten tile
+    that lost it has its last deployment recomputed from all its deployment tiles."""
+    ids = seen.system_ids()
+    firsts, lasts = seen.span()
+    chunk_rank = np.searchsorted(seen.chunks, ids // CHUNK_SYSTEMS)
+    fresh_dep = dep_last[chunk_rank, ids % CHUNK_SYSTEMS]
+    block_of = {int(blk): i for i, blk in enumerate(seen.blocks.tolist())}
+    lost: dict[int, UsageSummary] = {}
+    ids_list = ids.tolist()
+    for start in range(0, len(ids_list), 500):
+        part = ids_list[start:start + 500]
         existing = {s.system_id: s for s in session.execute(
-            select(UsageSummary).where(UsageSummary.system_id.in_(chunk))).scalars()}
-        for sid in chunk:
-            first, last, last_dep, blocks = fresh[sid]
+            select(UsageSummary).where(UsageSummary.system_id.in_(part))).scalars()}
+        for i, sid in enumerate(part, start=start):
+            first, last = date.fromordinal(int(firsts[i])), date.fromordinal(int(lasts[i]))
+            dep = date.fromordinal(int(fresh_dep[i])) if fresh_dep[i] >= 0 else None
             s = existing.get(sid)
             if s is None:
-                session.add(UsageSummary(system_id=sid, first_day=first, last_day=last, last_deployment_day=last_dep))
+                session.add(UsageSummary(system_id=sid, first_day=first, last_day=last, last_deployment_day=dep))
                 continue
-            old_dep = s.last_deployment_day
-            if old_dep and old_dep.toordinal() // BLOCK_DAYS in blocks and (last_dep is None or last_dep < old_dep):
-                last_dep = _last_deployment(session, sid)
-            elif old_dep and (last_dep is None or old_dep > last_dep):
-                last_dep = old_dep
-            s.first_day, s.last_day, s.last_deployment_day = min(s.first_day, first), max(s.last_day, last), last_dep
+            old = s.last_deployment_day
+            old_block = block_of.get(old.toordinal() // BLOCK_DAYS) if old else None
+            if old_block is not None and dep_touched[chunk_rank[i], old_block] and (dep is None or dep < old):
+                lost[sid] = s
+            elif old and (dep is None or old > dep):
+                dep = old
+            s.first_day, s.last_day, s.last_deployment_day = min(s.first_day, first), max(s.last_day, last), dep
+    for sid, day in _last_deployments(session, sorted(lost)).items():
+        lost[sid].last_deployment_day = day
     session.flush()
 
 
-def _last_deployment(session: Session, system_id: int) -> date | None:
-    last = None
-    for blk, blob in session.execute(select(UsageBlock.block, UsageBlock.data)
-                                     .where(UsageBlock.system_id == system_id)).all():
-        dep = np.flatnonzero(np.nan_to_num(unpack(blob)[DEPLOYMENTS]) > 0)
-        if len(dep):
-            day = _day_of(blk, int(dep[-1]))
-            last = max(last, day) if last else day
-    return last
+def _last_deployments(session: Session, system_ids: list[int]) -> dict[int, date | None]:
+    """The last day with a deployment of each system, from every deployment tile of its chunk."""
+    out: dict[int, date | None] = {}
+    ids = np.asarray(system_ids, dtype=np.int64)
+    for chunk in np.unique(ids // CHUNK_SYSTEMS).tolist():
+        rows = ids[ids // CHUNK_SYSTEMS == chunk] - chunk * CHUNK_SYSTEMS
+        last = np.full(len(rows), -1, dtype=np.int64)
+        for blk, blob in session.execute(select(UsageTile.block, UsageTile.data).where(
+                UsageTile.metric == DEPLOYMENTS, UsageTile.chunk == chunk)).all():
+            deployed = np.nan_to_num(unpack(blob)[rows]) > 0
+            day = blk * BLOCK_DAYS + BLOCK_DAYS - 1 - deployed[:, ::-1].argmax(1)
+            last = np.where(deployed.any(1), np.maximum(last, day), last)
+        out.update({chunk * CHUNK_SYSTEMS + int(r): date.fromordinal(int(d)) if d >= 0 else None
+                    for r, d in zip(rows.tolist(), last.tolist())})
+    return out
 
 
-def window(session: Session, start: date, end: date, system_ids: list[int] | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """(system ids, values) for the days start..end: values is (systems × metrics × days), NaN where
-    nothing was recorded; only systems with at least one stored block in the range appear."""
+def window(session: Session, start: date, end: date, system_ids: list[int] | None = None,
+           metrics: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(system ids, values) for the days start..end: values is (systems × metrics × days) in the order of
+    `metrics` (distinct; default all METRICS), NaN where nothing was recorded. Without system_ids, the
+    systems with at least one value of those metrics in the range, sorted; with them, exactly those,
+    sorted. Reads only the tiles of those metrics, blocks (and chunks)."""
+    metrics = METRICS if metrics is None else metrics
+    column = {METRIC_INDEX[m]: i for i, m in enumerate(metrics)}
     first, last = start.toordinal(), end.toordinal()
-    stmt = select(UsageBlock.system_id, UsageBlock.block, UsageBlock.data).where(
-        UsageBlock.block.between(first // BLOCK_DAYS, last // BLOCK_DAYS))
+    b0 = first // BLOCK_DAYS
+    stmt = select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data).where(
+        UsageTile.metric.in_(sorted(column)), UsageTile.block.between(b0, last // BLOCK_DAYS))
     if system_ids is not None:
-        stmt = stmt.where(UsageBlock.system_id.in_(system_ids))
+        ids = np.unique(np.asarray(system_ids, dtype=np.int64))
+        stmt = stmt.where(UsageTile.chunk.in_(np.unique(ids // CHUNK_SYSTEMS).tolist()))
     rows = fetch_plain(session, stmt)
-    ids = np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-    out = np.full((len(ids), len(METRICS), last - first + 1), np.nan)
-    by_block: dict[int, list] = {}
-    for r in rows:
-        by_block.setdefault(r[1], []).append(r)
-    for blk, part in by_block.items():
-        values = np.frombuffer(b"".join(r[2] for r in part), dtype=np.float64).reshape(
-            len(part), len(METRICS), BLOCK_DAYS)
+
+    def days_of(blk: int) -> tuple[slice, slice]:
+        """Where block blk's days fall in the window, and which of them it holds."""
         lo, hi = max(first, blk * BLOCK_DAYS), min(last, blk * BLOCK_DAYS + BLOCK_DAYS - 1)
-        where = np.searchsorted(ids, np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part)))
-        out[where, :, lo - first:hi - first + 1] = values[:, :, lo - blk * BLOCK_DAYS:hi - blk * BLOCK_DAYS + 1]
-    return ids, out
+        return slice(lo - first, hi - first + 1), slice(lo - blk * BLOCK_DAYS, hi - blk * BLOCK_DAYS + 1)
+
+    if system_ids is not None:
+        out = np.full((len(ids), len(metrics), last - first + 1), np.nan)
+        for m, blk, chunk, blob in rows:
+            lo, hi = np.searchsorted(ids, [chunk * CHUNK_SYSTEMS, (chunk + 1) * CHUNK_SYSTEMS])
+            into, held = days_of(blk)
+            out[lo:hi, column[m], into] = unpack(blob)[ids[lo:hi] - chunk * CHUNK_SYSTEMS, held]
+        return ids, out
+    chunks = np.unique(np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)))
+    # Every cell is either copied from a tile or set to NaN below: no need to fill the whole array first.
+    out = np.empty((len(chunks) * CHUNK_SYSTEMS, len(metrics), last - first + 1))
+    filled = np.zeros((len(chunks), len(metrics), last // BLOCK_DAYS - b0 + 1), dtype=bool)
+    present = np.zeros(len(out), dtype=bool)
+    for m, blk, chunk, blob in rows:
+        k = int(np.searchsorted(chunks, chunk))
+        into, held = days_of(blk)
+        tile = unpack(blob)[:, held]
+        out[k * CHUNK_SYSTEMS:(k + 1) * CHUNK_SYSTEMS, column[m], into] = tile
+        present[k * CHUNK_SYSTEMS:(k + 1) * CHUNK_SYSTEMS] |= ~np.isnan(tile).all(1)
+        filled[k, column[m], blk - b0] = True
+    for k, col, blk in np.argwhere(~filled).tolist():
+        out[k * CHUNK_SYSTEMS:(k + 1) * CHUNK_SYSTEMS, col, days_of(b0 + blk)[0]] = np.nan
+    keep = np.flatnonzero(present)
+    ids = chunks[keep // CHUNK_SYSTEMS] * CHUNK_SYSTEMS + keep % CHUNK_SYSTEMS
+    if len(keep) and keep[-1] - keep[0] + 1 == len(keep):
+        return ids, out[keep[0]:keep[-1] + 1]                                   # a view: no copy of ~100 MB
+    return ids, out[keep]
 
 
 def series(session: Session, system_id: int, metric: Metric, start: date, end: date) -> list[tuple[date, float | None]]:
-    """One metric of one system, a point per day (None where nothing was recorded)."""
-    ids, values = window(session, start, end, [system_id])
-    row = values[0, METRIC_INDEX[metric.value]] if len(ids) else np.full((end - start).days + 1, np.nan)
-    return [(start + timedelta(days=i), None if math.isnan(v) else float(v)) for i, v in enumerate(row.tolist())]
+    """One metric of one system, a point per day (None where nothing was recorded): one tile per block."""
+    _, values = window(session, start, end, [system_id], [metric.value])
+    return [(start + timedelta(days=i), None if math.isnan(v) else float(v)) for i, v in enumerate(values[0, 0].tolist())]
 
 
 def import_csv(session: Session, actor: Actor, data: bytes) -> dict:

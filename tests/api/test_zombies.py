@@ -5,9 +5,15 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import numpy as np
 import openpyxl
 import pytest
+from sqlmodel import Session
 
+from control.systems.models import InformationSystem
+from control.zombies import usage as store
+from control.zombies.enums import Metric
+from control.zombies.models import UsageSummary
 from tests.api.helpers import create_system
 
 AS_OF = date(2026, 11, 22)
@@ -255,3 +261,99 @@ def test_zombie_metrics(client, world, fleet):
 def test_scan_roles(client, world, fleet):
     assert client.post("/api/v1/zombie-scans", json={}, headers=world.headers("edu")).status_code == 403
     assert client.post("/api/v1/zombie-scans", json={}, headers=world.headers("ops")).status_code == 403
+
+
+
+# --- the usage store: tiles of 1024 systems × 32 days per metric --------------------------------------
+
+EDGE = date.fromordinal(date(2026, 11, 1).toordinal() // 32 * 32 + 32)   # first day of a 32-day block
+REQ, LOGINS, CPU = (store.METRIC_INDEX[m] for m in ("requests", "logins", "cpu_p95"))
+
+
+def systems_with_ids(app, world, *ids):
+    """Systems with the given ids (1023/1024/1025 straddle the edge of a 1024-system tile), code T-<id>."""
+    with Session(app.state.engine) as session:
+        session.add_all(InformationSystem(id=i, code=f"T-{i}", department_id=world.depts["edu"].id, name=f"系统{i}",
+                                          status="running") for i in ids)
+        session.commit()
+
+
+def sample(system_id, metric, day, value):
+    return {"system_code": f"T-{system_id}", "metric": metric, "day": day.isoformat(), "value": value}
+
+
+def stored(app, *args, **kwargs):
+    with Session(app.state.engine) as session:
+        return store.window(session, *args, **kwargs)
+
+
+def summary(app, system_id):
+    with Session(app.state.engine) as session:
+        s = session.get(UsageSummary, system_id)
+        return s.first_day, s.last_day, s.last_deployment_day
+
+
+def test_usage_window_across_block_and_chunk_edges(app, client, world):
+    assert store.CHUNK_SYSTEMS == 1024 and EDGE.toordinal() % store.BLOCK_DAYS == 0
+    systems_with_ids(app, world, 1023, 1024, 1025)
+    day = lambda n: EDGE + timedelta(days=n)  # noqa: E731
+    push(client, world, [sample(1023, "requests", day(-1), 5), sample(1023, "requests", day(0), 0),
+                         sample(1024, "logins", day(0), 7), sample(1025, "cpu_p95", day(1), 0.5),
+                         sample(1025, "requests", day(-40), 9)])              # outside the window below
+    ids, values = stored(app, day(-2), day(2))
+    assert ids.tolist() == [1023, 1024, 1025] and values.shape == (3, 7, 5)
+    assert np.array_equal(values[0, REQ], [np.nan, 5, 0, np.nan, np.nan], equal_nan=True)
+    assert np.array_equal(values[1, LOGINS], [np.nan, np.nan, 7, np.nan, np.nan], equal_nan=True)
+    assert np.array_equal(values[2, CPU], [np.nan, np.nan, np.nan, 0.5, np.nan], equal_nan=True)
+    assert np.isnan(values).sum() == values.size - 4
+    # Only the metrics asked for, in that order; only the systems with a value of them.
+    ids, values = stored(app, day(-2), day(2), metrics=["cpu_p95", "requests"])
+    assert ids.tolist() == [1023, 1025] and values.shape == (2, 2, 5)
+    assert values[0, 1, 1:3].tolist() == [5, 0] and values[1, 0, 3] == 0.5 and np.isnan(values).sum() == 20 - 3
+    ids, values = stored(app, day(-2), day(2), metrics=["deployments"])
+    assert ids.tolist() == [] and values.shape == (0, 1, 5)
+    # Named systems: exactly those, sorted, whether or not anything was recorded.
+    ids, values = stored(app, day(-2), day(2), system_ids=[1025, 7, 1023], metrics=["requests", "cpu_p95"])
+    assert ids.tolist() == [7, 1023, 1025] and np.isnan(values[0]).all()
+    assert values[1, 0, 1:3].tolist() == [5, 0] and values[2, 1, 3] == 0.5
+    with Session(app.state.engine) as session:
+        assert store.series(session, 1025, Metric.requests, day(-41), day(-40)) == [(day(-41), None), (day(-40), 9.0)]
+    assert summary(app, 1025) == (day(-40), day(1), None)
+
+
+def test_push_to_one_system_leaves_its_tile_neighbours_alone(app, client, world):
+    systems_with_ids(app, world, 1024, 1025)
+    days = [EDGE + timedelta(days=n) for n in range(-3, 3)]
+    push(client, world, [sample(s, "requests", d, s + n) for s in (1024, 1025) for n, d in enumerate(days)])
+    _, before = stored(app, days[0], days[-1])
+    neighbour = summary(app, 1025)
+    r = push(client, world, [sample(1024, "requests", days[2], 0), sample(1024, "logins", days[0], 3)])
+    assert r == {"samples": 2, "systems": 1, "system_days": 2}
+    ids, values = stored(app, days[0], days[-1])
+    assert ids.tolist() == [1024, 1025]
+    assert np.array_equal(values[1], before[1], equal_nan=True) and summary(app, 1025) == neighbour
+    expected = before[0].copy()
+    expected[REQ, 2], expected[LOGINS, 0] = 0, 3
+    assert np.array_equal(values[0], expected, equal_nan=True)
+    push(client, world, [sample(1024, "requests", days[2], 0)])                  # the same again: no change
+    assert np.array_equal(stored(app, days[0], days[-1])[1], values, equal_nan=True)
+
+
+def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, world):
+    systems_with_ids(app, world, 1024, 1025)
+    early, middle, late = EDGE - timedelta(days=20), EDGE + timedelta(days=2), EDGE + timedelta(days=9)
+    push(client, world, [sample(1024, "deployments", d, 1) for d in (early, middle, late)]
+         + [sample(1025, "deployments", EDGE + timedelta(days=30), 2)])       # a neighbour deploys later
+    assert summary(app, 1024) == (early, late, late)
+    push(client, world, [sample(1024, "deployments", late, 0)])            # same tile: the one before it
+    assert summary(app, 1024) == (early, late, middle)
+    push(client, world, [sample(1024, "deployments", middle, 0)])          # an earlier tile
+    assert summary(app, 1024) == (early, late, early)
+    push(client, world, [sample(1024, "deployments", early, 0), sample(1024, "requests", late, 4)])
+    assert summary(app, 1024) == (early, late, None)
+    push(client, world, [sample(1024, "requests", EDGE, 1)])               # no deployment written: kept
+    assert summary(app, 1024) == (early, late, None)
+    push(client, world, [sample(1024, "deployments", middle, 1)])
+    push(client, world, [sample(1024, "requests", middle, 3), sample(1024, "deployments", early, 1)])
+    assert summary(app, 1024) == (early, late, middle)                     # an older deployment keeps it
+    assert summary(app, 1025)[2] == EDGE + timedelta(days=30)

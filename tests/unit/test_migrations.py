@@ -81,3 +81,47 @@ def test_search_index_triggers_survive_every_migration(tmp_path):
     engine.dispose()
     assert sorted(triggers) == ["system_search_delete", "system_search_insert", "system_search_update"]
     assert found == [(1,)]                       # rows from before 0005 are indexed too
+
+
+def test_usage_blocks_move_into_tiles_and_back(tmp_path):
+    """0006 spreads each system's blocks (metric × day) over tiles of one metric for 1024 systems; the
+    downgrade packs them back, NaN where nothing was recorded."""
+    from datetime import date
+
+    import numpy as np
+    from alembic import command
+    from sqlmodel import Session
+
+    from control.core.migrate import alembic_config
+    from control.zombies import usage
+    block = date(2026, 11, 1).toordinal() // 32
+    blocks = {}
+    for system_id, blk in ((1, block), (1, block + 1), (1025, block)):
+        data = np.full((7, 32), np.nan)
+        data[usage.METRIC_INDEX["requests"], :5] = [system_id, 0, np.nan, 3.5, 1e12 + 1]
+        data[usage.METRIC_INDEX["deployments"], 31] = blk % 5
+        blocks[system_id, blk] = data.tobytes()
+    url = old_database(tmp_path, "0005",
+                       "INSERT INTO information_system (id, code, department_id, kind, status, name, networks, "
+                       "is_classified, use_scopes, user_count_varies, created_at, updated_at) VALUES (1025, 'S-1025', "
+                       "1, 'self_built', 'running', '另一系统', '[]', 0, '[]', 0, '2026-01-01', '2026-01-01')",
+                       *(f"INSERT INTO usage_block (system_id, block, data) VALUES ({s}, {b}, X'{d.hex()}')"
+                         for (s, b), d in blocks.items()))
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        start, end = date.fromordinal(block * 32), date.fromordinal(block * 32 + 63)
+        ids, values = usage.window(session, start, end)
+        assert ids.tolist() == [1, 1025]
+        for (system_id, blk), data in blocks.items():
+            days = slice((blk - block) * 32, (blk - block) * 32 + 32)
+            assert values[ids.tolist().index(system_id), :, days].tobytes() == data
+        assert (session.execute(text("SELECT count(*) FROM usage_tile")).scalar() == 3 * 2  # requests, deployments
+                and session.execute(text("SELECT metric FROM usage_tile WHERE chunk = 1 ORDER BY metric")).scalars().all()
+                == [usage.METRIC_INDEX["requests"], usage.METRIC_INDEX["deployments"]])
+    command.downgrade(alembic_config(url), "0005")
+    with engine.connect() as conn:
+        back = {(s, b): d for s, b, d in conn.execute(text("SELECT system_id, block, data FROM usage_block"))}
+        assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'usage_tile'")).all()
+    engine.dispose()
+    assert back == blocks
