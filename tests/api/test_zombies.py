@@ -312,6 +312,8 @@ def test_usage_window_across_block_and_chunk_edges(app, client, world):
     assert values[0, 1, 1:3].tolist() == [5, 0] and values[1, 0, 3] == 0.5 and np.isnan(values).sum() == 20 - 3
     ids, values = stored(app, day(-2), day(2), metrics=["deployments"])
     assert ids.tolist() == [] and values.shape == (0, 1, 5)
+    with pytest.raises(ValueError):
+        stored(app, day(-2), day(2), metrics=["requests", "requests"])
     # Named systems: exactly those, sorted, whether or not anything was recorded.
     ids, values = stored(app, day(-2), day(2), system_ids=[1025, 7, 1023], metrics=["requests", "cpu_p95"])
     assert ids.tolist() == [7, 1023, 1025] and np.isnan(values[0]).all()
