@@ -14,8 +14,9 @@ from control.core.auth import Actor
 from control.org.models import Department
 from control.systems.enums import UsageFrequency, UseScope
 from control.systems.models import InformationSystem
+from control.zombies import service
 from control.zombies.enums import CaseState, Criterion
-from control.zombies.models import ZombieCase, ZombieVerdict
+from control.zombies.models import ZombieCase, ZombieScan, ZombieVerdict
 
 HEADERS = ["部门", "系统名称", "系统编码", "系统功能", "使用范围", "使用频度", "审批单位", "审批时间", "经费来源",
            "符合的判定标准", "判定依据", "审核状态", "审核意见", "部门说明", "依据扫描"]
@@ -37,14 +38,18 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
     ws = wb.active
     ws.title = "僵尸系统清单"
     ws.append(HEADERS)
+    policies: dict[int, tuple] = {}                    # scan id → its policy and day
     for case_, system, dept in rows:
         if system.is_classified:
             continue
         verdict = session.get(ZombieVerdict, session.execute(
             select(func.max(ZombieVerdict.id)).where(ZombieVerdict.system_id == system.id,
                                                      ZombieVerdict.scan_id == case_.last_scan_id)).scalar())
-        held = verdict.held if verdict else []
-        evidence = "\n".join(f"{Criterion(k).zh}：{verdict.criteria[k]['sentence']}" for k in held) if verdict else ""
+        if verdict and case_.last_scan_id not in policies:
+            scan = session.get(ZombieScan, case_.last_scan_id)
+            policies[scan.id] = (service.scan_policy(scan), scan.as_of)
+        held, criteria = service.explain(verdict, *policies[case_.last_scan_id]) if verdict else ([], {})
+        evidence = "\n".join(f"{Criterion(k).zh}：{criteria[k]['sentence']}" for k in held)
         funding = "；".join(x for x in (f"建设：{system.build_funding_source}" if system.build_funding_source else "",
                                         f"运维：{system.om_funding_source}" if system.om_funding_source else "") if x)
         ws.append([dept.name, system.name, system.code, system.function_description or "",

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, SmallInteger
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
 from control.core.enums import enum_column
-from control.zombies.enums import CaseState, VerdictStatus
+from control.zombies.enums import CaseState, CriterionStatus, VerdictStatus
 
 
 def _ts(nullable: bool = False) -> Column:
@@ -51,8 +52,10 @@ class ZombieScan(SQLModel, table=True):
 
 
 class ZombieVerdict(SQLModel, table=True):
-    """One system in one scan: the verdict and, per criterion, status, observed values, thresholds,
-    window and a sentence a reviewer can read."""
+    """One system in one scan: the verdict, each criterion's status, and what the scan saw — the usage
+    day counts and the inventory facts the criteria read. Sentences, thresholds and windows are rendered
+    from these and the scan's policy when read (service.explain), so the words always match the figures
+    and a province-wide scan keeps 20,000 short rows instead of 20 MB of prose."""
     __tablename__ = "zombie_verdict"
     __table_args__ = (Index("ix_zombie_verdict_scan_status", "scan_id", "status"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -60,8 +63,34 @@ class ZombieVerdict(SQLModel, table=True):
     system_id: int = Field(foreign_key="information_system.id", index=True)
     department_id: int = Field(foreign_key="department.id", index=True)
     status: VerdictStatus = Field(sa_type=enum_column(VerdictStatus))
-    held: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    criteria: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    business_disconnected: CriterionStatus = Field(sa_type=enum_column(CriterionStatus))
+    replaceable: CriterionStatus = Field(sa_type=enum_column(CriterionStatus))
+    idle_resources: CriterionStatus = Field(sa_type=enum_column(CriterionStatus))
+    maintenance_stopped: CriterionStatus = Field(sa_type=enum_column(CriterionStatus))
+    small_scope_low_frequency: CriterionStatus = Field(sa_type=enum_column(CriterionStatus))
+    # usage over each criterion's window (rules.Usage)
+    req_days: int = 0
+    req_low_days: int = 0
+    login_days: int = 0
+    logins: float = 0.0
+    idle_days_with_data: int = 0
+    idle_days: int = 0
+    au_days: int = 0
+    au_low_days: int = 0
+    first_day: date | None = None
+    last_deployment_day: date | None = None
+    last_recorded_change: date | None = None
+    # the inventory as the scan read it (rules.SystemFacts)
+    replaced_by: str | None = None
+    described: bool = True                                  # the description says something
+    most_similar: str | None = None
+    similarity: float = 0.0
+    use_scopes: str = Field(default="", max_length=200)     # comma-separated UseScope values
+    usage_frequency: str | None = Field(default=None, max_length=24)
+    om_vendors: str | None = Field(default=None, max_length=500)
+    om_cost_yearly: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 4), nullable=True))
+    build_date: date | None = None
+    warranty_years: Decimal | None = Field(default=None, sa_column=Column(Numeric(6, 2), nullable=True))
 
 
 class ZombieCase(SQLModel, table=True):

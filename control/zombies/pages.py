@@ -12,7 +12,7 @@ from control.core.errors import ServiceError
 from control.org.models import Department
 from control.systems.models import InformationSystem
 from control.web.render import csrf_protect, flash, form_data, redirect, render
-from control.zombies import rules, service
+from control.zombies import service
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
@@ -87,7 +87,7 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
         ZombieVerdict.__table__.select().with_only_columns(ZombieVerdict.id)
         .where(ZombieVerdict.system_id == c.system_id, ZombieVerdict.scan_id == c.last_scan_id)).scalar())
     scan = service.get_scan(session, actor, c.last_scan_id)
-    results = rules.explain(verdict.criteria, service.scan_policy(scan), scan.as_of) if verdict else {}
+    results = service.explain(verdict, service.scan_policy(scan), scan.as_of)[1] if verdict else {}
     charts = charts_for(session, actor, system.id, results, scan.as_of)
     actions = [a for (s, a) in service.CASE_TRANSITIONS if s == c.state and actor.role in service.CASE_ACTIONS[a]]
     if actor.role.value == "department" and c.state.value in ("candidate", "confirmed", "exempted", "cleanup_planned"):

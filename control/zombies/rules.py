@@ -1,13 +1,16 @@
-"""The five zombie criteria as pure functions over one system's facts and usage aggregates.
-A criterion whose data is missing is insufficient_data, never held; every result carries the observed
-values and a zh-CN sentence a reviewer can read; explain() adds the thresholds and window. No database,
-no HTTP."""
+"""The five zombie criteria, twice: as pure functions over one system's facts and usage aggregates,
+which are the specification and explain a verdict in words (observed values and a zh-CN sentence;
+explain() adds the thresholds and window), and as judge(), the same decisions as array arithmetic over
+a whole scan (a property test keeps the two equal). A criterion whose data is missing is
+insufficient_data, never held. No database, no HTTP."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
+
+import numpy as np
 
 from control.core.policy import ZombiePolicy
 from control.zombies.enums import Criterion, CriterionStatus, VerdictStatus
@@ -44,6 +47,11 @@ class SystemFacts:
     om_cost_yearly: Decimal | None = None
     build_date: date | None = None
     warranty_years: Decimal | None = None
+    described: bool | None = None           # whether the description says anything (verdicts keep only this)
+
+    def __post_init__(self) -> None:
+        if self.described is None:
+            self.described = bool((self.function_description or "").strip())
 
 
 @dataclass
@@ -146,7 +154,7 @@ def replaceable(f: SystemFacts, similar: tuple[str, float] | None, p: ZombiePoli
     c = p.criteria.replaceable
     if f.replaced_by:
         return result(St.held, f"清单登记其功能已由“{f.replaced_by}”替代", {"replaced_by": f.replaced_by})
-    if not (f.function_description or "").strip():
+    if not f.described:
         return result(St.insufficient_data, "清单未填写系统功能描述，也未登记替代系统，无法判断")
     if similar and similar[1] >= c.min_similarity:
         return result(St.possible, f"功能描述与本部门在运行的“{similar[0]}”高度相似（{similar[1]:.0%}，阈值 "
@@ -169,6 +177,18 @@ def idle_resources(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs)
 
 
+def no_om(f: SystemFacts) -> bool:
+    """No O&M vendor and a yearly O&M cost of zero."""
+    return not (f.om_vendors or "").strip() and f.om_cost_yearly is not None and f.om_cost_yearly == 0
+
+
+def warranty_ends(f: SystemFacts) -> date | None:
+    """When the warranty ends, for a system with no O&M vendor to take over from it."""
+    if f.build_date and f.warranty_years is not None and not (f.om_vendors or "").strip():
+        return f.build_date + timedelta(days=int(Decimal(f.warranty_years) * 365))
+    return None
+
+
 def maintenance_stopped(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     c = p.criteria.maintenance_stopped
     since = as_of - timedelta(days=c.window_days - 1)
@@ -176,10 +196,10 @@ def maintenance_stopped(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) 
            "last_recorded_change": u.last_recorded_change.isoformat() if u.last_recorded_change else None,
            "om_vendors": f.om_vendors or "", "om_cost_yearly": str(f.om_cost_yearly) if f.om_cost_yearly is not None
            else None}
-    if not (f.om_vendors or "").strip() and f.om_cost_yearly is not None and f.om_cost_yearly == 0:
+    if no_om(f):
         return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs)
-    if f.build_date and f.warranty_years is not None and not (f.om_vendors or "").strip():
-        ends = f.build_date + timedelta(days=int(Decimal(f.warranty_years) * 365))
+    ends = warranty_ends(f)
+    if ends:
         obs["warranty_ends"] = ends.isoformat()
         if ends < as_of:
             return result(St.held, f"质保期已于 {ends} 结束，且未登记运维单位", obs)
@@ -232,3 +252,70 @@ def evaluate(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date,
         return VerdictStatus.candidate, held, criteria
     usage_blind = all(criteria[k]["status"] in (St.insufficient_data, St.disabled) for k in (BUSINESS, IDLE))
     return (VerdictStatus.insufficient_data if usage_blind else VerdictStatus.healthy), held, criteria
+
+
+# --- a whole scan at once ------------------------------------------------------------------------------
+
+CRITERIA = (BUSINESS, REPLACEABLE, IDLE, MAINTENANCE, SMALL_SCOPE)
+STATUSES = np.array([St.not_held, St.held, St.possible, St.insufficient_data, St.disabled], dtype=object)
+NOT_HELD, HELD, POSSIBLE, INSUFFICIENT, DISABLED = range(5)
+VERDICTS = np.array([VerdictStatus.healthy, VerdictStatus.candidate, VerdictStatus.insufficient_data], dtype=object)
+HEALTHY, CANDIDATE, BLIND = range(3)
+COUNTS = [f.name for f in fields(Usage) if f.type in ("int", "float")]
+DAYS = [f.name for f in fields(Usage) if f.type == "date | None"]
+
+
+def usage_columns(n: int) -> dict[str, np.ndarray]:
+    """Empty Usage columns for n systems: counts 0, days 0 (unknown) as day ordinals."""
+    return {name: np.zeros(n, dtype=np.float64 if name == "logins" else np.int64) for name in COUNTS + DAYS}
+
+
+def judge(facts: list[SystemFacts], u: dict[str, np.ndarray], similarity: np.ndarray, p: ZombiePolicy,
+          as_of: date) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The verdict codes (VERDICTS) and each criterion's status codes (STATUSES) of every system,
+    with the decisions of the functions above: u holds usage_columns(), similarity the Dice score of
+    each system's most similar neighbour (0 when none)."""
+    c, n = p.criteria, len(facts)
+
+    def share(low: np.ndarray, days: np.ndarray) -> np.ndarray:
+        return np.divide(low, days, out=np.zeros(n), where=days > 0)
+
+    def pick(*branches: tuple[np.ndarray, int], default: int) -> np.ndarray:
+        return np.select([cond for cond, _ in branches], [code for _, code in branches], default)
+
+    out: dict[str, np.ndarray] = {}
+    bd = c.business_disconnected
+    need = p.min_coverage * bd.window_days
+    req_ok, login_ok = u["req_days"] >= need, u["login_days"] >= need
+    out[BUSINESS] = pick((req_ok & (share(u["req_low_days"], u["req_days"]) >= bd.min_share_of_days), HELD),
+                         (login_ok & (u["logins"] == 0), HELD), (~req_ok & ~login_ok, INSUFFICIENT), default=NOT_HELD)
+    replaced = np.array([bool(f.replaced_by) for f in facts], dtype=bool)
+    described = np.array([f.described for f in facts], dtype=bool)
+    out[REPLACEABLE] = pick((replaced, HELD), (~described, INSUFFICIENT),
+                            (similarity >= c.replaceable.min_similarity, POSSIBLE), default=NOT_HELD)
+    idle = c.idle_resources
+    out[IDLE] = pick((u["idle_days_with_data"] < p.min_coverage * idle.window_days, INSUFFICIENT),
+                     (share(u["idle_days"], u["idle_days_with_data"]) >= idle.min_share_of_days, HELD),
+                     default=NOT_HELD)
+    since = (as_of - timedelta(days=c.maintenance_stopped.window_days - 1)).toordinal()
+    ended = np.array([bool((e := warranty_ends(f)) and e < as_of) for f in facts], dtype=bool)
+    out[MAINTENANCE] = pick((np.array([no_om(f) for f in facts], dtype=bool) | ended, HELD),
+                            ((u["last_deployment_day"] >= since) | (u["last_recorded_change"] >= since), NOT_HELD),
+                            ((u["first_day"] == 0) | (u["first_day"] > since), INSUFFICIENT), default=HELD)
+    ss = c.small_scope_low_frequency
+    scoped = np.array([bool(f.use_scopes) for f in facts], dtype=bool)
+    office = np.array([f.use_scopes == ["office"] for f in facts], dtype=bool)
+    low = np.array([f.usage_frequency in ss.low_frequencies for f in facts], dtype=bool)
+    au_ok = u["au_days"] >= p.min_coverage * ss.window_days
+    out[SMALL_SCOPE] = pick((~scoped, INSUFFICIENT), (~office, NOT_HELD), (low, HELD),
+                            (au_ok & (share(u["au_low_days"], u["au_days"]) >= ss.min_share_of_days), HELD),
+                            (au_ok, NOT_HELD),
+                            (np.array([bool(f.usage_frequency) for f in facts], dtype=bool), NOT_HELD),
+                            default=INSUFFICIENT)
+    for name in CRITERIA:
+        if not getattr(c, name).enabled:
+            out[name] = np.full(n, DISABLED)
+    held = sum((out[name] == HELD).astype(int) for name in CRITERIA)
+    candidate = (out[BUSINESS] == HELD) | (out[IDLE] == HELD) | (held >= 2)
+    blind = np.isin(out[BUSINESS], (INSUFFICIENT, DISABLED)) & np.isin(out[IDLE], (INSUFFICIENT, DISABLED))
+    return pick((candidate, CANDIDATE), (blind, BLIND), default=HEALTHY), out

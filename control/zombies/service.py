@@ -3,25 +3,27 @@ clean-up. With control.zombies.usage, the only code that writes these tables; ev
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from control.core import audit
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
+from control.core.db import fetch_plain, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
 from control.org.models import Department, Role
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies import rules, usage
-from control.zombies.enums import OPEN_CASE_STATES, CaseState, Criterion, Metric, VerdictStatus
+from control.zombies.enums import (OPEN_CASE_STATES, CaseState, Criterion, CriterionStatus, Metric,
+                                   VerdictStatus)
 from control.zombies.models import UsageSummary, ZombieCase, ZombieScan, ZombieVerdict
+from control.zombies.similarity import most_similar
 
 REVIEWERS = (Role.auditor, Role.bureau)
 CLEANUP_OWNERS = (Role.bureau, Role.infocenter)
@@ -40,61 +42,59 @@ def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric,
 
 # --- scans ---------------------------------------------------------------------------------------------
 
-def _usage(session: Session, p: ZombiePolicy, as_of: date) -> dict[int, rules.Usage]:
-    """Day counts over each criterion's window for every system with stored usage, by array arithmetic
-    over the tiles of the five metrics the criteria read; first day and last deployment from the
-    summaries; last recorded change from the audit log."""
+def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """rules.usage_columns() of the systems `ids` (sorted): day counts over each criterion's window by
+    array arithmetic over the tiles of the five metrics the criteria read; first day and last
+    deployment from the summaries; last recorded change from the audit log."""
     c = p.criteria
     bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
     longest = max(bd.window_days, idle.window_days, ss.window_days)
-    ids, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of, metrics=SCANNED_METRICS)
+    columns = rules.usage_columns(len(ids))
+    found, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of, metrics=SCANNED_METRICS)
 
     def last(metric: str, days: int) -> np.ndarray:
         return values[:, SCANNED_METRICS.index(metric), longest - days:]
 
+    def place(system_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ids of the given system ids, and which of them were found there."""
+        at = np.minimum(np.searchsorted(ids, system_ids), max(len(ids) - 1, 0))
+        return at, (ids[at] == system_ids) if len(ids) else np.zeros(len(system_ids), dtype=bool)
+
+    at, known = place(found)
     with np.errstate(invalid="ignore"):
         req, logins = last("requests", bd.window_days), last("logins", bd.window_days)
         cpu, net = last("cpu_p95", idle.window_days), last("network_bytes", idle.window_days)
         users = last("active_users", ss.window_days)
         both = ~np.isnan(cpu) & ~np.isnan(net)
-        columns = zip(ids.tolist(), (~np.isnan(req)).sum(1).tolist(), (req <= bd.max_requests_per_day).sum(1).tolist(),
-                      (~np.isnan(logins)).sum(1).tolist(), np.nansum(logins, 1).tolist(), both.sum(1).tolist(),
-                      (both & (cpu <= idle.max_cpu_p95) & (net <= idle.max_network_bytes)).sum(1).tolist(),
-                      (~np.isnan(users)).sum(1).tolist(), (users <= ss.max_active_users).sum(1).tolist())
-    result: dict[int, rules.Usage] = defaultdict(rules.Usage)
-    for sid, *n in columns:
-        result[sid] = rules.Usage(req_days=n[0], req_low_days=n[1], login_days=n[2], logins=n[3],
-                                  idle_days_with_data=n[4], idle_days=n[5], au_days=n[6], au_low_days=n[7])
-    for sid, first, deployed in session.execute(select(UsageSummary.system_id, UsageSummary.first_day,
-                                                       UsageSummary.last_deployment_day)).all():
-        u = result[sid]
-        u.first_day = first
-        u.last_deployment_day = deployed if deployed is None or deployed <= as_of else None
-    for sid, changed in session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
-                                        .where(audit.AuditEntry.entity_type == "system",
-                                               audit.AuditEntry.action == "update")
-                                        .group_by(audit.AuditEntry.entity_id)).all():
-        result[int(sid)].last_recorded_change = changed.date()
-    return result
+        counts = {"req_days": ~np.isnan(req), "req_low_days": req <= bd.max_requests_per_day,
+                  "login_days": ~np.isnan(logins), "idle_days_with_data": both,
+                  "idle_days": both & (cpu <= idle.max_cpu_p95) & (net <= idle.max_network_bytes),
+                  "au_days": ~np.isnan(users), "au_low_days": users <= ss.max_active_users}
+        for name, days in counts.items():
+            columns[name][at[known]] = days.sum(1)[known]
+        columns["logins"][at[known]] = np.nansum(logins, 1)[known]
+    summaries = fetch_plain(session, select(UsageSummary.system_id, UsageSummary.first_day,
+                                            UsageSummary.last_deployment_day))
+    if summaries:
+        sid, first, deployed = zip(*summaries)
+        at, known = place(np.array(sid, dtype=np.int64))
+        deployed = np.array([_ordinal(d) for d in deployed], dtype=np.int64)
+        columns["first_day"][at[known]] = np.array([_ordinal(d) for d in first], dtype=np.int64)[known]
+        columns["last_deployment_day"][at[known]] = np.where(deployed <= as_of.toordinal(), deployed, 0)[known]
+    changes = session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
+                              .where(audit.AuditEntry.entity_type == "system", audit.AuditEntry.action == "update")
+                              .group_by(audit.AuditEntry.entity_id)).all()
+    if changes:
+        at, known = place(np.array([int(sid) for sid, _ in changes], dtype=np.int64))
+        columns["last_recorded_change"][at[known]] = np.array([at_.date().toordinal() for _, at_ in changes])[known]
+    return columns
 
 
-def _most_similar(facts: list[rules.SystemFacts], n: int) -> dict[int, tuple[str, float]]:
-    """For each system, the most similar other running system of its department."""
-    by_dept: dict[int, list[rules.SystemFacts]] = defaultdict(list)
-    for f in facts:
-        if (f.function_description or "").strip():
-            by_dept[f.department_id].append(f)
-    best: dict[int, tuple[str, float]] = {}
-    for group in by_dept.values():
-        grams = [rules.ngrams(f.function_description, n) for f in group]
-        for i, a in enumerate(group):
-            for j in range(i + 1, len(group)):
-                b, score = group[j], rules.dice(grams[i], grams[j])
-                if score > best.get(a.id, ("", -1))[1]:
-                    best[a.id] = (b.name, score)
-                if score > best.get(b.id, ("", -1))[1]:
-                    best[b.id] = (a.name, score)
-    return best
+def _ordinal(day: date | str | None) -> int:
+    """A day as its ordinal, 0 when unknown (raw SQLite rows hold ISO text)."""
+    if day is None:
+        return 0
+    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
 
 
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
@@ -115,7 +115,8 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
     rows = session.connection().execute(select(S.id, S.department_id, S.name, S.function_description,
                                                S.use_scopes, S.usage_frequency, S.om_vendors, S.om_cost_yearly,
                                                S.build_date, S.warranty_years, S.is_classified)
-                                        .where(S.deleted_at.is_(None), S.status == SystemStatus.running)).all()
+                                        .where(S.deleted_at.is_(None), S.status == SystemStatus.running)
+                                        .order_by(S.id)).all()
     classified = sum(1 for r in rows if r.is_classified)
     facts = [rules.SystemFacts(id=r.id, department_id=r.department_id, name=r.name,
                                function_description=r.function_description,
@@ -125,23 +126,23 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
                                om_vendors=r.om_vendors, om_cost_yearly=r.om_cost_yearly, build_date=r.build_date,
                                warranty_years=r.warranty_years)
              for r in rows if not r.is_classified]
-    observed = _usage(session, p, as_of)
-    similar = _most_similar(facts, p.criteria.replaceable.ngram)
+    ids = np.array([f.id for f in facts], dtype=np.int64)
+    observed = _usage(session, p, as_of, ids)
+    neighbour, similarity = most_similar([f.department_id for f in facts], [f.function_description for f in facts],
+                                         p.criteria.replaceable.ngram)
+    verdict, statuses = rules.judge(facts, observed, similarity, p, as_of)
     scan = ZombieScan(as_of=as_of, actor=actor.username, policy=p.model_dump(mode="json"),
                       classified_scanned=classified)
     session.add(scan)
     session.flush()
-    verdicts = []
-    for f in facts:
-        status, held, criteria = rules.evaluate(f, observed.get(f.id, rules.Usage()), p, as_of, similar.get(f.id))
-        verdicts.append({"scan_id": scan.id, "system_id": f.id, "department_id": f.department_id,
-                         "status": status, "held": held, "criteria": criteria})
-    if verdicts:
-        session.execute(ZombieVerdict.__table__.insert(), verdicts)
+    _keep_verdicts(session, scan, facts, verdict, statuses, observed, neighbour, similarity)
     scan.scanned = len(facts) + classified
-    scan.candidates = sum(1 for v in verdicts if v["status"] == VerdictStatus.candidate)
-    scan.insufficient = sum(1 for v in verdicts if v["status"] == VerdictStatus.insufficient_data)
-    moved = _move_cases(session, scan, {v["system_id"]: v for v in verdicts})
+    scan.candidates = int((verdict == rules.CANDIDATE).sum())
+    scan.insufficient = int((verdict == rules.BLIND).sum())
+    candidates = {facts[k].id: (facts[k].department_id,
+                                [name for name in rules.CRITERIA if statuses[name][k] == rules.HELD])
+                  for k in np.flatnonzero(verdict == rules.CANDIDATE).tolist()}
+    moved = _move_cases(session, scan, set(ids.tolist()), candidates)
     scan.duration_seconds = round(time.perf_counter() - started, 4)
     audit.record(session, actor, "scan", "zombie_scan", scan.id,
                  changes={"as_of": as_of.isoformat(), "scanned": scan.scanned, "candidates": scan.candidates,
@@ -150,22 +151,69 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
     return scan
 
 
-def _move_cases(session: Session, scan: ZombieScan, verdicts: dict[int, dict]) -> dict[str, int]:
-    """Open a case for each new candidate; clear a candidate no longer held; flag a confirmed system
-    whose usage came back; bring back an exemption that has expired."""
+def _keep_verdicts(session: Session, scan: ZombieScan, facts: list[rules.SystemFacts], verdict: np.ndarray,
+                   statuses: dict[str, np.ndarray], observed: dict[str, np.ndarray], neighbour: np.ndarray,
+                   similarity: np.ndarray) -> None:
+    """One row per system: verdict, statuses, and the inputs that explain them."""
+    n = len(facts)
+
+    def days(name: str) -> list[date | None]:
+        return [date.fromordinal(d) if d else None for d in observed[name].tolist()]
+    names = [f.name for f in facts]
+    columns = {
+        "scan_id": [scan.id] * n, "system_id": [f.id for f in facts],
+        "department_id": [f.department_id for f in facts],
+        "status": [v.value for v in rules.VERDICTS[verdict].tolist()],
+        **{name: rules.STATUSES[statuses[name]].tolist() for name in rules.CRITERIA},
+        **{name: observed[name].tolist() for name in rules.COUNTS},
+        **{name: days(name) for name in rules.DAYS},
+        "replaced_by": [f.replaced_by for f in facts], "described": [f.described for f in facts],
+        "most_similar": [names[j] if j >= 0 else None for j in neighbour.tolist()],
+        "similarity": similarity.round(4).tolist(),
+        "use_scopes": [",".join(f.use_scopes) for f in facts], "usage_frequency": [f.usage_frequency for f in facts],
+        "om_vendors": [f.om_vendors for f in facts], "om_cost_yearly": [f.om_cost_yearly for f in facts],
+        "build_date": [f.build_date for f in facts], "warranty_years": [f.warranty_years for f in facts]}
+    if n:
+        insert_plain(session, ZombieVerdict.__table__, columns,
+                     convert=(*rules.DAYS, "described", "om_cost_yearly", "build_date", "warranty_years"))
+
+
+def explain(verdict: ZombieVerdict, policy: ZombiePolicy, as_of: date) -> tuple[list[str], dict]:
+    """A kept verdict in words: the criteria held, and per criterion its status, the observed values,
+    a zh-CN sentence, the thresholds and the window, under the policy its scan ran with (scan_policy)."""
+    f = rules.SystemFacts(id=verdict.system_id, department_id=verdict.department_id, name="",
+                          described=verdict.described, replaced_by=verdict.replaced_by,
+                          use_scopes=[s for s in verdict.use_scopes.split(",") if s],
+                          usage_frequency=verdict.usage_frequency, om_vendors=verdict.om_vendors,
+                          om_cost_yearly=verdict.om_cost_yearly, build_date=verdict.build_date,
+                          warranty_years=verdict.warranty_years)
+    u = rules.Usage(**{name: getattr(verdict, name) for name in rules.COUNTS + rules.DAYS})
+    similar = (verdict.most_similar, verdict.similarity) if verdict.most_similar else None
+    _, _, criteria = rules.evaluate(f, u, policy, as_of, similar)
+    for name in rules.CRITERIA:
+        criteria[name]["status"] = CriterionStatus(getattr(verdict, name)).value
+    held = [name for name in rules.CRITERIA if criteria[name]["status"] == rules.St.held]
+    return held, rules.explain(criteria, policy, as_of)
+
+
+def _move_cases(session: Session, scan: ZombieScan, scanned: set[int],
+                candidates: dict[int, tuple[int, list[str]]]) -> dict[str, int]:
+    """Open a case for each new candidate (`candidates`: system id → department id, criteria held);
+    clear a candidate no longer held; flag a confirmed system whose usage came back; bring back an
+    exemption that has expired. Systems this scan did not judge keep their cases as they are."""
     cleared = flagged = reopened = 0
     cases = {c.system_id: c for c in session.execute(select(ZombieCase).where(ZombieCase.state.in_(OPEN_CASE_STATES))
                                                       ).scalars()}
     entries, new_cases = [], []
-    for system_id, v in verdicts.items():
-        is_candidate = v["status"] == VerdictStatus.candidate
+    for system_id in sorted(candidates.keys() | (cases.keys() & scanned)):
+        is_candidate = system_id in candidates
         c = cases.get(system_id)
         if c is None:
-            if is_candidate:
-                c = ZombieCase(system_id=system_id, department_id=v["department_id"], opened_scan_id=scan.id,
-                               last_scan_id=scan.id)
-                session.add(c)
-                new_cases.append((c, v["held"]))
+            department_id, held = candidates[system_id]
+            c = ZombieCase(system_id=system_id, department_id=department_id, opened_scan_id=scan.id,
+                           last_scan_id=scan.id)
+            session.add(c)
+            new_cases.append((c, held))
             continue
         c.last_scan_id = scan.id
         before, flagged_before = c.state, c.needs_rereview
@@ -226,13 +274,17 @@ def verdicts(session: Session, actor: Actor, scan_id: int, candidate: bool | Non
         stmt = stmt.where((ZombieVerdict.status == VerdictStatus.candidate) if candidate
                           else (ZombieVerdict.status != VerdictStatus.candidate))
     if criterion is not None:
-        stmt = stmt.where(cast(ZombieVerdict.held, String).like(f'%"{criterion.value}"%'))
+        stmt = stmt.where(getattr(ZombieVerdict, criterion.value) == CriterionStatus.held)
     total = session.execute(select(func.count()).select_from(stmt.with_only_columns(ZombieVerdict.id).subquery())
                             ).scalar_one()
     rows = session.execute(stmt.order_by(Department.name, InformationSystem.name).limit(limit).offset(offset)).all()
-    policy = scan_policy(scan)
-    return [{**v.model_dump(), "criteria": rules.explain(v.criteria, policy, scan.as_of), "system_name": name,
-             "system_code": code, "department_name": dname} for v, name, code, dname in rows], total
+    out, policy = [], scan_policy(scan)
+    for v, name, code, dname in rows:
+        held, criteria = explain(v, policy, scan.as_of)
+        out.append({"id": v.id, "scan_id": v.scan_id, "system_id": v.system_id, "department_id": v.department_id,
+                    "status": v.status, "held": held, "criteria": criteria, "system_name": name,
+                    "system_code": code, "department_name": dname})
+    return out, total
 
 
 def scan_policy(scan: ZombieScan) -> ZombiePolicy:

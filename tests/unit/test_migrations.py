@@ -125,3 +125,49 @@ def test_usage_blocks_move_into_tiles_and_back(tmp_path):
         assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'usage_tile'")).all()
     engine.dispose()
     assert back == blocks
+
+
+def test_verdict_json_moves_into_columns_and_back(tmp_path):
+    """0007 keeps each criterion's status and the figures behind it in columns instead of JSON prose;
+    the downgrade rebuilds the JSON from them (without the sentences)."""
+    import json
+
+    from alembic import command
+
+    from control.core.migrate import alembic_config
+    observed = {"business_disconnected": {"days_with_requests": 3, "days_requests_at_or_below": 88,
+                                          "days_with_logins": 2, "logins": 4.0},
+                "replaceable": {"most_similar": "统计系统二", "similarity": 0.8125},
+                "idle_resources": {"days_with_data": 90, "idle_days": 85},
+                "maintenance_stopped": {"last_deployment_day": "2025-01-02", "last_recorded_change": None,
+                                        "om_vendors": "", "om_cost_yearly": "0"},
+                "small_scope_low_frequency": {"days_with_active_users": 5, "days_active_users_at_or_below": 90,
+                                              "use_scopes": ["internal"], "usage_frequency": "monthly"}}
+    status = {"business_disconnected": "held", "replaceable": "possible", "idle_resources": "held",
+              "maintenance_stopped": "held", "small_scope_low_frequency": "not_held"}
+    criteria = {c: {"status": status[c], "sentence": "…", "observed": observed[c]} for c in status}
+    url = old_database(tmp_path, "0006",
+                       "INSERT INTO zombie_scan (id, as_of, started_at, duration_seconds, actor, scanned, candidates, "
+                       "insufficient, classified_scanned, policy) VALUES (1, '2026-11-01', '2026-11-01', 0, 'a', 1, 1, "
+                       "0, 0, '{}')",
+                       "INSERT INTO zombie_verdict (id, scan_id, system_id, department_id, status, held, criteria) "
+                       f"VALUES (1, 1, 1, 1, 'candidate', '[\"business_disconnected\"]', '{json.dumps(criteria)}')")
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM zombie_verdict")).mappings().one()
+    assert {c: row[c] for c in status} == status
+    assert (row["req_days"], row["req_low_days"], row["login_days"], row["logins"]) == (3, 88, 2, 4.0)
+    assert (row["idle_days_with_data"], row["idle_days"], row["au_days"], row["au_low_days"]) == (90, 85, 5, 90)
+    assert (row["most_similar"], row["similarity"], row["described"]) == ("统计系统二", 0.8125, 1)
+    assert (row["last_deployment_day"], row["last_recorded_change"], row["use_scopes"]) == ("2025-01-02", None, "internal")
+    assert (row["om_vendors"], float(row["om_cost_yearly"]), row["usage_frequency"]) == ("", 0.0, "monthly")
+    command.downgrade(alembic_config(url), "0006")
+    with engine.connect() as conn:
+        held, back = conn.execute(text("SELECT held, criteria FROM zombie_verdict")).one()
+    engine.dispose()
+    back = json.loads(back)
+    assert json.loads(held) == ["business_disconnected", "idle_resources", "maintenance_stopped"]
+    assert {c: back[c]["status"] for c in status} == status
+    assert back["business_disconnected"]["observed"] == {**observed["business_disconnected"]}
+    assert back["small_scope_low_frequency"]["observed"]["use_scopes"] == ["internal"]
