@@ -6,6 +6,7 @@ insufficient_data, never held. No database, no HTTP."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -51,7 +52,14 @@ class SystemFacts:
 
     def __post_init__(self) -> None:
         if self.described is None:
-            self.described = bool((self.function_description or "").strip())
+            self.described = is_described(self.function_description)
+
+
+FACTS = [f.name for f in fields(SystemFacts)]
+
+
+def is_described(text: str | None) -> bool:
+    return bool((text or "").strip())
 
 
 @dataclass
@@ -177,15 +185,15 @@ def idle_resources(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs)
 
 
-def no_om(f: SystemFacts) -> bool:
+def no_om(om_vendors: str | None, om_cost_yearly: Decimal | None) -> bool:
     """No O&M vendor and a yearly O&M cost of zero."""
-    return not (f.om_vendors or "").strip() and f.om_cost_yearly is not None and f.om_cost_yearly == 0
+    return not (om_vendors or "").strip() and om_cost_yearly is not None and om_cost_yearly == 0
 
 
-def warranty_ends(f: SystemFacts) -> date | None:
+def warranty_ends(build_date: date | None, warranty_years: Decimal | None, om_vendors: str | None) -> date | None:
     """When the warranty ends, for a system with no O&M vendor to take over from it."""
-    if f.build_date and f.warranty_years is not None and not (f.om_vendors or "").strip():
-        return f.build_date + timedelta(days=int(Decimal(f.warranty_years) * 365))
+    if build_date and warranty_years is not None and not (om_vendors or "").strip():
+        return build_date + timedelta(days=int(Decimal(warranty_years) * 365))
     return None
 
 
@@ -196,9 +204,9 @@ def maintenance_stopped(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) 
            "last_recorded_change": u.last_recorded_change.isoformat() if u.last_recorded_change else None,
            "om_vendors": f.om_vendors or "", "om_cost_yearly": str(f.om_cost_yearly) if f.om_cost_yearly is not None
            else None}
-    if no_om(f):
+    if no_om(f.om_vendors, f.om_cost_yearly):
         return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs)
-    ends = warranty_ends(f)
+    ends = warranty_ends(f.build_date, f.warranty_years, f.om_vendors)
     if ends:
         obs["warranty_ends"] = ends.isoformat()
         if ends < as_of:
@@ -270,12 +278,22 @@ def usage_columns(n: int) -> dict[str, np.ndarray]:
     return {name: np.zeros(n, dtype=np.float64 if name == "logins" else np.int64) for name in COUNTS + DAYS}
 
 
-def judge(facts: list[SystemFacts], u: dict[str, np.ndarray], similarity: np.ndarray, p: ZombiePolicy,
+def fact_columns(facts: list[SystemFacts]) -> dict[str, list]:
+    """SystemFacts column by column (FACTS), as judge() takes them."""
+    return {name: [getattr(f, name) for f in facts] for name in FACTS}
+
+
+def judge(facts: dict[str, list], u: dict[str, np.ndarray], similarity: np.ndarray, p: ZombiePolicy,
           as_of: date) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The verdict codes (VERDICTS) and each criterion's status codes (STATUSES) of every system,
-    with the decisions of the functions above: u holds usage_columns(), similarity the Dice score of
-    each system's most similar neighbour (0 when none)."""
-    c, n = p.criteria, len(facts)
+    with the decisions of the functions above: facts holds the FACTS columns (fact_columns(); a scan
+    builds them from its query, without an object per system), u holds usage_columns(), similarity
+    the Dice score of each system's most similar neighbour (0 when none)."""
+    c, n = p.criteria, len(facts["id"])
+
+    def each(test: Callable[..., object], *names: str) -> np.ndarray:
+        """test() of each system's facts `names`, as booleans."""
+        return np.fromiter(map(test, *(facts[name] for name in names)), dtype=bool, count=n)
 
     def share(low: np.ndarray, days: np.ndarray) -> np.ndarray:
         return np.divide(low, days, out=np.zeros(n), where=days > 0)
@@ -289,8 +307,7 @@ def judge(facts: list[SystemFacts], u: dict[str, np.ndarray], similarity: np.nda
     req_ok, login_ok = u["req_days"] >= need, u["login_days"] >= need
     out[BUSINESS] = pick((req_ok & (share(u["req_low_days"], u["req_days"]) >= bd.min_share_of_days), HELD),
                          (login_ok & (u["logins"] == 0), HELD), (~req_ok & ~login_ok, INSUFFICIENT), default=NOT_HELD)
-    replaced = np.array([bool(f.replaced_by) for f in facts], dtype=bool)
-    described = np.array([f.described for f in facts], dtype=bool)
+    replaced, described = each(bool, "replaced_by"), each(bool, "described")
     out[REPLACEABLE] = pick((replaced, HELD), (~described, INSUFFICIENT),
                             (similarity >= c.replaceable.min_similarity, POSSIBLE), default=NOT_HELD)
     idle = c.idle_resources
@@ -298,19 +315,18 @@ def judge(facts: list[SystemFacts], u: dict[str, np.ndarray], similarity: np.nda
                      (share(u["idle_days"], u["idle_days_with_data"]) >= idle.min_share_of_days, HELD),
                      default=NOT_HELD)
     since = (as_of - timedelta(days=c.maintenance_stopped.window_days - 1)).toordinal()
-    ended = np.array([bool((e := warranty_ends(f)) and e < as_of) for f in facts], dtype=bool)
-    out[MAINTENANCE] = pick((np.array([no_om(f) for f in facts], dtype=bool) | ended, HELD),
+    ended = each(lambda *f: bool((e := warranty_ends(*f)) and e < as_of), "build_date", "warranty_years", "om_vendors")
+    out[MAINTENANCE] = pick((each(no_om, "om_vendors", "om_cost_yearly") | ended, HELD),
                             ((u["last_deployment_day"] >= since) | (u["last_recorded_change"] >= since), NOT_HELD),
                             ((u["first_day"] == 0) | (u["first_day"] > since), INSUFFICIENT), default=HELD)
     ss = c.small_scope_low_frequency
-    scoped = np.array([bool(f.use_scopes) for f in facts], dtype=bool)
-    office = np.array([f.use_scopes == ["office"] for f in facts], dtype=bool)
-    low = np.array([f.usage_frequency in ss.low_frequencies for f in facts], dtype=bool)
+    scoped, office = each(bool, "use_scopes"), each(["office"].__eq__, "use_scopes")
+    low = each(set(ss.low_frequencies).__contains__, "usage_frequency")
     au_ok = u["au_days"] >= p.min_coverage * ss.window_days
     out[SMALL_SCOPE] = pick((~scoped, INSUFFICIENT), (~office, NOT_HELD), (low, HELD),
                             (au_ok & (share(u["au_low_days"], u["au_days"]) >= ss.min_share_of_days), HELD),
                             (au_ok, NOT_HELD),
-                            (np.array([bool(f.usage_frequency) for f in facts], dtype=bool), NOT_HELD),
+                            (each(bool, "usage_frequency"), NOT_HELD),
                             default=INSUFFICIENT)
     for name in CRITERIA:
         if not getattr(c, name).enabled:

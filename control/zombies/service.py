@@ -3,17 +3,18 @@ clean-up. With control.zombies.usage, the only code that writes these tables; ev
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from control.core import audit
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
-from control.core.db import fetch_plain, insert_plain
+from control.core.db import fetch_columns, fetch_plain, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
 from control.org.models import Department, Role
@@ -50,36 +51,23 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
     bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
     longest = max(bd.window_days, idle.window_days, ss.window_days)
     columns = rules.usage_columns(len(ids))
-    found, values = usage.window(session, as_of - timedelta(days=longest - 1), as_of, metrics=SCANNED_METRICS)
-
-    def last(metric: str, days: int) -> np.ndarray:
-        return values[:, SCANNED_METRICS.index(metric), longest - days:]
 
     def place(system_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in ids of the given system ids, and which of them were found there."""
         at = np.minimum(np.searchsorted(ids, system_ids), max(len(ids) - 1, 0))
         return at, (ids[at] == system_ids) if len(ids) else np.zeros(len(system_ids), dtype=bool)
 
-    at, known = place(found)
-    with np.errstate(invalid="ignore"):
-        req, logins = last("requests", bd.window_days), last("logins", bd.window_days)
-        cpu, net = last("cpu_p95", idle.window_days), last("network_bytes", idle.window_days)
-        users = last("active_users", ss.window_days)
-        both = ~np.isnan(cpu) & ~np.isnan(net)
-        counts = {"req_days": ~np.isnan(req), "req_low_days": req <= bd.max_requests_per_day,
-                  "login_days": ~np.isnan(logins), "idle_days_with_data": both,
-                  "idle_days": both & (cpu <= idle.max_cpu_p95) & (net <= idle.max_network_bytes),
-                  "au_days": ~np.isnan(users), "au_low_days": users <= ss.max_active_users}
-        for name, days in counts.items():
-            columns[name][at[known]] = days.sum(1)[known]
-        columns["logins"][at[known]] = np.nansum(logins, 1)[known]
+    for found, values in usage.windows(session, as_of - timedelta(days=longest - 1), as_of, SCANNED_METRICS):
+        at, known = place(found)
+        for name, counted in _count_days(values, p, longest).items():
+            columns[name][at[known]] = counted[known]
     summaries = fetch_plain(session, select(UsageSummary.system_id, UsageSummary.first_day,
                                             UsageSummary.last_deployment_day))
     if summaries:
         sid, first, deployed = zip(*summaries)
         at, known = place(np.array(sid, dtype=np.int64))
-        deployed = np.array([_ordinal(d) for d in deployed], dtype=np.int64)
-        columns["first_day"][at[known]] = np.array([_ordinal(d) for d in first], dtype=np.int64)[known]
+        deployed = _ordinals(deployed)
+        columns["first_day"][at[known]] = _ordinals(first)[known]
         columns["last_deployment_day"][at[known]] = np.where(deployed <= as_of.toordinal(), deployed, 0)[known]
     changes = session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
                               .where(audit.AuditEntry.entity_type == "system", audit.AuditEntry.action == "update")
@@ -90,11 +78,29 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
     return columns
 
 
-def _ordinal(day: date | str | None) -> int:
-    """A day as its ordinal, 0 when unknown (raw SQLite rows hold ISO text)."""
-    if day is None:
-        return 0
-    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
+def _count_days(values: np.ndarray, p: ZombiePolicy, longest: int) -> dict[str, np.ndarray]:
+    """The rules.COUNTS of systems × SCANNED_METRICS × the last `longest` days, each over its window."""
+    c = p.criteria
+    bd, idle, ss = c.business_disconnected, c.idle_resources, c.small_scope_low_frequency
+
+    def last(metric: str, days: int) -> np.ndarray:
+        return values[:, SCANNED_METRICS.index(metric), longest - days:]
+    req, logins = last("requests", bd.window_days), last("logins", bd.window_days)
+    cpu, net = last("cpu_p95", idle.window_days), last("network_bytes", idle.window_days)
+    users = last("active_users", ss.window_days)
+    with np.errstate(invalid="ignore"):
+        days = {"req_days": ~np.isnan(req), "req_low_days": req <= bd.max_requests_per_day,
+                "login_days": ~np.isnan(logins), "idle_days_with_data": ~np.isnan(cpu) & ~np.isnan(net),
+                "idle_days": (cpu <= idle.max_cpu_p95) & (net <= idle.max_network_bytes),  # NaN compares False
+                "au_days": ~np.isnan(users), "au_low_days": users <= ss.max_active_users}
+    return {**{name: np.count_nonzero(d, axis=1) for name, d in days.items()}, "logins": np.nansum(logins, 1)}
+
+
+def _ordinals(days: Sequence[date | str | None]) -> np.ndarray:
+    """Days as ordinals, 0 when unknown (raw SQLite rows hold ISO text); once per distinct day."""
+    done: dict = {None: 0}
+    return np.array([done[d] if d in done else done.setdefault(
+        d, (d if isinstance(d, date) else date.fromisoformat(d)).toordinal()) for d in days], dtype=np.int64)
 
 
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
@@ -104,31 +110,30 @@ def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None
         return _scan(session, actor, p, as_of)
 
 
+def _facts(session: Session) -> tuple[dict[str, list], int]:
+    """The rules.FACTS columns of every running system that is not classified, by id; and how many
+    classified ones were left out."""
+    S, replacement = InformationSystem, InformationSystem.__table__.alias("replacement")
+    running = (S.deleted_at.is_(None), S.status == SystemStatus.running)
+    classified = session.execute(select(func.count()).where(*running, S.is_classified.is_(True))).scalar_one()
+    facts = fetch_columns(session, select(S.id, S.department_id, S.name, S.function_description,
+                                          replacement.c.name.label("replaced_by"), S.use_scopes, S.usage_frequency,
+                                          S.om_vendors, S.om_cost_yearly, S.build_date, S.warranty_years)
+                          .outerjoin(replacement, replacement.c.id == S.replaced_by_id)
+                          .where(*running, S.is_classified.is_(False)).order_by(S.id),
+                          convert=("use_scopes", "om_cost_yearly", "build_date", "warranty_years"))
+    facts["use_scopes"] = [scopes or [] for scopes in facts["use_scopes"]]
+    facts["described"] = list(map(rules.is_described, facts["function_description"]))
+    return facts, classified
+
+
 def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -> ZombieScan:
     as_of = as_of or today() - timedelta(days=1)
     started = time.perf_counter()
-    replacement = InformationSystem.__table__.alias("replacement")
-    replaced = dict(session.connection().execute(
-        select(InformationSystem.id, replacement.c.name)
-        .join(replacement, replacement.c.id == InformationSystem.replaced_by_id)).all())
-    S = InformationSystem
-    rows = session.connection().execute(select(S.id, S.department_id, S.name, S.function_description,
-                                               S.use_scopes, S.usage_frequency, S.om_vendors, S.om_cost_yearly,
-                                               S.build_date, S.warranty_years, S.is_classified)
-                                        .where(S.deleted_at.is_(None), S.status == SystemStatus.running)
-                                        .order_by(S.id)).all()
-    classified = sum(1 for r in rows if r.is_classified)
-    facts = [rules.SystemFacts(id=r.id, department_id=r.department_id, name=r.name,
-                               function_description=r.function_description,
-                               replaced_by=replaced.get(r.id),
-                               use_scopes=list(r.use_scopes or []),
-                               usage_frequency=getattr(r.usage_frequency, "value", r.usage_frequency),
-                               om_vendors=r.om_vendors, om_cost_yearly=r.om_cost_yearly, build_date=r.build_date,
-                               warranty_years=r.warranty_years)
-             for r in rows if not r.is_classified]
-    ids = np.array([f.id for f in facts], dtype=np.int64)
+    facts, classified = _facts(session)
+    ids = np.array(facts["id"], dtype=np.int64)
     observed = _usage(session, p, as_of, ids)
-    neighbour, similarity = most_similar([f.department_id for f in facts], [f.function_description for f in facts],
+    neighbour, similarity = most_similar(facts["department_id"], facts["function_description"],
                                          p.criteria.replaceable.ngram)
     verdict, statuses = rules.judge(facts, observed, similarity, p, as_of)
     scan = ZombieScan(as_of=as_of, actor=actor.username, policy=p.model_dump(mode="json"),
@@ -136,13 +141,13 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
     session.add(scan)
     session.flush()
     _keep_verdicts(session, scan, facts, verdict, statuses, observed, neighbour, similarity)
-    scan.scanned = len(facts) + classified
+    scan.scanned = len(ids) + classified
     scan.candidates = int((verdict == rules.CANDIDATE).sum())
     scan.insufficient = int((verdict == rules.BLIND).sum())
-    candidates = {facts[k].id: (facts[k].department_id,
-                                [name for name in rules.CRITERIA if statuses[name][k] == rules.HELD])
+    candidates = {facts["id"][k]: (facts["department_id"][k],
+                                   [name for name in rules.CRITERIA if statuses[name][k] == rules.HELD])
                   for k in np.flatnonzero(verdict == rules.CANDIDATE).tolist()}
-    moved = _move_cases(session, scan, set(ids.tolist()), candidates)
+    moved = _move_cases(session, scan, candidates)
     scan.duration_seconds = round(time.perf_counter() - started, 4)
     audit.record(session, actor, "scan", "zombie_scan", scan.id,
                  changes={"as_of": as_of.isoformat(), "scanned": scan.scanned, "candidates": scan.candidates,
@@ -151,31 +156,30 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
     return scan
 
 
-def _keep_verdicts(session: Session, scan: ZombieScan, facts: list[rules.SystemFacts], verdict: np.ndarray,
+def _keep_verdicts(session: Session, scan: ZombieScan, facts: dict[str, list], verdict: np.ndarray,
                    statuses: dict[str, np.ndarray], observed: dict[str, np.ndarray], neighbour: np.ndarray,
                    similarity: np.ndarray) -> None:
     """One row per system: verdict, statuses, and the inputs that explain them."""
-    n = len(facts)
+    if not len(verdict):
+        return
 
     def days(name: str) -> list[date | None]:
-        return [date.fromordinal(d) if d else None for d in observed[name].tolist()]
-    names = [f.name for f in facts]
+        ordinals, at = np.unique(observed[name], return_inverse=True)        # a few distinct days
+        return np.array([date.fromordinal(d) if d else None for d in ordinals.tolist()], dtype=object)[at].tolist()
+    names = facts["name"]
     columns = {
-        "scan_id": [scan.id] * n, "system_id": [f.id for f in facts],
-        "department_id": [f.department_id for f in facts],
+        "scan_id": [scan.id] * len(verdict), "system_id": facts["id"], "department_id": facts["department_id"],
         "status": [v.value for v in rules.VERDICTS[verdict].tolist()],
         **{name: rules.STATUSES[statuses[name]].tolist() for name in rules.CRITERIA},
         **{name: observed[name].tolist() for name in rules.COUNTS},
         **{name: days(name) for name in rules.DAYS},
-        "replaced_by": [f.replaced_by for f in facts], "described": [f.described for f in facts],
         "most_similar": [names[j] if j >= 0 else None for j in neighbour.tolist()],
         "similarity": similarity.round(4).tolist(),
-        "use_scopes": [",".join(f.use_scopes) for f in facts], "usage_frequency": [f.usage_frequency for f in facts],
-        "om_vendors": [f.om_vendors for f in facts], "om_cost_yearly": [f.om_cost_yearly for f in facts],
-        "build_date": [f.build_date for f in facts], "warranty_years": [f.warranty_years for f in facts]}
-    if n:
-        insert_plain(session, ZombieVerdict.__table__, columns,
-                     convert=(*rules.DAYS, "described", "om_cost_yearly", "build_date", "warranty_years"))
+        "use_scopes": list(map(",".join, facts["use_scopes"])),
+        **{name: facts[name] for name in ("replaced_by", "described", "usage_frequency", "om_vendors",
+                                          "om_cost_yearly", "build_date", "warranty_years")}}
+    insert_plain(session, ZombieVerdict.__table__, columns,
+                 convert=(*rules.DAYS, "described", "om_cost_yearly", "build_date", "warranty_years"))
 
 
 def explain(verdict: ZombieVerdict, policy: ZombiePolicy, as_of: date) -> tuple[list[str], dict]:
@@ -196,49 +200,58 @@ def explain(verdict: ZombieVerdict, policy: ZombiePolicy, as_of: date) -> tuple[
     return held, rules.explain(criteria, policy, as_of)
 
 
-def _move_cases(session: Session, scan: ZombieScan, scanned: set[int],
-                candidates: dict[int, tuple[int, list[str]]]) -> dict[str, int]:
+def _move_cases(session: Session, scan: ZombieScan, candidates: dict[int, tuple[int, list[str]]]) -> dict[str, int]:
     """Open a case for each new candidate (`candidates`: system id → department id, criteria held);
     clear a candidate no longer held; flag a confirmed system whose usage came back; bring back an
-    exemption that has expired. Systems this scan did not judge keep their cases as they are."""
+    exemption that has expired. Systems this scan did not judge keep their cases as they are. Set-wise,
+    because a province has thousands of open cases and a scan changes few of them."""
+    open_case = ZombieCase.state.in_(OPEN_CASE_STATES)
+    judged = select(ZombieVerdict.system_id).where(ZombieVerdict.scan_id == scan.id)
+    session.execute(update(ZombieCase).where(open_case, ZombieCase.system_id.in_(judged))
+                    .values(last_scan_id=scan.id), execution_options={"synchronize_session": False})
+    judged_cases = session.execute(select(ZombieCase.id, ZombieCase.system_id, ZombieCase.state,
+                                          ZombieCase.needs_rereview, ZombieCase.exempt_until)
+                                   .where(open_case, ZombieCase.last_scan_id == scan.id)).all()
+    new = sorted(candidates.keys() - {system_id for _, system_id, *_ in judged_cases})
+    if new:
+        at = now()
+        insert_plain(session, ZombieCase.__table__, {
+            "system_id": new, "department_id": [candidates[s][0] for s in new],
+            "state": [CaseState.candidate.value] * len(new), "opened_scan_id": [scan.id] * len(new),
+            "last_scan_id": [scan.id] * len(new), "needs_rereview": [False] * len(new),
+            "opened_at": [at] * len(new), "updated_at": [at] * len(new)},
+            convert=("needs_rereview", "opened_at", "updated_at"))
+    opened = dict(session.execute(select(ZombieCase.system_id, ZombieCase.id)
+                                  .where(ZombieCase.opened_scan_id == scan.id)).all())
+    entries = [("open", "zombie_case", opened[s], None, None, "",
+                {"state": [None, CaseState.candidate.value], "scan_id": scan.id, "system_id": s,
+                 "held": candidates[s][1]}) for s in new]
+    changing = sorted(case_id for case_id, system_id, state, rereview, until in judged_cases
+                      if (state == CaseState.exempted and until and until < scan.as_of and system_id in candidates)
+                      or system_id not in candidates and (state == CaseState.candidate or state in (
+                          CaseState.confirmed, CaseState.cleanup_planned) and not rereview))
     cleared = flagged = reopened = 0
-    cases = {c.system_id: c for c in session.execute(select(ZombieCase).where(ZombieCase.state.in_(OPEN_CASE_STATES))
-                                                      ).scalars()}
-    entries, new_cases = [], []
-    for system_id in sorted(candidates.keys() | (cases.keys() & scanned)):
-        is_candidate = system_id in candidates
-        c = cases.get(system_id)
-        if c is None:
-            department_id, held = candidates[system_id]
-            c = ZombieCase(system_id=system_id, department_id=department_id, opened_scan_id=scan.id,
-                           last_scan_id=scan.id)
-            session.add(c)
-            new_cases.append((c, held))
-            continue
-        c.last_scan_id = scan.id
-        before, flagged_before = c.state, c.needs_rereview
-        if c.state == CaseState.candidate and not is_candidate:
-            c.state, c.cleared_scan_id = CaseState.cleared, scan.id
-            cleared += 1
-        elif c.state in (CaseState.confirmed, CaseState.cleanup_planned) and not is_candidate and not c.needs_rereview:
-            c.needs_rereview = True
-            c.rereview_reason = f"扫描 #{scan.id}（{scan.as_of}）显示判定标准已不再满足，使用情况可能已恢复"
-            flagged += 1
-        elif c.state == CaseState.exempted and c.exempt_until and c.exempt_until < scan.as_of and is_candidate:
-            c.state, c.exempt_until = CaseState.candidate, None
-            reopened += 1
-        if c.state != before or c.needs_rereview != flagged_before:
+    for start in range(0, len(changing), 1000):                # bounded IN lists
+        for c in session.execute(select(ZombieCase).where(ZombieCase.id.in_(changing[start:start + 1000]))
+                                 .order_by(ZombieCase.id).execution_options(populate_existing=True)).scalars():
+            before = c.state
+            if c.state == CaseState.candidate:
+                c.state, c.cleared_scan_id = CaseState.cleared, scan.id
+                cleared += 1
+            elif c.state == CaseState.exempted:
+                c.state, c.exempt_until = CaseState.candidate, None
+                reopened += 1
+            else:
+                c.needs_rereview = True
+                c.rereview_reason = f"扫描 #{scan.id}（{scan.as_of}）显示判定标准已不再满足，使用情况可能已恢复"
+                flagged += 1
             c.updated_at = now()
             entries.append(("scan-update", "zombie_case", c.id, None, None, "",
-                            {"state": [before.value, c.state.value], "scan_id": scan.id, "system_id": system_id,
+                            {"state": [before.value, c.state.value], "scan_id": scan.id, "system_id": c.system_id,
                              "needs_rereview": c.needs_rereview}))
-        session.add(c)
-    session.flush()                                   # the new cases get their ids for the audit trail
-    entries += [("open", "zombie_case", c.id, None, None, "", {"state": [None, CaseState.candidate.value],
-                 "scan_id": scan.id, "system_id": c.system_id, "held": held}) for c, held in new_cases]
     if entries:
         audit.record_many(session, "scheduler" if scan.actor == "scheduler" else scan.actor, entries)
-    return {"opened": len(new_cases), "cleared": cleared, "flagged_for_rereview": flagged, "exemptions_expired": reopened}
+    return {"opened": len(new), "cleared": cleared, "flagged_for_rereview": flagged, "exemptions_expired": reopened}
 
 
 def get_scan(session: Session, actor: Actor, scan_id: int) -> ZombieScan:

@@ -359,3 +359,18 @@ def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, wo
     push(client, world, [sample(1024, "requests", middle, 3), sample(1024, "deployments", early, 1)])
     assert summary(app, 1024) == (early, late, middle)                     # an older deployment keeps it
     assert summary(app, 1025)[2] == EDGE + timedelta(days=30)
+
+
+def test_scan_counts_each_tile_of_systems_on_both_sides_of_its_edge(app, client, world):
+    """A scan counts one tile of 1024 systems at a time: 1023 and 1025 land in different ones."""
+    systems_with_ids(app, world, 1023, 1025, 2048)
+    push(client, world, usage("T-1023", requests=0, cpu=0.01, net=1e6)
+         + usage("T-1025", cpu=0.6, net=5e9) + [sample(1025, "requests", d, 500) for d in DAYS if d.day % 2])
+    v = verdict_map(client, world, scan(client, world)["id"])
+    quiet, busy, empty = v["T-1023"]["criteria"], v["T-1025"]["criteria"], v["T-2048"]["criteria"]
+    assert quiet["business_disconnected"]["observed"]["days_with_requests"] == 90
+    assert quiet["idle_resources"]["observed"] == {"days_with_data": 30, "idle_days": 30, "share_of_days_idle": 1.0}
+    assert busy["business_disconnected"]["observed"]["days_with_requests"] == sum(d.day % 2 for d in DAYS)
+    assert busy["idle_resources"]["observed"]["idle_days"] == 0
+    assert empty["idle_resources"]["observed"]["days_with_data"] == 0
+    assert [v[code]["status"] for code in ("T-1023", "T-1025", "T-2048")] == ["candidate", "healthy", "insufficient_data"]

@@ -49,7 +49,7 @@ def test_judge_agrees_with_the_per_system_rules(switched_off):
             columns[name][k] = getattr(u, name)
         for name in rules.DAYS:
             columns[name][k] = getattr(u, name).toordinal() if getattr(u, name) else 0
-    verdicts, statuses = rules.judge([f for f, _, _ in systems], columns,
+    verdicts, statuses = rules.judge(rules.fact_columns([f for f, _, _ in systems]), columns,
                                      np.array([s for _, _, s in systems]), p, AS_OF)
     seen = set()
     for k, (f, u, score) in enumerate(systems):

@@ -6,7 +6,8 @@ Create Date: 2026-11-23 10:30:00
 
 A scan of 20,000 systems wrote ~1 KB of JSON prose per verdict; verdicts now keep each criterion's
 status and the figures and inventory facts behind it in columns, and service.explain renders the
-sentences with the scan's policy. Existing verdicts are carried over from their JSON (the first observed
+sentences with the scan's policy. Reads all name the scan, so (scan, status) and (scan, system) replace
+the three single-column indexes. Existing verdicts are carried over from their JSON (the first observed
 day and the warranty dates were not kept there and stay empty).
 """
 import json
@@ -99,6 +100,10 @@ def upgrade() -> None:
                 batch_op.alter_column(column.name, existing_type=column.type, nullable=False)
         batch_op.drop_column('held')
         batch_op.drop_column('criteria')
+        batch_op.drop_index('ix_zombie_verdict_department_id')
+        batch_op.drop_index('ix_zombie_verdict_scan_id')
+        batch_op.drop_index('ix_zombie_verdict_system_id')
+        batch_op.create_index('ix_zombie_verdict_scan_system', ['scan_id', 'system_id'], unique=False)
 
 
 def downgrade() -> None:
@@ -121,6 +126,10 @@ def downgrade() -> None:
     if rows:
         conn.execute(verdict.update().where(verdict.c.id == sa.bindparam("vid")), rows)
     with op.batch_alter_table('zombie_verdict', schema=None) as batch_op:
+        batch_op.drop_index('ix_zombie_verdict_scan_system')
+        batch_op.create_index('ix_zombie_verdict_department_id', ['department_id'], unique=False)
+        batch_op.create_index('ix_zombie_verdict_scan_id', ['scan_id'], unique=False)
+        batch_op.create_index('ix_zombie_verdict_system_id', ['system_id'], unique=False)
         batch_op.alter_column('held', existing_type=sa.JSON(), nullable=False)
         batch_op.alter_column('criteria', existing_type=sa.JSON(), nullable=False)
         for column in reversed(_columns()):
