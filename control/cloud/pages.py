@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from control.cloud import rules, service
 from control.cloud.api import cloud_context
-from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
-from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, LineIn, QuotaIn, RequestIn, Trim
+from control.cloud.enums import LineKind, ReclaimReason, Zone
+from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, QuotaIn, RequestIn, Trim
 from control.core.calendar import YearArrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep

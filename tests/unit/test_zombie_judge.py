@@ -53,7 +53,7 @@ def test_judge_agrees_with_the_per_system_rules(switched_off):
                                      np.array([s for _, _, s in systems]), p, AS_OF)
     seen = set()
     for k, (f, u, score) in enumerate(systems):
-        status, held, criteria = rules.evaluate(f, u, p, AS_OF, ("邻近系统", score) if score else None)
+        status, _, criteria = rules.evaluate(f, u, p, AS_OF, ("邻近系统", score) if score else None)
         assert rules.VERDICTS[verdicts[k]] == status, (f, u, score)
         for name in rules.CRITERIA:
             assert rules.STATUSES[statuses[name][k]] == criteria[name]["status"], (name, f, u, score)

@@ -2,7 +2,6 @@
 rules.dice gives: the same neighbour (the lowest index among equals) and the same float."""
 import random
 
-import numpy as np
 import pytest
 
 from control.zombies import rules, similarity
