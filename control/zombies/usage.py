@@ -34,7 +34,7 @@ from control.zombies.models import UsageSummary, UsageTile
 
 BLOCK_DAYS = 32
 CHUNK_SYSTEMS = 1024                                 # systems per tile: see the module docstring
-TILE_BATCH = 128                                     # tiles held at once while storing (32 MB)
+TILE_BATCH = 128                                     # tiles held at once while storing or reading (32 MB)
 METRICS = [m.value for m in Metric]                  # a tile's metric is its index here
 METRIC_INDEX = {m: i for i, m in enumerate(METRICS)}
 RATIO_METRICS = {Metric.cpu_p95.value, Metric.memory_avg.value}
@@ -325,12 +325,13 @@ def window(session: Session, start: date, end: date, system_ids: list[int] | Non
         present = ~np.isnan(values).all(axis=(1, 2))
         return ids[present], values[present]
     ids = np.unique(np.asarray(system_ids, dtype=np.int64))
-    column, rows, days_of = _tiles(session, start, end, metrics, chunks=np.unique(ids // CHUNK_SYSTEMS).tolist())
+    column, days_of, by_chunk = _tiles(session, start, end, metrics, np.unique(ids // CHUNK_SYSTEMS).tolist())
     out = np.full((len(ids), len(column), (end - start).days + 1), np.nan)
-    for m, blk, chunk, blob in rows:
+    for chunk, tiles in by_chunk:
         lo, hi = np.searchsorted(ids, [chunk * CHUNK_SYSTEMS, (chunk + 1) * CHUNK_SYSTEMS])
-        into, held = days_of(blk)
-        out[lo:hi, column[m], into] = unpack(blob)[ids[lo:hi] - chunk * CHUNK_SYSTEMS, held]
+        for m, blk, _, blob in tiles:
+            into, held = days_of(blk)
+            out[lo:hi, column[m], into] = unpack(blob)[ids[lo:hi] - chunk * CHUNK_SYSTEMS, held]
     return ids, out
 
 
@@ -339,9 +340,9 @@ def windows(session: Session, start: date, end: date, metrics: list[str] | None 
     """window() one chunk of CHUNK_SYSTEMS ids at a time, in id order: every id of a chunk with a tile,
     NaN rows for those without values. A province-wide scan counts over 4 MB at a time instead of
     filling 70 MB; the values array is reused for the next chunk, so copy what you keep."""
-    column, rows, days_of = _tiles(session, start, end, metrics)
+    column, days_of, by_chunk = _tiles(session, start, end, metrics)
     out = np.empty((CHUNK_SYSTEMS, len(column), (end - start).days + 1))
-    for chunk, tiles in groupby(rows, key=itemgetter(2)):
+    for chunk, tiles in by_chunk:
         out.fill(np.nan)
         for m, blk, _, blob in tiles:
             into, held = days_of(blk)
@@ -350,25 +351,33 @@ def windows(session: Session, start: date, end: date, metrics: list[str] | None 
 
 
 def _tiles(session: Session, start: date, end: date, metrics: list[str] | None, chunks: list[int] | None = None
-           ) -> tuple[dict[int, int], list[tuple], Callable[[int], tuple[slice, slice]]]:
-    """The tiles of `metrics` (distinct; default all) over start..end, by chunk: (each metric's position
-    in `metrics`, the rows (metric, block, chunk, data), and where a block's days fall in the window)."""
+           ) -> tuple[dict[int, int], Callable[[int], tuple[slice, slice]], Iterator[tuple[int, Iterable[tuple]]]]:
+    """The tiles of `metrics` (distinct; default all) over start..end, of `chunks` (default every chunk
+    holding one): each metric's position in `metrics`, where a block's days fall in the window, and the
+    rows (metric, block, chunk, data) chunk by chunk, read about TILE_BATCH tiles a query."""
     metrics = METRICS if metrics is None else metrics
     column = {METRIC_INDEX[m]: i for i, m in enumerate(metrics)}
     if len(column) != len(metrics):
         raise ValueError(f"metrics named twice: {metrics}")
     first, last = start.toordinal(), end.toordinal()
-    stmt = select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data).where(
-        UsageTile.metric.in_(sorted(column)), UsageTile.block.between(first // BLOCK_DAYS, last // BLOCK_DAYS))
-    if chunks is not None:
-        stmt = stmt.where(UsageTile.chunk.in_(chunks))
+    b0, b1 = first // BLOCK_DAYS, last // BLOCK_DAYS
+    where = (UsageTile.metric.in_(sorted(column)), UsageTile.block.between(b0, b1))
+    if chunks is None:
+        chunks = sorted(c for c, in fetch_plain(session, select(UsageTile.chunk).distinct().where(*where)))
+    per_query = max(1, TILE_BATCH // (len(column) * (b1 - b0 + 1)))
 
     def days_of(blk: int) -> tuple[slice, slice]:
         """Where block blk's days fall in the window, and which of them it holds."""
         lo, hi = max(first, blk * BLOCK_DAYS), min(last, blk * BLOCK_DAYS + BLOCK_DAYS - 1)
         return slice(lo - first, hi - first + 1), slice(lo - blk * BLOCK_DAYS, hi - blk * BLOCK_DAYS + 1)
-    # sorted here, not by ORDER BY: SQLite's sorter would copy every tile
-    return column, sorted(fetch_plain(session, stmt), key=itemgetter(2)), days_of
+
+    def by_chunk() -> Iterator[tuple[int, Iterable[tuple]]]:
+        for i in range(0, len(chunks), per_query):
+            rows = fetch_plain(session, select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data)
+                               .where(*where, UsageTile.chunk.in_(chunks[i:i + per_query])))
+            # sorted here, not by ORDER BY: SQLite's sorter would copy every tile
+            yield from groupby(sorted(rows, key=itemgetter(2)), key=itemgetter(2))
+    return column, days_of, by_chunk()
 
 
 def series(session: Session, system_id: int, metric: Metric, start: date, end: date) -> list[tuple[date, float | None]]:
