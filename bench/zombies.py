@@ -182,7 +182,7 @@ def main() -> None:
     print(f"ratio (a)/(b): {best_scan / best_numpy:.1f}×   targets: (a) < 2 s, ratio ≤ 30×")
     print(f"    of which reading the store and counting days per window: best {min(counts):.2f} s "
           f"({min(counts) / best_numpy:.0f}× NumPy); the rest reads the inventory, compares descriptions, judges, "
-          "keeps 20,000 verdicts and moves the review cases")
+          "keeps the verdicts and moves the review cases")
     app.state.engine.dispose()
 
 
