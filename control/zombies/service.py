@@ -3,7 +3,6 @@ clean-up. With control.zombies.usage, the only code that writes these tables; ev
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,7 +13,7 @@ from control.core import audit
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
-from control.core.db import fetch_columns, fetch_plain, insert_plain
+from control.core.db import fetch_columns, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
 from control.org.models import Department, Role
@@ -61,13 +60,13 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
         at, known = place(found)
         for name, counted in _count_days(values, p, longest).items():
             columns[name][at[known]] = counted[known]
-    summaries = fetch_plain(session, select(UsageSummary.system_id, UsageSummary.first_day,
-                                            UsageSummary.last_deployment_day))
-    if summaries:
-        sid, first, deployed = zip(*summaries)
-        at, known = place(np.array(sid, dtype=np.int64))
-        deployed = _ordinals(deployed)
-        columns["first_day"][at[known]] = _ordinals(first)[known]
+    summaries = fetch_columns(session, select(UsageSummary.system_id, UsageSummary.first_day,
+                                              UsageSummary.last_deployment_day),
+                              convert=("first_day", "last_deployment_day"))
+    if summaries["system_id"]:
+        at, known = place(np.array(summaries["system_id"], dtype=np.int64))
+        deployed = _ordinals(summaries["last_deployment_day"])
+        columns["first_day"][at[known]] = _ordinals(summaries["first_day"])[known]
         columns["last_deployment_day"][at[known]] = np.where(deployed <= as_of.toordinal(), deployed, 0)[known]
     changes = session.execute(select(audit.AuditEntry.entity_id, func.max(audit.AuditEntry.at))
                               .where(audit.AuditEntry.entity_type == "system", audit.AuditEntry.action == "update")
@@ -96,11 +95,9 @@ def _count_days(values: np.ndarray, p: ZombiePolicy, longest: int) -> dict[str, 
     return {**{name: np.count_nonzero(d, axis=1) for name, d in days.items()}, "logins": np.nansum(logins, 1)}
 
 
-def _ordinals(days: Sequence[date | str | None]) -> np.ndarray:
-    """Days as ordinals, 0 when unknown (raw SQLite rows hold ISO text); once per distinct day."""
-    done: dict = {None: 0}
-    return np.array([done[d] if d in done else done.setdefault(
-        d, (d if isinstance(d, date) else date.fromisoformat(d)).toordinal()) for d in days], dtype=np.int64)
+def _ordinals(days: list[date | None]) -> np.ndarray:
+    """Days as ordinals, 0 when unknown."""
+    return np.array([d.toordinal() if d else 0 for d in days], dtype=np.int64)
 
 
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
