@@ -9,7 +9,7 @@ TEST_DEBS := postgresql chromium fonts-wqy-zenhei prometheus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install system-deps demo clean
+.PHONY: run test lint bench install system-deps demo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,10 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: install system-deps
+lint: install
+	$(BIN)/ruff check .
+
+test: install system-deps lint
 	$(BIN)/pytest
 
 bench: install

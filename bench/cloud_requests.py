@@ -8,25 +8,25 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from sqlmodel import Session
 
-from control.app import create_app  # noqa: E402
-from control.cloud.enums import RequestStatus, SlaState, Zone  # noqa: E402
-from control.cloud.models import CloudRequest, ResourceLine, StageRecord  # noqa: E402
-from control.cloud.service import Context, recompute_sla  # noqa: E402
-from control.core import clock  # noqa: E402
-from control.core.auth import hash_password  # noqa: E402
-from control.core.migrate import upgrade  # noqa: E402
-from control.org.codes import uscc_check_char  # noqa: E402
-from control.org.models import Department, Level, Role, User  # noqa: E402
-from control.settings import Settings  # noqa: E402
+from control.app import create_app
+from control.cloud.enums import RequestStatus, SlaState, Zone
+from control.cloud.models import CloudRequest, ResourceLine, StageRecord
+from control.cloud.service import Context, recompute_sla
+from control.core import clock
+from control.core.auth import hash_password
+from control.core.migrate import upgrade
+from control.org.codes import uscc_check_char
+from control.org.models import Department, Level, Role, User
+from control.settings import Settings
 
 REQUESTS = 50_000
 DEPARTMENTS = 500
@@ -41,7 +41,7 @@ def populate(url: str) -> None:
     engine = app.state.engine
     rng = random.Random(7)
     cal = app.state.calendars.get(Session(engine))
-    now = datetime(2026, 6, 15, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 15, 1, tzinfo=UTC)
     with engine.begin() as conn:
         depts = []
         for i in range(1, DEPARTMENTS + 1):
@@ -78,7 +78,7 @@ def main() -> None:
     populate(url)
     print(f"populate: {REQUESTS} open requests with their active stages in {time.perf_counter() - t:.1f} s")
 
-    clock.set_now(datetime(2026, 6, 15, 1, tzinfo=timezone.utc))
+    clock.set_now(datetime(2026, 6, 15, 1, tzinfo=UTC))
     app = create_app(Settings(database_url=url, secret_key="bench", scheduler_enabled=False, var_dir=tmp))
     with Session(app.state.engine) as session:
         ctx = Context(calendar=app.state.calendars.get(session), policy=app.state.policy)

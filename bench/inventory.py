@@ -12,33 +12,33 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, insert, select
+from sqlmodel import Session
 
-from control.app import create_app  # noqa: E402
-from control.core.auth import actor_for, hash_password  # noqa: E402
-from control.core.migrate import upgrade  # noqa: E402
-from control.org.codes import uscc_check_char  # noqa: E402
-from control.org.models import Department, Level, Role, User  # noqa: E402
-from control.settings import Settings  # noqa: E402
-from control.systems import census  # noqa: E402
-from control.systems.census import fields_of  # noqa: E402
-from control.systems.enums import SystemKind  # noqa: E402
-from control.systems.models import InformationSystem  # noqa: E402
+from control.app import create_app
+from control.core.auth import actor_for, hash_password
+from control.core.migrate import upgrade
+from control.org.codes import uscc_check_char
+from control.org.models import Department, Level, Role, User
+from control.settings import Settings
+from control.systems import census
+from control.systems.census import fields_of
+from control.systems.enums import SystemKind
+from control.systems.models import InformationSystem
 
 SYSTEMS = 20_000
 DEPARTMENTS = 2_000
 COUNTIES = 20                       # root → 20 counties → the other departments under them
 SHARING_LINES = 4_000
 PASSWORD = "bench-password"
-NOW = datetime(2026, 6, 15, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 1, tzinfo=UTC)
 
 
 def code_for(i: int) -> str:
@@ -131,7 +131,7 @@ def workbook() -> bytes:
     return buf.getvalue()
 
 
-def time_import(engine, data: bytes, label: str) -> None:  # noqa: ANN001
+def time_import(engine, data: bytes, label: str) -> None:
     with Session(engine) as session:
         actor = actor_for(session, session.execute(select(User)).scalar_one())
         t = time.perf_counter()
@@ -141,7 +141,7 @@ def time_import(engine, data: bytes, label: str) -> None:  # noqa: ANN001
           f"created {result.created}, updated {result.updated}, unchanged {result.unchanged})  target < 10 s")
 
 
-def time_list(app) -> None:  # noqa: ANN001
+def time_list(app) -> None:
     rng = random.Random(3)
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", data={"username": "infocenter", "password": PASSWORD}
@@ -156,7 +156,7 @@ def time_list(app) -> None:  # noqa: ANN001
             lambda: {"department_id": rng.randrange(2, COUNTIES + 2), "network": "internet",
                      "status": "running"},
             lambda: {"q": "业务系统1", "status": "running", "offset": 50},
-            lambda: {},
+            dict,
         ]
         for i in range(16):
             client.get("/api/v1/systems", params=variants[i % len(variants)](), headers=headers)

@@ -10,33 +10,33 @@ import io
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import insert, select
+from sqlmodel import Session
 
-from control.app import create_app  # noqa: E402
-from control.core.auth import actor_for, hash_password  # noqa: E402
-from control.core.migrate import upgrade  # noqa: E402
-from control.core.policy import load_policy  # noqa: E402
-from control.org.codes import uscc_check_char  # noqa: E402
-from control.org.models import Department, Level, Role, User  # noqa: E402
-from control.settings import Settings  # noqa: E402
-from control.systems.enums import SystemKind, SystemStatus  # noqa: E402
-from control.systems.models import InformationSystem  # noqa: E402
-from control.zombies import service, usage  # noqa: E402
-from control.zombies.enums import Metric  # noqa: E402
+from control.app import create_app
+from control.core.auth import actor_for, hash_password
+from control.core.migrate import upgrade
+from control.core.policy import load_policy
+from control.org.codes import uscc_check_char
+from control.org.models import Department, Level, Role, User
+from control.settings import Settings
+from control.systems.enums import SystemKind, SystemStatus
+from control.systems.models import InformationSystem
+from control.zombies import service, usage
+from control.zombies.enums import Metric
 
 SYSTEMS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000   # a smaller run: bench/zombies.py 2000
 DEPARTMENTS = 2_000
 DAYS = 90
 AS_OF = date(2026, 11, 22)
-NOW = datetime(2026, 11, 23, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, tzinfo=UTC)
 METRICS = [m.value for m in Metric]          # cpu_p95 memory_avg network_bytes requests active_users logins deployments
 LOW_FREQUENCIES = ("quarterly", "yearly", "on_demand")
 
@@ -108,7 +108,7 @@ def csv_bytes(values: dict[str, np.ndarray]) -> bytes:
     return out.getvalue().encode()
 
 
-def numpy_scan(values: dict[str, np.ndarray], census: dict[str, np.ndarray], p) -> np.ndarray:  # noqa: ANN001
+def numpy_scan(values: dict[str, np.ndarray], census: dict[str, np.ndarray], p) -> np.ndarray:
     """The same criteria over arrays in memory: counts per window, thresholds, candidate rule."""
     c = p.criteria
     need = p.min_coverage
@@ -129,7 +129,9 @@ def numpy_scan(values: dict[str, np.ndarray], census: dict[str, np.ndarray], p) 
     c4 = census["om_missing"]      # 90 days of history cannot show 365 days without deployments
     au = window("active_users", ss.window_days)
     au_days = (~np.isnan(au)).sum(1)
-    few_users = (au_days >= need * ss.window_days) & ((au <= ss.max_active_users).sum(1) >= ss.min_share_of_days * au_days)
+    few_users = (au_days >= need * ss.window_days) & (
+        (au <= ss.max_active_users).sum(1) >= ss.min_share_of_days * au_days
+    )
     c5 = census["office_scope"] & (census["low_frequency"] | few_users)
     held = c1.astype(int) + c3 + c4 + c5
     return c1 | c3 | (held >= 2)

@@ -11,16 +11,16 @@ from starlette.middleware.sessions import SessionMiddleware
 from control.core import audit
 from control.core.auth import TokenSigner
 from control.core.calendar import CalendarProvider
-from control.core.policy import load_policy
 from control.core.db import make_engine
 from control.core.errors import install_handlers
+from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI):  # noqa: ANN201
+async def lifespan(app: FastAPI):
     """Start the periodic jobs with the service (unless turned off) and stop them with it."""
     scheduler = start_scheduler(app) if app.state.settings.scheduler_enabled else None
     yield
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.calendars = CalendarProvider(app.state.policy.calendar_arrangements())
 
     @app.middleware("http")
-    async def request_id(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def request_id(request: Request, call_next):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         token = audit.current_request_id.set(rid[:64])
         try:
@@ -55,12 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
 
     from control.cloud import api as cloud_api
+    from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
     from control.observability import router as metrics_router
     from control.org import api as org_api
-    from control.systems import api as systems_api
-    from control.cloud import pages as cloud_pages
     from control.org import pages as org_pages
+    from control.systems import api as systems_api
     from control.systems import pages as systems_pages
     from control.web import audit_pages
     from control.web import pages as web_pages
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz():  # noqa: ANN202
+    def healthz():
         return {"status": "ok"}
 
     return app

@@ -37,7 +37,7 @@ def cli_actor() -> Actor:
     return Actor(id=None, username=f"cli:{who}", role=Role.admin, department_id=None, scope_path=None)
 
 
-def engine():  # noqa: ANN201
+def engine():
     from control.core.db import make_engine
     return make_engine(get_settings().database_url)
 
@@ -67,8 +67,9 @@ def db_upgrade(revision: str = "head") -> None:
 @demo_app.command("load")
 def demo_load() -> None:
     """加载演示数据（数据库为空时）/ load the demo county."""
-    from control.demo import load_demo
     from sqlmodel import Session
+
+    from control.demo import load_demo
     with Session(engine(), expire_on_commit=False) as session:
         loaded = load_demo(session)
     from control.demo import DEMO_USERS
@@ -164,7 +165,7 @@ def audit_verify() -> None:
     typer.echo(message)
 
 
-def cloud_context(session):  # noqa: ANN001, ANN201
+def cloud_context(session):
     from control.cloud.service import Context
     from control.core.calendar import CalendarProvider
     from control.core.policy import load_policy
@@ -224,7 +225,9 @@ def requests_list(overdue: bool = typer.Option(False, "--overdue", help="只列�
                                                                          queue=queue), limit=limit)
     typer.echo(f"{'编号':<18}{'部门':<16}{'状态':<10}{'阶段':<10}{'截止':<12}时限")
     for i in items:
-        sla = (i.sla_state.zh if i.sla_state else "") + (f" {i.sla_working_days} 个工作日" if i.sla_working_days else "")
+        sla = (i.sla_state.zh if i.sla_state else "") + (
+            f" {i.sla_working_days} 个工作日" if i.sla_working_days else ""
+        )
         typer.echo(f"{i.number:<18}{i.department_name[:14]:<16}{i.status.zh:<10}{(i.stage_name or ''):<10}"
                    f"{(i.due_date.isoformat() if i.due_date else '—'):<12}{sla}")
     typer.echo(f"共 {total} 条")
@@ -241,7 +244,7 @@ def requests_recompute() -> None:
     typer.echo(f"在办环节 {result['open_stages']} 个，状态变化 {result['changed']} 个")
 
 
-def print_validation_errors(exc) -> None:  # noqa: ANN001
+def print_validation_errors(exc) -> None:
     typer.secho(f"失败，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
     for e in exc.errors:
         where = " ".join(str(e[k]) for k in ("sheet", "row", "column") if e.get(k) is not None)
@@ -287,7 +290,9 @@ def metrics_pull(start: str | None = None, end: str | None = None,
                           first, last)
         except ServiceError as exc:
             fail(exc.detail)
-    typer.echo(f"{result['queries']} 个查询，写入 {result['samples']} 个数值；清单外系统 {len(result['unknown_systems'])} 个")
+    typer.echo(
+        f"{result['queries']} 个查询，写入 {result['samples']} 个数值；清单外系统 {len(result['unknown_systems'])} 个"
+    )
 
 
 @zombies_app.command("scan")

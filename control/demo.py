@@ -4,7 +4,7 @@ user per role. Loaded through the services, so the audit log starts with a valid
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -16,8 +16,17 @@ from control.org.codes import org_check_char, uscc_check_char
 from control.org.models import Department, Level, Role
 from control.org.schemas import DepartmentCreate, UserCreate
 from control.systems import service as systems_service
-from control.systems.enums import (ClassifiedGrade, Network, ReachMethod, SharingDirection, SharingMethod,
-                                   SystemKind, SystemStatus, UsageFrequency, UseScope)
+from control.systems.enums import (
+    ClassifiedGrade,
+    Network,
+    ReachMethod,
+    SharingDirection,
+    SharingMethod,
+    SystemKind,
+    SystemStatus,
+    UsageFrequency,
+    UseScope,
+)
 from control.systems.schemas import SharingLine, SystemCreate
 
 DEMO_ACTOR = Actor(id=None, username="demo-loader", role=Role.admin, department_id=None, scope_path=None)
@@ -151,13 +160,17 @@ def _usage_demo(session: Session) -> None:
         for i in range(90):
             day = end - timedelta(days=i)
             busy = profile == "busy"
-            values = {"requests": rng.randint(200, 3000) if busy else (0 if profile == "quiet" else rng.randint(5, 40)),
-                      "logins": rng.randint(20, 300) if busy else (0 if profile == "quiet" else rng.randint(1, 6)),
-                      "cpu_p95": round(rng.uniform(0.2, 0.7) if profile != "idle" else rng.uniform(0.005, 0.03), 3),
-                      "memory_avg": round(rng.uniform(0.3, 0.8), 3),
-                      "network_bytes": rng.randint(5 * 10**8, 5 * 10**9) if profile != "idle" else rng.randint(10**5, 3 * 10**6),
-                      "active_users": rng.randint(10, 400) if busy else rng.randint(0, 4),
-                      "deployments": 1 if busy and day.weekday() == 3 and i % 14 < 7 else 0}
+            values = {
+                "requests": rng.randint(200, 3000) if busy else (0 if profile == "quiet" else rng.randint(5, 40)),
+                "logins": rng.randint(20, 300) if busy else (0 if profile == "quiet" else rng.randint(1, 6)),
+                "cpu_p95": round(rng.uniform(0.2, 0.7) if profile != "idle" else rng.uniform(0.005, 0.03), 3),
+                "memory_avg": round(rng.uniform(0.3, 0.8), 3),
+                "network_bytes": rng.randint(5 * 10**8, 5 * 10**9)
+                if profile != "idle"
+                else rng.randint(10**5, 3 * 10**6),
+                "active_users": rng.randint(10, 400) if busy else rng.randint(0, 4),
+                "deployments": 1 if busy and day.weekday() == 3 and i % 14 < 7 else 0,
+            }
             for metric, v in values.items():
                 samples.add(system.id, metric, day, float(v))
     ops = _actor(session, "infocenter")
@@ -174,7 +187,7 @@ def _actor(session: Session, username: str) -> Actor:
 def _cloud_demo(session: Session, depts: dict[str, Department]) -> None:
     """Capacity pools, a quota and cloud requests at every stage, two of them filed weeks ago so the
     queues show a deadline slipping."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from control.cloud import service as cloud
     from control.cloud.enums import Zone
@@ -205,7 +218,7 @@ def _cloud_demo(session: Session, depts: dict[str, Department]) -> None:
              ("继续教育学分系统上云", "review", 0), ("教师培训直播平台", "draft", 0)]
     for name, state, days_ago in plans:
         if days_ago:
-            clock.set_now(datetime.now(timezone.utc) - timedelta(days=days_ago))
+            clock.set_now(datetime.now(UTC) - timedelta(days=days_ago))
         try:
             req = cloud.create_request(session, edu, RequestIn(
                 department_id=depts["edu"].id, new_system_name=name, contact_name="李明", contact_phone="0870-6100008",
@@ -220,7 +233,7 @@ def _cloud_demo(session: Session, depts: dict[str, Department]) -> None:
 
 def _system(rng: random.Random, dept: Department, name: str, status: SystemStatus, network: Network,
             frequency: UsageFrequency, n: int) -> SystemCreate:
-    base = dict(department_id=dept.id, name=name, status=status, networks=[network])
+    base = {"department_id": dept.id, "name": name, "status": status, "networks": [network]}
     if name in CLASSIFIED:
         return SystemCreate(**{**base, "networks": []}, is_classified=True,
                             classified_grade=ClassifiedGrade.secret)

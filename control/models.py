@@ -1,8 +1,15 @@
 """Every table, imported in one place for Alembic and for create-all in benchmarks."""
+from control.cloud.models import (  # noqa: F401
+                                  Attachment,
+                                  CapacityPool,
+                                  CloudRequest,
+                                  DeliveredItem,
+                                  DepartmentQuota,
+                                  ResourceLine,
+                                  StageRecord,
+)
 from control.core.audit import AuditEntry  # noqa: F401
+from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
 from control.org.models import Department, LoginFailure, User  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401
-from control.cloud.models import (Attachment, CapacityPool, CloudRequest, DeliveredItem,  # noqa: F401
-                                  DepartmentQuota, ResourceLine, StageRecord)
-from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
 from control.zombies.models import UsageSummary, UsageTile, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401

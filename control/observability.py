@@ -2,7 +2,7 @@
 initialised to 0 so alerts see an absent problem as zero, not as no data."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -13,9 +13,9 @@ from sqlmodel import Session
 from control.cloud.enums import OPEN_SLA_STATES
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.clock import SHANGHAI
+from control.org.models import Department
 from control.scheduled import LAST_SUCCESS
 from control.systems.enums import SystemStatus
-from control.org.models import Department
 from control.systems.models import InformationSystem
 from control.zombies.enums import CaseState
 from control.zombies.service import last_scan
@@ -27,10 +27,10 @@ router = APIRouter(include_in_schema=False)
 class DatabaseCollector:
     """Everything /metrics reads from the database, in one session per scrape."""
 
-    def __init__(self, app):  # noqa: ANN001
+    def __init__(self, app):
         self.app = app
 
-    def collect(self):  # noqa: ANN201
+    def collect(self):
         with Session(self.app.state.engine) as session:
             yield from self._inventory(session)
             yield from self._cloud(session)
@@ -42,7 +42,7 @@ class DatabaseCollector:
             jobs.add_metric([job], ts)
         yield jobs
 
-    def _inventory(self, session: Session):  # noqa: ANN202
+    def _inventory(self, session: Session):
         rows = {SystemStatus(s).value: n for s, n in session.execute(
             select(InformationSystem.status, func.count()).where(InformationSystem.deleted_at.is_(None))
             .group_by(InformationSystem.status)).all()}
@@ -52,7 +52,7 @@ class DatabaseCollector:
             family.add_metric([status.value], rows.get(status.value, 0))
         yield family
 
-    def _cloud(self, session: Session):  # noqa: ANN202
+    def _cloud(self, session: Session):
         counts, worst = sla_counts(session)
         requests = GaugeMetricFamily("yunzhang_cloud_requests", "Open cloud request stages by stage and SLA state",
                                      labels=["stage", "sla_state"])
@@ -66,7 +66,7 @@ class DatabaseCollector:
         yield requests
         yield overdue
 
-    def _zombies(self, session: Session):  # noqa: ANN202
+    def _zombies(self, session: Session):
         counts = zombie_state_counts(session)
         family = GaugeMetricFamily("yunzhang_zombie_systems", "Zombie-system review cases by department code and state",
                                    labels=["department", "state"])
@@ -78,14 +78,14 @@ class DatabaseCollector:
         yield family
         scan = last_scan(session)
         yield GaugeMetricFamily("yunzhang_zombie_scan_last_timestamp_seconds", "When the last zombie scan ran",
-                                value=scan.started_at.replace(tzinfo=scan.started_at.tzinfo or timezone.utc).timestamp()
+                                value=scan.started_at.replace(tzinfo=scan.started_at.tzinfo or UTC).timestamp()
                                 if scan else 0)
         yield GaugeMetricFamily("yunzhang_zombie_scan_duration_seconds", "How long the last zombie scan took",
                                 value=scan.duration_seconds if scan else 0)
         yield GaugeMetricFamily("yunzhang_zombie_scan_candidates", "Candidates found by the last zombie scan",
                                 value=scan.candidates if scan else 0)
 
-    def _calendar(self, session: Session):  # noqa: ANN202
+    def _calendar(self, session: Session):
         known = self.app.state.calendars.get(session).known_until()
         end = datetime.combine(known + timedelta(days=1), time.min, SHANGHAI)
         yield GaugeMetricFamily("yunzhang_calendar_known_until_timestamp_seconds",

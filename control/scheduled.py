@@ -24,7 +24,7 @@ JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724
 
 
 @contextmanager
-def job_lock(session: Session, job: str):  # noqa: ANN201
+def job_lock(session: Session, job: str):
     """Yield True when this replica holds the job's lock (always on SQLite: one writer anyway)."""
     if session.get_bind().dialect.name != "postgresql":
         yield True
@@ -72,7 +72,9 @@ def run_zombie_scan(app: FastAPI) -> int | None:
         if app.state.settings.prometheus_url:
             try:
                 end = today() - timedelta(days=1)
-                prometheus.pull(session, JOB_ACTOR, app.state.settings.prometheus_url, policy, end - timedelta(days=6), end)
+                prometheus.pull(
+                    session, JOB_ACTOR, app.state.settings.prometheus_url, policy, end - timedelta(days=6), end
+                )
             except Exception:  # a failed pull must not stop the scan of what is stored
                 session.rollback()
                 log.exception("Prometheus pull before the zombie scan failed")
@@ -81,7 +83,7 @@ def run_zombie_scan(app: FastAPI) -> int | None:
     return scan.id
 
 
-def _safely(job, app: FastAPI) -> None:  # noqa: ANN001
+def _safely(job, app: FastAPI) -> None:
     try:
         job(app)
     except Exception:  # a failed run is logged and retried at the next tick

@@ -101,7 +101,9 @@ def uscc(seed: int) -> str:
 @dataclass
 class World:
     """A small organisation: province → city → county with two bureaus and a township under one,
-    one user per role, a second user in 教育局 (edu2) and one in the county office (countyoffice). `headers(name)` gives a bearer header for a user."""
+    one user per role, a second user in 教育局 (edu2) and one in the county office (countyoffice).
+    `headers(name)` gives a bearer header for a user."""
+
     client: TestClient
     session: Session
     depts: dict[str, Department] = field(default_factory=dict)
@@ -122,9 +124,14 @@ class World:
 def build_world(client: TestClient, engine) -> World:
     session = Session(engine, expire_on_commit=False)
     w = World(client=client, session=session)
-    tree = [("province", "自治区大数据局", Level.province, None), ("city", "示范市大数据局", Level.city, "province"),
-            ("county", "示范县人民政府办公室", Level.county, "city"), ("edu", "示范县教育局", Level.county, "county"),
-            ("health", "示范县卫生健康局", Level.county, "county"), ("school", "示范县城关镇中心校", Level.township, "edu")]
+    tree = [
+        ("province", "自治区大数据局", Level.province, None),
+        ("city", "示范市大数据局", Level.city, "province"),
+        ("county", "示范县人民政府办公室", Level.county, "city"),
+        ("edu", "示范县教育局", Level.county, "county"),
+        ("health", "示范县卫生健康局", Level.county, "county"),
+        ("school", "示范县城关镇中心校", Level.township, "edu"),
+    ]
     for i, (key, name, level, parent) in enumerate(tree, start=1):
         parent_dept = w.depts.get(parent) if parent else None
         dept = Department(code=uscc(i), name=name, level=level, parent_id=parent_dept.id if parent_dept else None)

@@ -33,7 +33,7 @@ class PostgresServer:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         data, sock = self.dir / "data", self.dir / "sock"
         data.mkdir()
         sock.mkdir()

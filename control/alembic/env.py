@@ -32,7 +32,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     if connection.dialect.name == "sqlite":
         # SQLite changes a table by copying it; foreign keys must not fire while the old one is dropped.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")

@@ -8,8 +8,18 @@ from fastapi.responses import Response
 
 from control.cloud import service
 from control.cloud.enums import RequestStatus, SlaState, Zone
-from control.cloud.schemas import (ActionIn, AttachmentOut, CapacityIn, CapacityOut, QuotaIn, QuotaOut, RequestIn,
-                                   RequestList, RequestOut, RequestUpdate)
+from control.cloud.schemas import (
+    ActionIn,
+    AttachmentOut,
+    CapacityIn,
+    CapacityOut,
+    QuotaIn,
+    QuotaOut,
+    RequestIn,
+    RequestList,
+    RequestOut,
+    RequestUpdate,
+)
 from control.core.deps import CurrentActor, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["cloud requests"])
@@ -32,8 +42,13 @@ def request_filter(status: RequestStatus | None = None, department_id: int | Non
 
 
 @router.get("/cloud-requests", response_model=RequestList)
-def list_requests(session: SessionDep, actor: CurrentActor, f: Annotated[service.RequestFilter, Depends(request_filter)],
-                  limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+def list_requests(
+    session: SessionDep,
+    actor: CurrentActor,
+    f: Annotated[service.RequestFilter, Depends(request_filter)],
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
     """Lists and queues: `queue=acceptance` is the Bureau's queue, sorted by due date."""
     items, total = service.list_requests(session, actor, f, limit, offset)
     return RequestList(items=items, total=total, limit=limit, offset=offset)

@@ -48,7 +48,7 @@ def line_fragment(request: Request, actor: CurrentActor, i: int = 0, kind: str =
     return render(request, "cloud/_line.html", {"i": i, "line": {"kind": kind, "count": 1}, "kinds": list(LineKind)})
 
 
-def _form_context(session, actor, values=None, error=None) -> dict:  # noqa: ANN001
+def _form_context(session, actor, values=None, error=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
     return {"values": values or {"lines": [{"kind": "vm", "count": 1}]}, "error": error, "depts": depts,
@@ -126,12 +126,25 @@ async def upload(request: Request, session: SessionDep, actor: CurrentActor, req
 async def act(request: Request, session: SessionDep, actor: CurrentActor, request_id: int, action: str):
     form = await form_data(request)
     lines = service.lines_of(session, request_id)
-    trims = [Trim(line_id=line.id, count=int(form[f"trim-{line.id}-count"]), reason=form.get(f"trim-{line.id}-reason")
-                  or "评估核减") for line in lines
-             if form.get(f"trim-{line.id}-count") not in (None, "") and int(form[f"trim-{line.id}-count"]) != line.count]
-    delivered = [DeliveredIn(line_id=line.id, name=form[f"item-{line.id}-name"], address=form.get(f"item-{line.id}-address")
-                             or None, spec=form.get(f"item-{line.id}-spec") or None)
-                 for line in lines if form.get(f"item-{line.id}-name")]
+    trims = [
+        Trim(
+            line_id=line.id,
+            count=int(form[f"trim-{line.id}-count"]),
+            reason=form.get(f"trim-{line.id}-reason") or "评估核减",
+        )
+        for line in lines
+        if form.get(f"trim-{line.id}-count") not in (None, "") and int(form[f"trim-{line.id}-count"]) != line.count
+    ]
+    delivered = [
+        DeliveredIn(
+            line_id=line.id,
+            name=form[f"item-{line.id}-name"],
+            address=form.get(f"item-{line.id}-address") or None,
+            spec=form.get(f"item-{line.id}-spec") or None,
+        )
+        for line in lines
+        if form.get(f"item-{line.id}-name")
+    ]
     try:
         body = ActionIn(comment=form.get("comment", ""), trims=trims, delivered=delivered,
                         delivery_note=form.get("delivery_note") or None,
@@ -159,7 +172,9 @@ def capacity_page(request: Request, session: SessionDep, actor: CurrentActor):
 async def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, zone: Zone):
     form = await form_data(request)
     try:
-        service.set_capacity(session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS}))
+        service.set_capacity(
+            session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS})
+        )
         flash(request, "{zone}容量已保存", zone=zone)
     except (ValueError, ServiceError) as exc:
         flash(request, getattr(exc, "detail", str(exc)))

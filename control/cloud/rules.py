@@ -65,16 +65,22 @@ class Amount:
     internet_ips: int = 0
     bandwidth_mbps: int = 0
 
-    def __add__(self, other: "Amount") -> "Amount":
-        return Amount(*(a + b for a, b in zip(self.astuple(), other.astuple())))
+    def __add__(self, other: Amount) -> Amount:
+        return Amount(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=False)))
 
     def astuple(self) -> tuple[int, ...]:
         return (self.vcpu, self.memory_gib, self.storage_gib, self.extranet_ips, self.internet_ips,
                 self.bandwidth_mbps)
 
 
-RESOURCE_LABELS = {"vcpu": "vCPU（核）", "memory_gib": "内存（GiB）", "storage_gib": "存储（GiB）",
-                   "extranet_ips": "政务外网IP（个）", "internet_ips": "互联网IP（个）", "bandwidth_mbps": "带宽（Mbps）"}
+RESOURCE_LABELS = {
+    "vcpu": "vCPU（核）",
+    "memory_gib": "内存（GiB）",
+    "storage_gib": "存储（GiB）",
+    "extranet_ips": "政务外网IP（个）",
+    "internet_ips": "互联网IP（个）",
+    "bandwidth_mbps": "带宽（Mbps）",
+}
 
 
 def line_amount(kind: LineKind, count: int = 1, vcpu: int | None = None, memory_gib: int | None = None,
@@ -98,7 +104,7 @@ def line_amount(kind: LineKind, count: int = 1, vcpu: int | None = None, memory_
 def shortfalls(need: Amount, used: Amount, limit: dict[str, int | None]) -> list[str]:
     """zh-CN reasons, one per resource where used + need exceeds the limit (None: unlimited)."""
     reasons = []
-    for name, n, u in zip(RESOURCE_LABELS, need.astuple(), used.astuple()):
+    for name, n, u in zip(RESOURCE_LABELS, need.astuple(), used.astuple(), strict=False):
         cap = limit.get(name)
         if cap is not None and n and u + n > cap:
             reasons.append(f"{RESOURCE_LABELS[name]}：需要 {n}，已占用 {u}，上限 {cap}，缺 {u + n - cap}")

@@ -24,7 +24,7 @@ class LineIn(BaseModel):
     note: str | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
-    def _required_by_kind(self) -> "LineIn":
+    def _required_by_kind(self) -> LineIn:
         need = {LineKind.vm: ("vcpu", "memory_gib", "system_disk_gib"),
                 LineKind.block_storage: ("size_gib",), LineKind.object_storage: ("size_gib",),
                 LineKind.file_storage: ("size_gib",), LineKind.extranet_ip: ("quantity",),
@@ -72,7 +72,7 @@ class RequestIn(BaseModel):
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
-    def _system(self) -> "RequestIn":
+    def _system(self) -> RequestIn:
         if (self.system_id is None) == (not self.new_system_name):
             raise ValueError("请选择清单中的信息系统，或填写拟新建系统名称（二者选一）")
         return self

@@ -11,9 +11,16 @@ from sqlmodel import Session
 
 from control.cloud import rules
 from control.cloud.enums import HOLDING_STATUSES, ReclaimReason, RequestStatus, SlaState, Zone
-from control.cloud.models import (Attachment, CapacityPool, CloudRequest, DeliveredItem, DepartmentQuota, ResourceLine,
-                                  StageRecord)
-from control.cloud.schemas import (ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate)
+from control.cloud.models import (
+    Attachment,
+    CapacityPool,
+    CloudRequest,
+    DeliveredItem,
+    DepartmentQuota,
+    ResourceLine,
+    StageRecord,
+)
+from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
 from control.core import audit
 from control.core.auth import Actor
 from control.core.calendar import WorkingCalendar
@@ -202,7 +209,7 @@ def _replace_lines(session: Session, request_id: int, lines: list[LineIn]) -> No
     session.add_all(ResourceLine(request_id=request_id, **line.model_dump()) for line in lines)
 
 
-def _lines_snapshot(lines) -> list[dict]:  # noqa: ANN001
+def _lines_snapshot(lines) -> list[dict]:
     return [audit.jsonable(line.model_dump(exclude={"id", "request_id"})) for line in lines]
 
 
@@ -498,7 +505,7 @@ def _used(session: Session, zone: Zone | None = None, department_id: int | None 
 
 
 def _as_dict(amount: rules.Amount) -> dict[str, int]:
-    return dict(zip(rules.RESOURCE_LABELS, amount.astuple()))
+    return dict(zip(rules.RESOURCE_LABELS, amount.astuple(), strict=False))
 
 
 def capacity(session: Session, actor: Actor) -> list[dict]:

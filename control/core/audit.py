@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -67,8 +67,8 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
 def utc_iso(at: datetime) -> str:
     """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones: one form for both."""
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, entity_type: str, entity_id: str,

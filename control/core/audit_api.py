@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -60,7 +60,7 @@ def audit_filter(actor: str | None = None, action: str | None = None, entity_typ
 
 
 def _day_start_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, SHANGHAI).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, SHANGHAI).astimezone(UTC)
 
 
 def query_entries(session: Session, who: Actor, f: AuditFilter):
@@ -105,7 +105,7 @@ def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
     writer = csv.writer(buf)
     writer.writerow(["id", "时间", "操作人", "操作", "对象类型", "对象ID", "对象名称", "变更内容", "请求ID", "哈希"])
     for e in session.execute(stmt).scalars():
-        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=timezone.utc)
+        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
         writer.writerow([e.id, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
                          e.entity_type, e.entity_id, e.entity_label, json.dumps(e.changes, ensure_ascii=False),
                          e.request_id or "", e.hash])

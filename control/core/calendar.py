@@ -61,7 +61,7 @@ class YearArrangement:
     source: str = "admin"
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any], source: str = "admin") -> "YearArrangement":
+    def from_mapping(cls, data: dict[str, Any], source: str = "admin") -> YearArrangement:
         """Parse the YAML form:
         year: 2027
         holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}, {name: 清明节, dates: [2027-04-05]}]

@@ -17,7 +17,7 @@ from control.org.models import Role
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 
-def working_calendar(request: Request, session) -> WorkingCalendar:  # noqa: ANN001
+def working_calendar(request: Request, session) -> WorkingCalendar:
     return request.app.state.calendars.get(session)
 
 

@@ -1,7 +1,7 @@
 """The one clock every part of the service reads "now" from, so that tests can set it."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -11,7 +11,7 @@ _frozen: datetime | None = None
 
 def now() -> datetime:
     """Current time in UTC (timezone-aware)."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def today() -> date:
@@ -24,4 +24,4 @@ def set_now(value: datetime | None) -> None:
     global _frozen
     if value is not None and value.tzinfo is None:
         raise ValueError("the clock needs a timezone-aware datetime")
-    _frozen = value.astimezone(timezone.utc) if value is not None else None
+    _frozen = value.astimezone(UTC) if value is not None else None

@@ -34,7 +34,7 @@ def make_engine(url: str) -> Engine:
                                json_serializer=compact_json)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -73,7 +73,7 @@ def fetch_columns(session: Session, stmt: Select, convert: Iterable[str] = ()) -
     rows, description = _execute_plain(session, stmt)
     dialect = session.connection().dialect
     columns = {}
-    for k, (name, column) in enumerate(zip(stmt.selected_columns.keys(), stmt.selected_columns)):
+    for k, (name, column) in enumerate(zip(stmt.selected_columns.keys(), stmt.selected_columns, strict=False)):
         values = [row[k] for row in rows]
         process = column.type._cached_result_processor(dialect, description[k][1]) if name in convert else None
         columns[name] = _once_per_value(process, values) if process else values
@@ -114,6 +114,6 @@ def insert_plain(session: Session, table: Table, columns: dict[str, Sequence], c
            f"VALUES ({', '.join([mark] * len(columns))})")
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(sql, list(zip(*values)))
+        cursor.executemany(sql, list(zip(*values, strict=False)))
     finally:
         cursor.close()

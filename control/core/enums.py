@@ -11,7 +11,7 @@ def normalize_text(value: object) -> str:
     return " ".join(text.split()).strip()
 
 
-class LabeledEnum(str, enum.Enum):
+class LabeledEnum(enum.StrEnum):
     """A str enum whose members carry (value, zh-CN label, English label, *aliases)."""
 
     def __new__(cls, value: str, zh: str, en: str, *aliases: str):
@@ -40,7 +40,7 @@ class LabeledEnum(str, enum.Enum):
         return [(m.value, m.zh) for m in cls]
 
 
-def enum_column(enum_cls: type[enum.Enum]):  # noqa: ANN201
+def enum_column(enum_cls: type[enum.Enum]):
     """Store an enum as VARCHAR (not a native PostgreSQL type) so adding a value needs no migration."""
     from sqlalchemy import Enum
     return Enum(enum_cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e],

@@ -70,14 +70,14 @@ def problem_response(exc: ServiceError) -> JSONResponse:
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError):  # noqa: ANN202
-        from control.web.render import wants_html, render_error_page
+    async def _service_error(request: Request, exc: ServiceError):
+        from control.web.render import render_error_page, wants_html
         if wants_html(request):
             return render_error_page(request, exc)
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError):  # noqa: ANN202
+    async def _validation_error(request: Request, exc: RequestValidationError):
         errors = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
              "message": e.get("msg", ""), "code": e.get("type", "invalid")}

@@ -9,8 +9,17 @@ from fastapi.security import OAuth2PasswordRequestForm
 from control.core.auth import authenticate
 from control.core.deps import CurrentActor, SessionDep
 from control.org import service
-from control.org.schemas import (DepartmentCreate, DepartmentList, DepartmentPublic, DepartmentUpdate, Token,
-                                 UserCreate, UserList, UserPublic, UserUpdate)
+from control.org.schemas import (
+    DepartmentCreate,
+    DepartmentList,
+    DepartmentPublic,
+    DepartmentUpdate,
+    Token,
+    UserCreate,
+    UserList,
+    UserPublic,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/api/v1")
 

@@ -41,7 +41,7 @@ def _values(form: Any) -> dict[str, Any]:
             "region": (form.get("region") or "").strip() or None}
 
 
-def _page(request: Request, session, actor: Actor, values=None, errors=None, message=None,  # noqa: ANN001
+def _page(request: Request, session, actor: Actor, values=None, errors=None, message=None,
           status_code: int = 200):
     items, total = service.list_departments(session, actor, limit=5000)
     return render(request, "departments/index.html", {
@@ -69,7 +69,7 @@ async def create_department(request: Request, session: SessionDep, actor: Curren
     return redirect("/departments")
 
 
-def _edit(request: Request, session, actor: Actor, dept: Department, values=None, errors=None,  # noqa: ANN001
+def _edit(request: Request, session, actor: Actor, dept: Department, values=None, errors=None,
           message=None, status_code: int = 200):
     items, _ = service.list_departments(session, actor, limit=5000)
     parents = [d for d in items if not d.path.startswith(dept.path)]  # not itself nor anything under it

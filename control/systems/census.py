@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from posixpath import dirname, join, normpath
 from typing import Any
-from xml.etree.ElementTree import ParseError, XML, iterparse
+from xml.etree.ElementTree import XML, ParseError, iterparse
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -32,12 +32,19 @@ from control.org.codes import CodeError, normalize_code
 from control.org.models import Department
 from control.systems import cells, rules
 from control.systems.enums import SharingDirection, SharingMethod, SystemKind, SystemStatus
-from control.systems.fields import (CENSUS_FIELDS, CLASSIFIED_FIELDS, FIELDS_BY_NAME, VERTICAL_FIELDS,
-                                    CensusField)
+from control.systems.fields import CENSUS_FIELDS, CLASSIFIED_FIELDS, FIELDS_BY_NAME, VERTICAL_FIELDS, CensusField
 from control.systems.models import InformationSystem, SystemSharing
 from control.systems.schemas import ImportResult
-from control.systems.service import (WRITE_ROLES, CensusRow, SystemFilter, apply_census, iter_systems,
-                                     live_systems, new_code, used_codes)
+from control.systems.service import (
+    WRITE_ROLES,
+    CensusRow,
+    SystemFilter,
+    apply_census,
+    iter_systems,
+    live_systems,
+    new_code,
+    used_codes,
+)
 
 SELF_SHEET, VERTICAL_SHEET, SHARING_SHEET = "自建系统", "垂管系统", "信息资源共享"
 HELP_SHEET, LISTS_SHEET = "填写说明", "选项"
@@ -70,18 +77,22 @@ def _key(text: Any) -> str:
 
 # The form's own 填写说明 for each column (附件2/附件3), kept in its words.
 FORM_NOTES = {
-    "name": "部门信息系统名称（请全面梳理本部门及下属事业单位信息系统后填写）。同一部门内按系统名称匹配已登记的系统，重复导入不会产生重复记录。",
+    "name": "部门信息系统名称（请全面梳理本部门及下属事业单位信息系统后填写）。同一部门内按系统名称匹配已登记的系统，"
+            "重复导入不会产生重复记录。",
     "code": "系统的唯一编码。新系统留空则自动分配；已登记系统的编码不可更改（留空即保持原编码）。",
-    "status": "信息系统运行的现状，包括但不限于正在运行、停止运行；尚未运行的填“其他”。新系统必填；已登记系统留空则保持原状态，"
+    "status": "信息系统运行的现状，包括但不限于正在运行、停止运行；尚未运行的填“其他”。新系统必填；"
+              "已登记系统留空则保持原状态，"
               "状态变更须符合：其他→正在运行，正在运行↔停止运行，停止运行→已下线。",
-    "function_description": "各部门信息系统的主要功能描述，如“全市工商系统市场主体登记、监管；对于主城区公租房申请、审核、公示”。",
+    "function_description": "各部门信息系统的主要功能描述，如“全市工商系统市场主体登记、监管；对于主城区公租房申请、"
+                            "审核、公示”。",
     "information_resources": "缩略描述系统运行的政务信息资源内容的标题，如“土地开发整理项目”、“企业基本信息”。",
     "networks": "包括互联网、电子政务外网、电子政务内网、业务专网。",
     "is_classified": "凡填写“是”的，必须属于保密局认定的保密网络。涉密系统只填写部门、系统名称、系统编码、运行状态、"
                      "是否属于涉密网、涉密等级，其余各列留空；涉密系统不会被导出。",
     "protection_level": "非涉密信息系统，按系统实际等级保护级别填写（1–5）。",
     "classified_grade": "涉密信息系统，按系统分级保护密级填写（秘密、机密、绝密）。",
-    "secrecy_clause": "非保密局认定的涉密网或涉密信息系统，承载涉密信息资源的，填写依据的保密法律法规名称及相应条款序号。",
+    "secrecy_clause": "非保密局认定的涉密网或涉密信息系统，承载涉密信息资源的，"
+                      "填写依据的保密法律法规名称及相应条款序号。",
     "can_reach_external": "是否可通过相关设备连接到电子政务外网或者互联网：凡填写“是”的，必须填写连接方式；"
                           "凡填写“否”的，必须填写不可连接的原因。",
     "reach_method": "凡可连接电子政务外网或者互联网的，必须填写相应的连接方式；如不能直接连接，请选“其他”，"
@@ -89,7 +100,8 @@ FORM_NOTES = {
     "reach_method_other": "连接方式为“其他”时，填写实际使用的连接方式。",
     "no_reach_reason": "凡不可连接电子政务外网或者互联网的，必须填写相关原因。",
     "access_address": "填写系统的访问地址，如 192.168.110.1。",
-    "site_consolidation": "是否进行了网站集约化建设：已经完成或正在进行的填“是”；还未开始启动建设或者没有集约化建设计划的填“否”。",
+    "site_consolidation": "是否进行了网站集约化建设：已经完成或正在进行的填“是”；"
+                          "还未开始启动建设或者没有集约化建设计划的填“否”。",
     "use_scopes": "科室内部、本部门或管理单位、横向跨部门、纵向到基层。",
     "use_scope_names": "科室内部：填写涉及的科室名称，涉及多个科室的全部填写；本部门或管理单位：填写相关部门名称；"
                        "横向跨部门：填写使用的相关部门名称，有多个部门的全部填写；纵向到基层：按层级填写，如“全县所有乡镇**站所”。",
@@ -115,12 +127,14 @@ FORM_NOTES = {
 
 SHARING_NOTES = [
     (DEPT_NAME + "、" + DEPT_CODE, "系统所属部门，与系统表中该系统所在行一致。"),
-    (SYSTEM_NAME, "系统名称，须是本次导入的系统表中的系统或已登记的系统。某系统在本表出现时，以本表各行替换该系统原有的全部共享记录；"
+    (SYSTEM_NAME, "系统名称，须是本次导入的系统表中的系统或已登记的系统。某系统在本表出现时，"
+                  "以本表各行替换该系统原有的全部共享记录；"
                   "本表未出现的系统，共享记录保持不变。"),
     (DIRECTION, "已向其他部门提供、已从其他部门获取、需其他部门提供（对应问卷第三部分的三张表）。"),
     (RESOURCE, "缩略描述政务信息资源内容的标题，如“土地开发整理项目”、“企业基本信息”。"),
     (COUNTERPART, "已提供的填供给的部门；已获取的填获取数据的部门；需提供的填可提供的部门。"),
-    (METHOD, "开放数据库、前置机数据交换、API接口、可移动存储介质拷贝；不予共享的信息资源不需写共享方式（或填“不予共享”）；"
+    (METHOD, "开放数据库、前置机数据交换、API接口、可移动存储介质拷贝；"
+             "不予共享的信息资源不需写共享方式（或填“不予共享”）；"
              "需其他部门提供的填建议的共享方式。"),
 ]
 
@@ -143,7 +157,7 @@ def _accepted(f: CensusField) -> str:
     return ""
 
 
-def _write_help(ws, omitted_classified: int | None) -> None:  # noqa: ANN001
+def _write_help(ws, omitted_classified: int | None) -> None:
     ws.append(["政务信息系统普查问卷（电子表格版）"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(["每个系统填写一行：部门自建或购买、使用财政性资金建设或运维的系统填“自建系统”表（附件2）；"
@@ -182,7 +196,7 @@ def _choices(f: CensusField) -> list[str]:
     return [m.zh for m in f.enum] if f.enum is not None else []
 
 
-def _style_header(ws, widths: list[int], required: set[int], freeze: str) -> None:  # noqa: ANN001
+def _style_header(ws, widths: list[int], required: set[int], freeze: str) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
         cell = ws.cell(row=1, column=i)
@@ -193,7 +207,7 @@ def _style_header(ws, widths: list[int], required: set[int], freeze: str) -> Non
     ws.freeze_panes = freeze
 
 
-def _drop_down(ws, column: int, formula: str, strict: bool, title: str, prompt: str) -> None:  # noqa: ANN001
+def _drop_down(ws, column: int, formula: str, strict: bool, title: str, prompt: str) -> None:
     """A list validation. Multi-select cells only suggest (strict False): they also take “A、B”."""
     dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=strict,
                         showInputMessage=True, promptTitle=title[:32], prompt=prompt[:255])
@@ -317,7 +331,7 @@ class XlsxReader:
         self.ns = root.tag[:root.tag.index("}") + 1]
         targets = self._targets(workbook_path)
         self.date1904 = any(pr.get("date1904") in ("1", "true") for pr in root.iter(self.ns + "workbookPr"))
-        rel_ids = {rel_id: path for rel_id, path in targets.get("worksheet", [])}
+        rel_ids = dict(targets.get("worksheet", []))
         self.sheets: dict[str, str] = {}
         for sheet in root.iter(self.ns + "sheet"):
             rel_id = next((sheet.get(a) for a in _DOC_RELS if sheet.get(a)), None)
@@ -336,7 +350,7 @@ class XlsxReader:
             found.setdefault(rel.get("Type", "").rsplit("/", 1)[-1], []).append((rel.get("Id"), path))
         return found
 
-    def _text(self, element) -> str:  # noqa: ANN001
+    def _text(self, element) -> str:
         """Text of a string item: its <t>, or its rich-text runs; phonetic hints (<rPh>) are not text."""
         direct = element.find(self.ns + "t")
         if direct is not None:
@@ -615,7 +629,7 @@ def _read_system_sheet(reader: XlsxReader, sheet: str, kind: SystemKind, finder:
     dept_columns: dict[str, int] = {}
     field_columns: list[tuple[int, CensusField]] = []
     seen: set[str] = set()
-    for index, (key, text) in enumerate(zip(head, written)):
+    for index, (key, text) in enumerate(zip(head, written, strict=False)):
         if not key:
             continue
         if key in seen:
@@ -647,7 +661,7 @@ def _read_system_sheet(reader: XlsxReader, sheet: str, kind: SystemKind, finder:
         if dept is None:
             errors.add(sheet, number, column, message, code)
         values: dict[str, Any] = {"kind": kind}
-        for (index, f), seen_cells in zip(field_columns, parsed):
+        for (index, f), seen_cells in zip(field_columns, parsed, strict=False):
             value = raw[index]
             key = value if value.__class__ is str else (value.__class__, value)
             result = seen_cells.get(key)
@@ -681,7 +695,7 @@ def _read_sharing(reader: XlsxReader, sheet: str, finder: DepartmentFinder,
     head_row, head, written = found
     known = {_key(h): h for h in SHARING_HEADERS} | _DEPT_HEADERS
     at: dict[str, int] = {}
-    for index, (key, text) in enumerate(zip(head, written)):
+    for index, (key, text) in enumerate(zip(head, written, strict=False)):
         if key and key not in known:
             errors.add(sheet, head_row, text, f"无法识别的列“{text}”：可用的列为 {'、'.join(SHARING_HEADERS)}",
                        "unknown_column")
@@ -751,7 +765,8 @@ def _plan(session: Session, rows: list[Row], sharing: dict[tuple[int, str], list
         if key in first:
             other = first[key]
             errors.add(r.sheet, r.number, SYSTEM_NAME,
-                       f"与“{other.sheet}”表第 {other.number} 行是同一部门的同名系统，一个系统只填一行", "duplicate_row")
+                       f"与“{other.sheet}”表第 {other.number} 行是同一部门的同名系统，一个系统只填一行",
+                       "duplicate_row")
             continue
         first[key] = r
         current = existing.get(key)
@@ -760,7 +775,8 @@ def _plan(session: Session, rows: list[Row], sharing: dict[tuple[int, str], list
         if current is not None:
             if code and code != current["code"]:
                 errors.add(r.sheet, r.number, _column("code"),
-                           f"该系统已登记，编码为 {current['code']}，编码不可更改（留空即保持原编码）", "code_immutable")
+                           f"该系统已登记，编码为 {current['code']}，编码不可更改（留空即保持原编码）",
+                           "code_immutable")
             values["code"] = current["code"]
         elif code in claimed:
             errors.add(r.sheet, r.number, _column("code"),

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from control.core.enums import LabeledEnum
-from control.systems.enums import (ClassifiedGrade, Network, ReachMethod, SystemStatus, UsageFrequency,
-                                   UseScope)
+from control.systems.enums import ClassifiedGrade, Network, ReachMethod, SystemStatus, UsageFrequency, UseScope
 
 
 @dataclass(frozen=True)

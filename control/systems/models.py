@@ -9,8 +9,15 @@ from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
 from control.core.enums import enum_column
-from control.systems.enums import (ClassifiedGrade, ReachMethod, SharingDirection, SharingMethod, SystemKind,
-                                   SystemStatus, UsageFrequency)
+from control.systems.enums import (
+    ClassifiedGrade,
+    ReachMethod,
+    SharingDirection,
+    SharingMethod,
+    SystemKind,
+    SystemStatus,
+    UsageFrequency,
+)
 
 
 def _money() -> Column:

@@ -49,9 +49,21 @@ def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
     items, total = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
-    ctx = {"items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query,
-           "depts": depts, "networks": list(Network), "statuses": list(SystemStatus),
-           "frequencies": list(UsageFrequency), "kinds": list(SystemKind), "sorts": SORTS, "can_write": actor.role in service.WRITE_ROLES}
+    ctx = {
+        "items": items,
+        "total": total,
+        "f": f,
+        "offset": offset,
+        "page": PAGE,
+        "query": query,
+        "depts": depts,
+        "networks": list(Network),
+        "statuses": list(SystemStatus),
+        "frequencies": list(UsageFrequency),
+        "kinds": list(SystemKind),
+        "sorts": SORTS,
+        "can_write": actor.role in service.WRITE_ROLES,
+    }
     fragment = request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request")
     return render(request, "systems/_table.html" if fragment else "systems/list.html", ctx)
 
@@ -90,7 +102,7 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def _form_context(session, actor: Actor, system=None, values=None, errors=None,  # noqa: ANN001
+def _form_context(session, actor: Actor, system=None, values=None, errors=None,
                   message=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     values = {k: [_plain(x) for x in v] if isinstance(v, list) else _plain(v)
@@ -137,7 +149,7 @@ def new_form(request: Request, session: SessionDep, actor: CurrentActor):
     return render(request, "systems/form.html", _form_context(session, actor, values=values))
 
 
-def _form_refused(request: Request, session, actor, system, values: dict, exc: Exception):  # noqa: ANN001, ANN202
+def _form_refused(request: Request, session, actor, system, values: dict, exc: Exception):
     """The form again, with what was typed and the reasons next to the fields; a refusal for lack of
     rights is not a form error and goes up as 403."""
     session.rollback()

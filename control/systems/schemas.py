@@ -1,13 +1,21 @@
 """What the inventory API accepts and returns."""
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 
-from copy import copy
-
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from control.systems.enums import (ClassifiedGrade, Network, ReachMethod, SharingDirection, SharingMethod,
-                                   SystemKind, SystemStatus, UsageFrequency, UseScope)
+from control.systems.enums import (
+    ClassifiedGrade,
+    Network,
+    ReachMethod,
+    SharingDirection,
+    SharingMethod,
+    SystemKind,
+    SystemStatus,
+    UsageFrequency,
+    UseScope,
+)
 
 
 class SharingLine(BaseModel):

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (String, bindparam, cast, delete, func, insert, literal_column, or_, select, table, text,
-                        update)
+from sqlalchemy import String, bindparam, cast, delete, func, insert, literal_column, or_, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -21,8 +20,7 @@ from control.systems import rules
 from control.systems.enums import SystemKind, SystemStatus
 from control.systems.fields import FIELDS_BY_NAME
 from control.systems.models import InformationSystem, SystemSharing
-from control.systems.schemas import (ImportResult, SharingLine, SystemCreate, SystemPublic, SystemSummary,
-                                     SystemUpdate)
+from control.systems.schemas import ImportResult, SharingLine, SystemCreate, SystemPublic, SystemSummary, SystemUpdate
 
 WRITE_ROLES = (Role.admin, Role.infocenter, Role.department)
 AUDIT_EXCLUDE = {"created_at", "updated_at"}
@@ -60,7 +58,7 @@ def _department(session: Session, actor: Actor, department_id: int) -> Departmen
     return dept
 
 
-def _in_departments(condition) -> Any:  # noqa: ANN001
+def _in_departments(condition) -> Any:
     """Systems of the departments matching a condition. A subquery on the small department table rather than
     a join, so counting and filtering never touch departments row by row; and `path LIKE 'prefix%'` with the
     prefix bound whole (startswith() would send `? || '%'`)."""
@@ -101,7 +99,7 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
 _SEARCH_MIN_CHARS = 3  # the trigram index answers substrings of three characters or more
 
 
-def _text_match(session: Session, q: str, like: str):  # noqa: ANN202
+def _text_match(session: Session, q: str, like: str):
     """Name, code, function or O&M vendor contains q: through the SQLite trigram index (migration 0005)
     when q is long enough for it, else by case-insensitive LIKE over the four columns."""
     if session.get_bind().dialect.name == "sqlite" and len(q) >= _SEARCH_MIN_CHARS:
@@ -132,7 +130,7 @@ _SUMMARY_COLUMNS = [getattr(InformationSystem, name) for name in SystemSummary.m
                     if name != "department_name"]
 
 
-def _joined(stmt):  # noqa: ANN001, ANN202
+def _joined(stmt):
     return stmt.join(Department, Department.id == InformationSystem.department_id)
 
 
@@ -495,7 +493,7 @@ def _insert_systems(session: Session, rows: list[CensusRow],
     for chunk in _chunks([p["code"] for p in params]):
         ids.update(session.execute(select(table.c.code, table.c.id).where(table.c.code.in_(chunk))).all())
     return [(ids[values["code"]], {"values": values, "sharing": r.sharing or []})
-            for values, r in zip(params, rows)]
+            for values, r in zip(params, rows, strict=False)]
 
 
 def _update_systems(session: Session, updates: list[dict[str, Any]]) -> None:

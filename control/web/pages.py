@@ -89,7 +89,7 @@ def home(request: Request, session: SessionDep, actor: CurrentActor):
 
 # --- users (admin) ----------------------------------------------------------------------------------------
 
-def _users_context(session, actor, values=None, errors=None, message=None) -> dict:  # noqa: ANN001
+def _users_context(session, actor, values=None, errors=None, message=None) -> dict:
     actor.require(Role.admin)
     users, total = org_service.list_users(session, actor, limit=1000)
     depts, _ = org_service.list_departments(session, actor, limit=5000)

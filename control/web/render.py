@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,19 +29,19 @@ templates.env.install_gettext_callables(gettext=lambda s: s, ngettext=lambda s, 
                                         newstyle=True)
 
 
-def local_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:  # noqa: ANN001
+def local_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC timestamp shown in Asia/Shanghai (SQLite hands back naive UTC)."""
     if at is None:
         return ""
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     return at.astimezone(SHANGHAI).strftime(fmt)
 
 
 templates.env.filters["local_time"] = local_time
 
 
-def plain_number(value):  # noqa: ANN001, ANN201
+def plain_number(value):
     """Decimal money and years without trailing zeros: 480.0000 → 480, 2.50 → 2.5."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -100,7 +100,7 @@ async def form_data(request: Request) -> dict[str, Any]:
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
     out: dict[str, Any] = {}
-    for key in form.keys():
+    for key in form:
         values = form.getlist(key)
         out[key] = values if len(values) > 1 or key.endswith("[]") else values[0]
     return out
@@ -127,7 +127,7 @@ NAV: list[NavEntry] = [
 ]
 
 
-def nav_for(actor, current_path: str = "") -> list[dict[str, Any]]:  # noqa: ANN001
+def nav_for(actor, current_path: str = "") -> list[dict[str, Any]]:
     """The entries this actor's role may see; the one whose path is the longest prefix of the
     current page is marked active (so /systems/import lights up 导入普查表, /systems/7 the list)."""
     if actor is None:
@@ -161,7 +161,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
 
 
-def render_error_page(request: Request, exc) -> HTMLResponse:  # noqa: ANN001
+def render_error_page(request: Request, exc) -> HTMLResponse:
     if exc.status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)

@@ -41,11 +41,13 @@ def line_chart(points: list[tuple[date, float | None]], threshold: float | None,
             current.append(f"{x(i):.1f},{y(v):.1f}")
     if current:
         segments.append(current)
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
-             f'<line x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{WIDTH - PAD_R}" y2="{PAD_T + plot_h}" stroke="#9fb3c8"/>',
-             f'<text x="{PAD_L - 6}" y="{PAD_T + 4}" font-size="10" text-anchor="end" fill="#616e7c">{_fmt(top)}</text>',
-             f'<text x="{PAD_L - 6}" y="{PAD_T + plot_h}" font-size="10" text-anchor="end" fill="#616e7c">0</text>']
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{WIDTH - PAD_R}" y2="{PAD_T + plot_h}" stroke="#9fb3c8"/>',
+        f'<text x="{PAD_L - 6}" y="{PAD_T + 4}" font-size="10" text-anchor="end" fill="#616e7c">{_fmt(top)}</text>',
+        f'<text x="{PAD_L - 6}" y="{PAD_T + plot_h}" font-size="10" text-anchor="end" fill="#616e7c">0</text>',
+    ]
     if points:
         parts.append(f'<text x="{PAD_L}" y="{HEIGHT - 6}" font-size="10" fill="#616e7c">{points[0][0]}</text>')
         parts.append(f'<text x="{WIDTH - PAD_R}" y="{HEIGHT - 6}" font-size="10" text-anchor="end" '

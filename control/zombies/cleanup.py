@@ -23,7 +23,9 @@ def decommission_and_reclaim(session: Session, actor: Actor, system_id: int) -> 
     system = session.get(InformationSystem, system_id)
     steps = PATH.get(system.status)
     if steps is None:
-        raise Conflict(f"系统为“{system.status.zh}”，须先投入运行或登记停止后才能按清理流程下线", code="illegal_transition")
+        raise Conflict(
+            f"系统为“{system.status.zh}”，须先投入运行或登记停止后才能按清理流程下线", code="illegal_transition"
+        )
     for target in steps:
         audit.record(session, actor, "decommission" if target == SystemStatus.decommissioned else "stop", "system",
                      system.id, changes={"status": [system.status.value, target.value], "comment": "僵尸系统清理"},

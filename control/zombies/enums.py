@@ -16,7 +16,11 @@ class Metric(LabeledEnum):
 
 
 class Criterion(LabeledEnum):
-    business_disconnected = ("business_disconnected", "使用与实际业务流程长期脱节", "Long disconnected from the business")
+    business_disconnected = (
+        "business_disconnected",
+        "使用与实际业务流程长期脱节",
+        "Long disconnected from the business",
+    )
     replaceable = ("replaceable", "功能可被其他系统替代", "Function can be replaced")
     idle_resources = ("idle_resources", "所占用资源长期处于空闲状态", "Resources long idle")
     maintenance_stopped = ("maintenance_stopped", "运行维护停止更新服务", "O&M stopped updating it")

@@ -23,7 +23,7 @@ HEADERS = ["部门", "系统名称", "系统编码", "系统功能", "使用范�
 HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
 
 
-def _labels(values, enum) -> str:  # noqa: ANN001
+def _labels(values, enum) -> str:
     return "、".join(enum(v).zh for v in values or [])
 
 
@@ -61,7 +61,9 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
                    case_.department_response or "", f"#{case_.last_scan_id}"])
     _style(ws, [18, 24, 14, 30, 22, 8, 18, 11, 24, 26, 50, 12, 24, 24, 8])
     summary = wb.create_sheet("部门汇总")
-    summary.append(["部门", "在册系统数", "疑似（待审核）", "已确认", "已安排清理", "已清理", "已豁免", "其中涉密（仅计数）"])
+    summary.append(
+        ["部门", "在册系统数", "疑似（待审核）", "已确认", "已安排清理", "已清理", "已豁免", "其中涉密（仅计数）"]
+    )
     systems = dict(session.execute(select(InformationSystem.department_id, func.count())
                                    .where(InformationSystem.deleted_at.is_(None))
                                    .group_by(InformationSystem.department_id)).all())
@@ -85,7 +87,7 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
     return buf.getvalue()
 
 
-def _style(ws, widths: list[int]) -> None:  # noqa: ANN001
+def _style(ws, widths: list[int]) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
         cell = ws.cell(row=1, column=i)

@@ -21,7 +21,7 @@ from control.zombies.models import ZombieVerdict
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
 
-def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> dict[str, list[Markup]]:  # noqa: ANN001
+def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> dict[str, list[Markup]]:
     """The metric behind each usage criterion over its window, with its threshold."""
     plan = {
         Criterion.business_disconnected.value: [(Metric.requests, "max_requests_per_day"), (Metric.logins, None)],
@@ -74,9 +74,22 @@ def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_i
     previous = [s for s in service.list_scans(session, actor, limit=50)[0] if s.id < scan_id]
     diff = service.compare_scans(session, actor, previous[0].id, scan_id) if previous else None
     cases = {c["system_id"]: c for c in service.list_cases(session, actor, limit=5000)[0]}
-    return render(request, "zombies/scan.html", {"scan": scan, "items": items, "total": total, "candidate": candidate,
-                                                 "criterion": criterion, "criteria": list(Criterion), "Criterion": Criterion, "diff": diff,
-                                                 "cases": cases, "statuses": VerdictStatus})
+    return render(
+        request,
+        "zombies/scan.html",
+        {
+            "scan": scan,
+            "items": items,
+            "total": total,
+            "candidate": candidate,
+            "criterion": criterion,
+            "criteria": list(Criterion),
+            "Criterion": Criterion,
+            "diff": diff,
+            "cases": cases,
+            "statuses": VerdictStatus,
+        },
+    )
 
 
 @router.get("/zombies/cases/{case_id:int}")

@@ -17,7 +17,6 @@ from control.core.policy import ZombiePolicy
 from control.zombies.enums import Criterion, CriterionStatus, VerdictStatus
 
 
-
 class St:
     """Criterion statuses as plain strings: Enum.value is a property, and a province-wide scan would
     read it half a million times."""
@@ -133,7 +132,9 @@ def business_disconnected(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
                       f"有数据，不足 {need:.0f} 天，无法判断", obs)
     parts = []
     if req_ok:
-        parts.append(f"业务请求不超过 {c.max_requests_per_day:g} 笔的天数占 {share:.0%}，低于 {c.min_share_of_days:.0%}")
+        parts.append(
+            f"业务请求不超过 {c.max_requests_per_day:g} 笔的天数占 {share:.0%}，低于 {c.min_share_of_days:.0%}"
+        )
     if login_ok:
         parts.append(f"近 {c.window_days} 天共登录 {u.logins:g} 次")
     return result(St.not_held, "；".join(parts), obs)
@@ -147,7 +148,7 @@ def ngrams(text: str | None, n: int) -> frozenset[str]:
     text = _NOT_WORD.sub("", (text or "").lower())
     if len(text) <= n:
         return frozenset([text]) if text else frozenset()
-    return frozenset(map("".join, zip(*(text[i:] for i in range(n)))))
+    return frozenset(map("".join, zip(*(text[i:] for i in range(n)), strict=False)))
 
 
 def dice(ga: frozenset[str], gb: frozenset[str]) -> float:

@@ -20,8 +20,7 @@ from control.org.models import Department, Role
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies import rules, usage
-from control.zombies.enums import (OPEN_CASE_STATES, CaseState, Criterion, CriterionStatus, Metric,
-                                   VerdictStatus)
+from control.zombies.enums import OPEN_CASE_STATES, CaseState, Criterion, CriterionStatus, Metric, VerdictStatus
 from control.zombies.models import UsageSummary, ZombieCase, ZombieScan, ZombieVerdict
 from control.zombies.similarity import most_similar
 
@@ -374,7 +373,7 @@ ACTION_LABELS = {"confirm": "确认", "exempt": "豁免", "plan_cleanup": "安�
 
 
 def case_action(session: Session, actor: Actor, case_id: int, action: str, reason: str = "",
-                exempt_until: date | None = None, plan: dict | None = None, cleanup=None) -> ZombieCase:  # noqa: ANN001
+                exempt_until: date | None = None, plan: dict | None = None, cleanup=None) -> ZombieCase:
     """One review step. `cleanup(session, actor, system_id)` decommissions the system and reclaims its
     cloud resources when a clean-up completes (injected to keep the domains apart)."""
     if action not in CASE_ACTIONS:

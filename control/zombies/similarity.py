@@ -173,4 +173,4 @@ def _spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 def _runs(keys: np.ndarray) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of equal values in a sorted array."""
     starts = np.flatnonzero(np.diff(keys, prepend=keys[:1] - 1))
-    return zip(starts.tolist(), np.append(starts[1:], len(keys)).tolist())
+    return zip(starts.tolist(), np.append(starts[1:], len(keys)).tolist(), strict=False)

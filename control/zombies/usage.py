@@ -12,8 +12,8 @@ import csv
 import io
 import math
 from array import array
-from datetime import date, timedelta
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
@@ -132,7 +132,7 @@ def parse(session: Session, actor: Actor, records: Iterable[tuple[int, object, o
     return out
 
 
-def _check_duplicates(samples: Samples, err) -> None:  # noqa: ANN001
+def _check_duplicates(samples: Samples, err) -> None:
     system, metric, day, _, row = samples.arrays()
     key = ((system * 8 + metric) << _KEY_BITS) + day
     order = np.argsort(key, kind="stable")
@@ -233,7 +233,7 @@ def _write_tiles(session: Session, seen: _Seen, metric: np.ndarray, value: np.nd
                np.flatnonzero((tile >= batch[0]) & (tile <= batch[-1])))
         m, rest = np.divmod(batch, nb * nc)
         b, c = np.divmod(rest, nc)
-        keys = list(zip(m.tolist(), seen.blocks[b].tolist(), seen.chunks[c].tolist()))
+        keys = list(zip(m.tolist(), seen.blocks[b].tolist(), seen.chunks[c].tolist(), strict=False))
         data = np.full((len(batch), CHUNK_SYSTEMS, BLOCK_DAYS), np.nan)
         position = {key: i for i, key in enumerate(keys)}
         for *key, blob in session.execute(select(UsageTile.metric, UsageTile.block, UsageTile.chunk, UsageTile.data)
@@ -307,7 +307,7 @@ def _last_deployments(session: Session, system_ids: list[int]) -> dict[int, date
             day = blk * BLOCK_DAYS + BLOCK_DAYS - 1 - deployed[:, ::-1].argmax(1)
             last = np.where(deployed.any(1), np.maximum(last, day), last)
         out.update({chunk * CHUNK_SYSTEMS + int(r): date.fromordinal(int(d)) if d >= 0 else None
-                    for r, d in zip(rows.tolist(), last.tolist())})
+                    for r, d in zip(rows.tolist(), last.tolist(), strict=False)})
     return out
 
 
@@ -383,7 +383,9 @@ def _tiles(session: Session, start: date, end: date, metrics: list[str] | None, 
 def series(session: Session, system_id: int, metric: Metric, start: date, end: date) -> list[tuple[date, float | None]]:
     """One metric of one system, a point per day (None where nothing was recorded): one tile per block."""
     _, values = window(session, start, end, [system_id], [metric.value])
-    return [(start + timedelta(days=i), None if math.isnan(v) else float(v)) for i, v in enumerate(values[0, 0].tolist())]
+    return [
+        (start + timedelta(days=i), None if math.isnan(v) else float(v)) for i, v in enumerate(values[0, 0].tolist())
+    ]
 
 
 def import_csv(session: Session, actor: Actor, data: bytes) -> dict:

@@ -50,9 +50,7 @@ def test_log_is_append_only_in_the_database(app, world, client):
     import pytest
     from sqlalchemy.exc import DBAPIError
     create_system(client, world.headers("edu"), world.depts["edu"].id)
-    with pytest.raises(DBAPIError):
-        with app.state.engine.begin() as conn:
-            conn.execute(text("DELETE FROM audit_entry"))
-    with pytest.raises(DBAPIError):
-        with app.state.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_entry SET actor = 'x'"))
+    with pytest.raises(DBAPIError), app.state.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry"))
+    with pytest.raises(DBAPIError), app.state.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET actor = 'x'"))

@@ -58,12 +58,26 @@ def errors_of(r) -> set[tuple]:
 
 
 def good_row(**extra) -> dict:
-    row = {"部门名称": "示范县教育局", "系统名称": "县教育资源公共服务平台", "运行状态": "正在运行",
-           "系统功能描述": "教学资源共享", "运行网络": "电子政务外网、互联网", "是否属于涉密网": "☐",
-           "安全等级（等保级别）": "２", "是否可连接到电子政务外网或者互联网": "√", "连接方式": "直接连接",
-           "使用范围": "纵向到基层", "用户数量": "不固定", "使用频度": "每日", "审批时间": "2017年1月10日",
-           "建设时间": "2017.6.1", "质保期（年）": "3年", "建设资金（万元）": "１２０．５万元", "运维经费（万元/年）": 8,
-           "运维单位": "  示范信息技术有限公司  "}
+    row = {
+        "部门名称": "示范县教育局",
+        "系统名称": "县教育资源公共服务平台",
+        "运行状态": "正在运行",
+        "系统功能描述": "教学资源共享",
+        "运行网络": "电子政务外网、互联网",
+        "是否属于涉密网": "☐",
+        "安全等级（等保级别）": "２",
+        "是否可连接到电子政务外网或者互联网": "√",
+        "连接方式": "直接连接",
+        "使用范围": "纵向到基层",
+        "用户数量": "不固定",
+        "使用频度": "每日",
+        "审批时间": "2017年1月10日",
+        "建设时间": "2017.6.1",
+        "质保期（年）": "3年",
+        "建设资金（万元）": "１２０．５万元",
+        "运维经费（万元/年）": 8,
+        "运维单位": "  示范信息技术有限公司  ",
+    }
     row.update(extra)
     return row
 
@@ -123,24 +137,52 @@ def test_template_needs_a_login(client, world):
 def test_import_tolerates_real_forms(client, world):
     wb = template(client, world)
     fill(wb[SELF], 2, good_row())
-    fill(wb[SELF], 3, good_row(**{"部门名称": None, "部门代码": world.depts["school"].code.lower(),
-                                  "系统名称": " 校园一卡通 ", "运行状态": "☑正在运行 ☐停止运行 ☐其他",
-                                  "运行网络": "业务专网\n互联网", "是否属于涉密网": "N",
-                                  "是否可连接到电子政务外网或者互联网": "否", "连接方式": None, "不可连接的原因": "物理隔离",
-                                  "安全等级（等保级别）": "三级", "用户数量": "1,200人", "审批时间": 42745,
-                                  "建设时间": datetime(2018, 3, 5, 9, 30), "网站集约化": "Y",
-                                  "使用范围": "科室内部；本部门或管理单位", "使用频度": "每　周", "质保期（年）": "36个月",
-                                  "建设资金（万元）": "125000元", "运维经费（万元/年）": "12.5",
-                                  "责任人电话": 13800000000}))
+    fill(
+        wb[SELF],
+        3,
+        good_row(
+            **{
+                "部门名称": None,
+                "部门代码": world.depts["school"].code.lower(),
+                "系统名称": " 校园一卡通 ",
+                "运行状态": "☑正在运行 ☐停止运行 ☐其他",
+                "运行网络": "业务专网\n互联网",
+                "是否属于涉密网": "N",
+                "是否可连接到电子政务外网或者互联网": "否",
+                "连接方式": None,
+                "不可连接的原因": "物理隔离",
+                "安全等级（等保级别）": "三级",
+                "用户数量": "1,200人",
+                "审批时间": 42745,
+                "建设时间": datetime(2018, 3, 5, 9, 30),
+                "网站集约化": "Y",
+                "使用范围": "科室内部；本部门或管理单位",
+                "使用频度": "每　周",
+                "质保期（年）": "36个月",
+                "建设资金（万元）": "125000元",
+                "运维经费（万元/年）": "12.5",
+                "责任人电话": 13800000000,
+            }
+        ),
+    )
     fill(wb[SELF], 4, good_row(**{"部门名称": "示范县教育局", "部门代码": world.depts["edu"].code,
                                   "系统名称": "招生报名系统", "运行状态": "运行中", "运行网络": "外网/互联网",
                                   "是否属于涉密网": "否", "是否可连接到电子政务外网或者互联网": "☑",
                                   "审批时间": "2017/1/10", "建设时间": "2017-01", "用户数量": "１２０",
                                   "建设资金（万元）": "12.5", "运维经费（万元/年）": None, "质保期（年）": None,
                                   "使用范围": None, "使用频度": "按需"}))
-    fill(wb[SELF], 6, good_row(**{"系统名称": "内部公文流转", "运行网络": "电子政务内网；电子政务外网",
-                                  "是否属于涉密网": "×", "审批时间": "2017.1.10", "建设时间": "２０１７年１月",
-                                  "使用频度": "daily"}))
+    fill(
+        wb[SELF],
+        6,
+        good_row(
+            系统名称="内部公文流转",
+            运行网络="电子政务内网；电子政务外网",
+            是否属于涉密网="×",
+            审批时间="2017.1.10",
+            建设时间="２０１７年１月",
+            使用频度="daily",
+        ),
+    )
     fill(wb[SELF], 7, {"部门名称": "示范县教育局", "系统名称": "涉密档案系统", "运行状态": "正在运行",
                        "是否属于涉密网": "是", "涉密等级": "机密"})
     fill(wb[VERTICAL], 2, {"部门名称": "示范县教育局", "系统名称": "全国学籍系统", "运行状态": "正在运行",
@@ -148,13 +190,30 @@ def test_import_tolerates_real_forms(client, world):
     fill(wb[SHARING], 2, {"部门名称": "示范县教育局", "系统名称": "县教育资源公共服务平台",
                           "类别": "已向其他部门提供", "信息资源名称": "学生基本信息", "对方部门": "示范县卫生健康局",
                           "共享方式": "API接口"})
-    fill(wb[SHARING], 3, {"部门代码": world.depts["edu"].code, "系统名称": "县教育资源公共服务平台",
-                          "类别": "需提供", "信息资源名称": "人口基础信息", "对方部门": "县公安局", "共享方式": "前置机"})
+    fill(
+        wb[SHARING],
+        3,
+        {
+            "部门代码": world.depts["edu"].code,
+            "系统名称": "县教育资源公共服务平台",
+            "类别": "需提供",
+            "信息资源名称": "人口基础信息",
+            "对方部门": "县公安局",
+            "共享方式": "前置机",
+        },
+    )
     r = upload(client, world, wb)
     assert r.status_code == 200, r.text
     assert r.json() == {"created": 6, "updated": 0, "unchanged": 0}
     items = listed(client, world, "edu")
-    assert set(items) == {"县教育资源公共服务平台", "校园一卡通", "招生报名系统", "内部公文流转", "涉密档案系统", "全国学籍系统"}
+    assert set(items) == {
+        "县教育资源公共服务平台",
+        "校园一卡通",
+        "招生报名系统",
+        "内部公文流转",
+        "涉密档案系统",
+        "全国学籍系统",
+    }
 
     first = detail(client, world, items["县教育资源公共服务平台"]["id"])
     assert first["networks"] == ["extranet", "internet"] and first["is_classified"] is False
@@ -205,7 +264,9 @@ def test_a_real_world_layout_title_row_renamed_sheets_and_loose_headers(client, 
     ws = wb.active
     ws.title = "自建系统（附件2）"
     ws.append(["政务信息系统普查问卷（自建系统）——示范县教育局"])
-    ws.append(["系统名称", "运行状态", " 统一社会信用代码 ", "运行网络", "用户数量", "安全等级(等保级别)", "* 是否属于涉密网"])
+    ws.append(
+        ["系统名称", "运行状态", " 统一社会信用代码 ", "运行网络", "用户数量", "安全等级(等保级别)", "* 是否属于涉密网"]
+    )
     ws.append(["作业管理平台", "其他", world.depts["edu"].code, "互联网", "不固定", "2", ""])
     ws.append([])
     ws.append(["图书管理系统", "停止运行", world.depts["school"].code, "", 35, None, None])
@@ -242,7 +303,7 @@ def test_each_kind_of_row_error_names_sheet_row_column_and_writes_nothing(client
         ({"系统名称": "名" * 201}, "系统名称", "too_long"),
         ({"系统编码": "含 空格"}, "系统编码", "invalid_code"),
     ]
-    fill(ws, 2, good_row(**{"系统名称": "正确的系统"}))
+    fill(ws, 2, good_row(系统名称="正确的系统"))
     for number, (extra, _, _) in enumerate(cases, start=3):
         fill(ws, number, good_row(**{"系统名称": f"系统{number}", **extra}))
     got = errors_of(upload(client, world, wb))
@@ -259,15 +320,17 @@ def test_errors_across_rows_and_against_the_inventory(client, world):
     create_system(client, h, world.depts["edu"].id, name="已登记系统", status="running", code="EDU-1")
     create_system(client, h, world.depts["edu"].id, name="另一系统", status="running", code="EDU-2")
     wb = template(client, world)
-    fill(wb[SELF], 2, good_row(**{"系统名称": "甲"}))
-    fill(wb[SELF], 3, good_row(**{"系统名称": "甲"}))
-    fill(wb[SELF], 4, good_row(**{"系统名称": "已登记系统", "运行状态": "其他"}))
-    fill(wb[SELF], 5, good_row(**{"系统名称": "乙", "系统编码": "EDU-1"}))
-    fill(wb[SELF], 6, good_row(**{"系统名称": "另一系统", "系统编码": "EDU-9"}))
-    fill(wb[SELF], 7, good_row(**{"系统名称": "丙", "系统编码": "NEW-1"}))
+    fill(wb[SELF], 2, good_row(系统名称="甲"))
+    fill(wb[SELF], 3, good_row(系统名称="甲"))
+    fill(wb[SELF], 4, good_row(系统名称="已登记系统", 运行状态="其他"))
+    fill(wb[SELF], 5, good_row(系统名称="乙", 系统编码="EDU-1"))
+    fill(wb[SELF], 6, good_row(系统名称="另一系统", 系统编码="EDU-9"))
+    fill(wb[SELF], 7, good_row(系统名称="丙", 系统编码="NEW-1"))
     fill(wb[VERTICAL], 2, {"部门名称": "示范县教育局", "系统名称": "丁", "系统编码": "NEW-1", "运行状态": "正在运行"})
     fill(wb[VERTICAL], 3, {"部门名称": "示范县教育局", "系统名称": "甲", "运行状态": "正在运行"})
-    fill(wb[SHARING], 2, {"部门名称": "示范县教育局", "系统名称": "未登记的系统", "类别": "已提供", "信息资源名称": "甲"})
+    fill(
+        wb[SHARING], 2, {"部门名称": "示范县教育局", "系统名称": "未登记的系统", "类别": "已提供", "信息资源名称": "甲"}
+    )
     fill(wb[SHARING], 3, {"部门名称": "示范县卫生健康局", "系统名称": "甲", "类别": "已提供", "信息资源名称": "乙"})
     fill(wb[SHARING], 4, {"部门名称": "示范县教育局", "系统名称": "丙", "类别": "随便", "信息资源名称": "丙"})
     fill(wb[SHARING], 5, {"部门名称": "示范县教育局", "系统名称": "丙", "类别": "获取", "共享方式": "电报"})
@@ -284,7 +347,11 @@ def test_errors_across_rows_and_against_the_inventory(client, world):
 
 def test_classified_systems_take_no_sharing_lines(client, world):
     wb = template(client, world)
-    fill(wb[SELF], 2, {"部门名称": "示范县教育局", "系统名称": "涉密系统", "运行状态": "正在运行", "是否属于涉密网": "是"})
+    fill(
+        wb[SELF],
+        2,
+        {"部门名称": "示范县教育局", "系统名称": "涉密系统", "运行状态": "正在运行", "是否属于涉密网": "是"},
+    )
     fill(wb[SHARING], 2, {"部门名称": "示范县教育局", "系统名称": "涉密系统", "类别": "已提供", "信息资源名称": "档案"})
     assert errors_of(upload(client, world, wb)) == {(SHARING, 2, "系统名称", "classified_minimal")}
 
@@ -294,7 +361,14 @@ def test_files_and_headers_that_are_not_the_census(client, world):
     for content in (b"not a zip", zipfile_with({"hello.txt": "hi"})):
         r = client.post("/api/v1/systems/import", headers=h, files={"file": ("x.xlsx", content, XLSX)})
         assert r.status_code == 422 and r.json()["errors"] == [
-            {"sheet": None, "row": None, "column": None, "code": "not_a_workbook", "message": r.json()["errors"][0]["message"]}]
+            {
+                "sheet": None,
+                "row": None,
+                "column": None,
+                "code": "not_a_workbook",
+                "message": r.json()["errors"][0]["message"],
+            }
+        ]
         assert ".xlsx" in r.json()["errors"][0]["message"]
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
@@ -330,8 +404,8 @@ def test_import_needs_a_token_and_a_writing_role(client, world):
 
 def test_department_users_import_only_their_subtree(client, world):
     wb = template(client, world)
-    fill(wb[SELF], 2, good_row(**{"部门名称": "示范县教育局", "系统名称": "教育局系统"}))
-    fill(wb[SELF], 3, good_row(**{"部门名称": "示范县城关镇中心校", "系统名称": "学校系统"}))
+    fill(wb[SELF], 2, good_row(部门名称="示范县教育局", 系统名称="教育局系统"))
+    fill(wb[SELF], 3, good_row(部门名称="示范县城关镇中心校", 系统名称="学校系统"))
     assert errors_of(upload(client, world, wb, user="school")) == {(SELF, 2, "部门名称", "forbidden_department")}
     assert errors_of(upload(client, world, wb, user="health")) == {(SELF, 2, "部门名称", "forbidden_department"),
                                                                    (SELF, 3, "部门名称", "forbidden_department")}
@@ -370,7 +444,9 @@ def test_export_then_import_is_a_no_op_and_skips_classified(client, world):
     first = {k: wb[SELF].cell(row=2 + names.index("甲系统"), column=v).value for k, v in cols.items()}
     assert first["系统编码"].startswith("YZ-") and first["部门代码"] == world.depts["edu"].code
     assert first["审批时间"] == datetime(2017, 1, 10) and first["建设资金（万元）"] == 12.3456
-    assert first["运行网络"] == "电子政务外网、互联网" and first["是否属于涉密网"] == "否" and first["网站集约化"] == "否"
+    assert (
+        first["运行网络"] == "电子政务外网、互联网" and first["是否属于涉密网"] == "否" and first["网站集约化"] == "否"
+    )
 
     r = client.post("/api/v1/systems/import", headers=world.headers("edu"), files={"file": ("e.xlsx", r.content)})
     assert r.status_code == 200 and r.json() == {"created": 0, "updated": 0, "unchanged": 3}
@@ -504,8 +580,18 @@ def test_reader_takes_shared_strings_rich_text_dates_and_errors():
 
 
 def test_import_of_a_file_saved_by_excel(client, world):
-    strings = ["部门名称", "系统名称", "运行状态", "审批时间", "用户数量", "示范县教育局", "Excel 保存的系统", "正在运行",
-               "另一个系统", "其他"]
+    strings = [
+        "部门名称",
+        "系统名称",
+        "运行状态",
+        "审批时间",
+        "用户数量",
+        "示范县教育局",
+        "Excel 保存的系统",
+        "正在运行",
+        "另一个系统",
+        "其他",
+    ]
     rows = ("<row r='1'><c r='A1' t='s'><v>0</v></c><c r='B1' t='s'><v>1</v></c><c r='C1' t='s'><v>2</v></c>"
             "<c r='D1' t='s'><v>3</v></c><c r='E1' t='s'><v>4</v></c></row>"
             "<row r='2'><c r='A2' t='s'><v>5</v></c><c r='B2' t='s'><v>6</v></c><c r='C2' t='s'><v>7</v></c>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,7 +89,9 @@ def test_full_workflow_with_timeline(client, cloud, frozen_clock):
     req = do(client, world, "infocenter", req["id"], "assess", comment="核减一台",
              trims=[{"line_id": line_id, "count": 1, "reason": "测试环境用量小"}]).json()
     assert req["lines"][0]["count"] == 1 and req["lines"][0]["trimmed_from"]["count"] == 2
-    assert req["stages"][-1]["stage"] == "delivery" and req["stages"][-1]["due_date"] == "2026-03-17"  # 26 27 28(make-up) …
+    assert (
+        req["stages"][-1]["stage"] == "delivery" and req["stages"][-1]["due_date"] == "2026-03-17"
+    )  # 26 27 28(make-up) …
     frozen_clock("2026-03-02 10:00")
     req = do(client, world, "infocenter", req["id"], "deliver", delivery_note="账号密码已线下移交",
              delivered=[{"line_id": line_id, "name": "edu-app-01", "address": "10.53.1.10", "spec": "4C8G"}]).json()
@@ -209,7 +212,7 @@ def test_policy_can_keep_the_clock_on_return(app, client, cloud, frozen_clock):
 def test_deadlines_stored_at_stage_start_survive_a_policy_change(app, client, cloud, tmp_path, frozen_clock):
     frozen_clock("2026-03-02 09:00")
     old = reach(client, cloud, "acceptance")
-    text = (load_policy().source and open(load_policy().source, encoding="utf-8").read())
+    text = Path(load_policy().source).read_text(encoding="utf-8")
     other = tmp_path / "nantong.yaml"
     other.write_text(text.replace("working_days: 5      # 第十七条（二）", "working_days: 10     # 第十七条（二）"),
                      encoding="utf-8")

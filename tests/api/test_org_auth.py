@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 
@@ -14,7 +15,10 @@ def test_token_is_oauth2_password_form(client, world):
     assert r.status_code == 200
     body = r.json()
     assert body["token_type"] == "bearer" and body["access_token"]
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()["username"] == "edu"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()["username"]
+        == "edu"
+    )
 
 
 def test_wrong_password_and_garbage_token(client, world):
@@ -30,8 +34,8 @@ def test_login_attempts_are_rate_limited(client, world):
     r = client.post("/api/v1/auth/token", data={"username": "edu", "password": PASSWORD})
     assert r.status_code == 429 and "Retry-After" in r.headers
     # The window passes and the right password works again.
-    from datetime import datetime, timedelta, timezone
-    clock.set_now(datetime.now(timezone.utc) + timedelta(minutes=16))
+    from datetime import datetime, timedelta
+    clock.set_now(datetime.now(UTC) + timedelta(minutes=16))
     try:
         assert client.post("/api/v1/auth/token", data={"username": "edu", "password": PASSWORD}).status_code == 200
     finally:

@@ -220,7 +220,9 @@ def test_create_and_edit_through_the_form(client, world):
             "is_classified": "false"}
     r = client.post("/systems/new", data={**base, "protection_level": "9", "build_cost": "abc"})
     assert r.status_code == 422
-    errors = dict(re.findall(r'name="(\w+)"[^>]*class="invalid".*?<span class="field-error"[^>]*>([^<]+)<', r.text, re.S))
+    errors = dict(
+        re.findall(r'name="(\w+)"[^>]*class="invalid".*?<span class="field-error"[^>]*>([^<]+)<', r.text, re.S)
+    )
     assert errors["protection_level"] == "不能大于 5" and errors["build_cost"] == "应为数字"
     assert 'value="表单登记的系统"' in r.text and 'value="internet" checked' in r.text  # what was typed stays
     r = client.post("/systems/new", data={**base, "can_reach_external": "true"})
@@ -372,7 +374,9 @@ def test_admin_creates_and_edits_departments_with_errors_inline(client, world):
     assert r.status_code == 422 and "上级部门层级不能低于本部门" in r.text
     edu = world.depts["edu"]
     edit = client.get(f"/departments/{edu.id}/edit").text
-    assert f'value="{edu.code}"' in edit and f'<option value="{world.depts["school"].id}"' not in edit  # not under itself
+    assert (
+        f'value="{edu.code}"' in edit and f'<option value="{world.depts["school"].id}"' not in edit
+    )  # not under itself
     r = client.post(f"/departments/{edu.id}/edit", data={"csrf_token": token, "name": "示范县教育和体育局",
                                                           "code": edu.code, "level": "county",
                                                           "parent_id": world.depts["county"].id, "active": "true"},

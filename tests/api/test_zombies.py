@@ -158,8 +158,11 @@ def test_review_per_role_through_clean_up(client, world, fleet):
         client.put(f"/api/v1/cloud-capacity/{zone}", json={"vcpu": 100, "memory_gib": 400, "storage_gib": 5000,
                                                           "extranet_ips": 5, "internet_ips": 5, "bandwidth_mbps": 100},
                    headers=world.headers("infocenter"))
-    req = client.post("/api/v1/cloud-requests", json=payload(world, new_system_name=None, system_id=fleet["quiet"]["id"]),
-                      headers=world.headers("edu")).json()
+    req = client.post(
+        "/api/v1/cloud-requests",
+        json=payload(world, new_system_name=None, system_id=fleet["quiet"]["id"]),
+        headers=world.headers("edu"),
+    ).json()
     for user, action, body in PATH["in_use"]:
         assert act_cloud(client, world, user, req["id"], action, body).status_code == 200
 
@@ -235,7 +238,17 @@ def test_auditors_list_export(client, world, fleet):
     assert r.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(r.content))
     rows = list(wb["僵尸系统清单"].iter_rows(values_only=True))
-    assert rows[0][:9] == ("部门", "系统名称", "系统编码", "系统功能", "使用范围", "使用频度", "审批单位", "审批时间", "经费来源")
+    assert rows[0][:9] == (
+        "部门",
+        "系统名称",
+        "系统编码",
+        "系统功能",
+        "使用范围",
+        "使用频度",
+        "审批单位",
+        "审批时间",
+        "经费来源",
+    )
     names = {row[1] for row in rows[1:]}
     assert names == {"县教育宣传网站", "县卫生应急指挥系统"}
     quiet = next(row for row in rows if row[1] == "县教育宣传网站")
@@ -373,4 +386,8 @@ def test_scan_counts_each_tile_of_systems_on_both_sides_of_its_edge(app, client,
     assert busy["business_disconnected"]["observed"]["days_with_requests"] == sum(d.day % 2 for d in DAYS)
     assert busy["idle_resources"]["observed"]["idle_days"] == 0
     assert empty["idle_resources"]["observed"]["days_with_data"] == 0
-    assert [v[code]["status"] for code in ("T-1023", "T-1025", "T-2048")] == ["candidate", "healthy", "insufficient_data"]
+    assert [v[code]["status"] for code in ("T-1023", "T-1025", "T-2048")] == [
+        "candidate",
+        "healthy",
+        "insufficient_data",
+    ]

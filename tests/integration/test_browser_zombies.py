@@ -25,8 +25,11 @@ def test_auditor_confirms_a_candidate(live, browser):
         "department_id": world.depts["edu"].id, "name": "县教育宣传网站", "code": "EDU-QUIET", "status": "running",
         "function_description": "教育新闻发布"}).raise_for_status()
     end = date(2026, 11, 22)
-    samples = [{"system_code": "EDU-QUIET", "metric": m, "day": (end - timedelta(days=i)).isoformat(), "value": v}
-               for i in range(90) for m, v in (("requests", 0), ("logins", 0), ("cpu_p95", 0.3), ("network_bytes", 2e8))]
+    samples = [
+        {"system_code": "EDU-QUIET", "metric": m, "day": (end - timedelta(days=i)).isoformat(), "value": v}
+        for i in range(90)
+        for m, v in (("requests", 0), ("logins", 0), ("cpu_p95", 0.3), ("network_bytes", 2e8))
+    ]
     httpx.post(f"{base}/api/v1/metrics/samples", headers=token("ops"), json={"samples": samples}).raise_for_status()
     httpx.post(f"{base}/api/v1/zombie-scans", headers=token("auditor"), json={"as_of": end.isoformat()}
                ).raise_for_status()

@@ -63,10 +63,11 @@ def prometheus_url(tmp_path_factory):
                     str(work / "data.om"), str(work / "tsdb")], check=True, capture_output=True, timeout=300)
     (work / "prometheus.yml").write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
     port = free_port()
-    proc = subprocess.Popen([prometheus, f"--config.file={work / 'prometheus.yml'}",
-                             f"--storage.tsdb.path={work / 'tsdb'}", "--storage.tsdb.retention.time=400d",
-                             f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=open(work / "prometheus.log", "wb"))
+    with open(work / "prometheus.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([prometheus, f"--config.file={work / 'prometheus.yml'}",
+                                 f"--storage.tsdb.path={work / 'tsdb'}", "--storage.tsdb.retention.time=400d",
+                                 f"--web.listen-address=127.0.0.1:{port}"],
+                                stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

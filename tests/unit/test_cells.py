@@ -4,9 +4,25 @@ from decimal import Decimal
 
 import pytest
 
-from control.systems.cells import (COUNT_UNITS, MONEY_UNITS, YEAR_UNITS, CellError, format_bool, format_multi,
-                                   is_blank, parse_bool, parse_date, parse_decimal, parse_enum, parse_int,
-                                   parse_level, parse_multi, parse_text, parse_user_count, ticked)
+from control.systems.cells import (
+    COUNT_UNITS,
+    MONEY_UNITS,
+    YEAR_UNITS,
+    CellError,
+    format_bool,
+    format_multi,
+    is_blank,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_enum,
+    parse_int,
+    parse_level,
+    parse_multi,
+    parse_text,
+    parse_user_count,
+    ticked,
+)
 from control.systems.enums import Network, SystemStatus, UsageFrequency, UseScope
 
 
@@ -60,10 +76,25 @@ def test_bad_tick(raw):
     assert exc.value.code == "invalid_bool"
 
 
-@pytest.mark.parametrize("raw", ["电子政务外网、互联网", "电子政务外网,互联网", "电子政务外网，互联网",
-                                 "电子政务外网;互联网", "电子政务外网；互联网", "电子政务外网\n互联网", "电子政务外网\r\n互联网",
-                                 "外网 / 互联网", "外网／互联网", "外网、、互联网、", "政务外网、互联网、外网",
-                                 "☑电子政务外网、☑互联网", "☐电子政务内网 ☑电子政务外网 ☐业务专网 ☑互联网", "extranet,internet"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "电子政务外网、互联网",
+        "电子政务外网,互联网",
+        "电子政务外网，互联网",
+        "电子政务外网;互联网",
+        "电子政务外网；互联网",
+        "电子政务外网\n互联网",
+        "电子政务外网\r\n互联网",
+        "外网 / 互联网",
+        "外网／互联网",
+        "外网、、互联网、",
+        "政务外网、互联网、外网",
+        "☑电子政务外网、☑互联网",
+        "☐电子政务内网 ☑电子政务外网 ☐业务专网 ☑互联网",
+        "extranet,internet",
+    ],
+)
 def test_several_networks_in_one_cell(raw):
     assert parse_multi(raw, Network) == [Network.extranet, Network.internet]
 
@@ -103,11 +134,26 @@ def test_ticked_lines():
     assert ticked("正在运行") is None and ticked("√") is None
 
 
-@pytest.mark.parametrize("raw,expected", [("不固定", (None, True)), (" 不固定 ", (None, True)), ("不 固 定", (None, True)),
-                                          ("变动频繁", (None, True)), ("120", (120, False)), ("１２０", (120, False)),
-                                          (120, (120, False)), (120.0, (120, False)), ("120人", (120, False)),
-                                          ("1,200", (1200, False)), ("约500人", (500, False)), ("500余人", (500, False)),
-                                          ("0", (0, False)), (None, (None, False)), ("", (None, False))])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("不固定", (None, True)),
+        (" 不固定 ", (None, True)),
+        ("不 固 定", (None, True)),
+        ("变动频繁", (None, True)),
+        ("120", (120, False)),
+        ("１２０", (120, False)),
+        (120, (120, False)),
+        (120.0, (120, False)),
+        ("120人", (120, False)),
+        ("1,200", (1200, False)),
+        ("约500人", (500, False)),
+        ("500余人", (500, False)),
+        ("0", (0, False)),
+        (None, (None, False)),
+        ("", (None, False)),
+    ],
+)
 def test_user_count(raw, expected):
     assert parse_user_count(raw) == expected
 

@@ -64,7 +64,9 @@ def test_daily_usage_rows_move_into_blocks(tmp_path):
     with Session(engine) as session:
         points = usage.series(session, 1, Metric.requests, date(2026, 11, 1), date(2026, 11, 3))
         assert points == [(date(2026, 11, 1), 12.0), (date(2026, 11, 2), None), (date(2026, 11, 3), 0.0)]
-        assert usage.series(session, 1, Metric.logins, date(2026, 11, 3), date(2026, 11, 3)) == [(date(2026, 11, 3), None)]
+        assert usage.series(session, 1, Metric.logins, date(2026, 11, 3), date(2026, 11, 3)) == [
+            (date(2026, 11, 3), None)
+        ]
     engine.dispose()
 
 
@@ -116,9 +118,11 @@ def test_usage_blocks_move_into_tiles_and_back(tmp_path):
         for (system_id, blk), data in blocks.items():
             days = slice((blk - block) * 32, (blk - block) * 32 + 32)
             assert values[ids.tolist().index(system_id), :, days].tobytes() == data
-        assert (session.execute(text("SELECT count(*) FROM usage_tile")).scalar() == 3 * 2  # requests, deployments
-                and session.execute(text("SELECT metric FROM usage_tile WHERE chunk = 1 ORDER BY metric")).scalars().all()
-                == [usage.METRIC_INDEX["requests"], usage.METRIC_INDEX["deployments"]])
+        assert (
+            session.execute(text("SELECT count(*) FROM usage_tile")).scalar() == 3 * 2  # requests, deployments
+            and session.execute(text("SELECT metric FROM usage_tile WHERE chunk = 1 ORDER BY metric")).scalars().all()
+            == [usage.METRIC_INDEX["requests"], usage.METRIC_INDEX["deployments"]]
+        )
     command.downgrade(alembic_config(url), "0005")
     with engine.connect() as conn:
         back = {(s, b): d for s, b, d in conn.execute(text("SELECT system_id, block, data FROM usage_block"))}
@@ -160,7 +164,11 @@ def test_verdict_json_moves_into_columns_and_back(tmp_path):
     assert (row["req_days"], row["req_low_days"], row["login_days"], row["logins"]) == (3, 88, 2, 4.0)
     assert (row["idle_days_with_data"], row["idle_days"], row["au_days"], row["au_low_days"]) == (90, 85, 5, 90)
     assert (row["most_similar"], row["similarity"], row["described"]) == ("统计系统二", 0.8125, 1)
-    assert (row["last_deployment_day"], row["last_recorded_change"], row["use_scopes"]) == ("2025-01-02", None, "internal")
+    assert (row["last_deployment_day"], row["last_recorded_change"], row["use_scopes"]) == (
+        "2025-01-02",
+        None,
+        "internal",
+    )
     assert (row["om_vendors"], float(row["om_cost_yearly"]), row["usage_frequency"]) == ("", 0.0, "monthly")
     command.downgrade(alembic_config(url), "0006")
     with engine.connect() as conn:

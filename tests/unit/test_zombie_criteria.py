@@ -5,16 +5,24 @@ from decimal import Decimal
 import pytest
 
 from control.core.policy import ZombiePolicy
-from control.zombies.rules import SystemFacts, Usage, dice, evaluate, ngrams
 from control.zombies import rules
+from control.zombies.rules import SystemFacts, Usage, dice, evaluate, ngrams
 
 P = ZombiePolicy()
 AS_OF = date(2026, 11, 22)
 
 
 def facts(**kw) -> SystemFacts:
-    base = dict(id=1, department_id=1, name="系统", function_description="学籍登记与查询", use_scopes=["department"],
-                usage_frequency="daily", om_vendors="某公司", om_cost_yearly=Decimal("5"))
+    base = {
+        "id": 1,
+        "department_id": 1,
+        "name": "系统",
+        "function_description": "学籍登记与查询",
+        "use_scopes": ["department"],
+        "usage_frequency": "daily",
+        "om_vendors": "某公司",
+        "om_cost_yearly": Decimal("5"),
+    }
     return SystemFacts(**{**base, **kw})
 
 

@@ -4,10 +4,9 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 01:58:55.199545
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
@@ -56,47 +55,91 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['system_id'], ['information_system.id'], ),
     sa.PrimaryKeyConstraint('system_id')
     )
-    op.create_table('zombie_case',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('system_id', sa.Integer(), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Enum('candidate', 'confirmed', 'exempted', 'cleanup_planned', 'cleaned_up', 'cleared', name='casestate', native_enum=False, length=24), nullable=False),
-    sa.Column('opened_scan_id', sa.Integer(), nullable=False),
-    sa.Column('last_scan_id', sa.Integer(), nullable=False),
-    sa.Column('cleared_scan_id', sa.Integer(), nullable=True),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('exempt_until', sa.Date(), nullable=True),
-    sa.Column('department_response', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('cleanup_plan', sa.JSON(), nullable=True),
-    sa.Column('needs_rereview', sa.Boolean(), nullable=False),
-    sa.Column('rereview_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cleared_scan_id'], ['zombie_scan.id'], ),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['last_scan_id'], ['zombie_scan.id'], ),
-    sa.ForeignKeyConstraint(['opened_scan_id'], ['zombie_scan.id'], ),
-    sa.ForeignKeyConstraint(['system_id'], ['information_system.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "zombie_case",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "candidate",
+                "confirmed",
+                "exempted",
+                "cleanup_planned",
+                "cleaned_up",
+                "cleared",
+                name="casestate",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("opened_scan_id", sa.Integer(), nullable=False),
+        sa.Column("last_scan_id", sa.Integer(), nullable=False),
+        sa.Column("cleared_scan_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("exempt_until", sa.Date(), nullable=True),
+        sa.Column("department_response", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("cleanup_plan", sa.JSON(), nullable=True),
+        sa.Column("needs_rereview", sa.Boolean(), nullable=False),
+        sa.Column("rereview_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("decided_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cleared_scan_id"],
+            ["zombie_scan.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["department.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_scan_id"],
+            ["zombie_scan.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_scan_id"],
+            ["zombie_scan.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["information_system.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table('zombie_case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_zombie_case_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_zombie_case_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_zombie_case_system_id'), ['system_id'], unique=False)
 
-    op.create_table('zombie_verdict',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('scan_id', sa.Integer(), nullable=False),
-    sa.Column('system_id', sa.Integer(), nullable=False),
-    sa.Column('department_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('candidate', 'healthy', 'insufficient_data', name='verdictstatus', native_enum=False, length=24), nullable=False),
-    sa.Column('held', sa.JSON(), nullable=False),
-    sa.Column('criteria', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['department_id'], ['department.id'], ),
-    sa.ForeignKeyConstraint(['scan_id'], ['zombie_scan.id'], ),
-    sa.ForeignKeyConstraint(['system_id'], ['information_system.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "zombie_verdict",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scan_id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("candidate", "healthy", "insufficient_data", name="verdictstatus", native_enum=False, length=24),
+            nullable=False,
+        ),
+        sa.Column("held", sa.JSON(), nullable=False),
+        sa.Column("criteria", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["department.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["scan_id"],
+            ["zombie_scan.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["information_system.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table('zombie_verdict', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_zombie_verdict_department_id'), ['department_id'], unique=False)
@@ -106,8 +149,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table('information_system', schema=None) as batch_op:
         batch_op.add_column(sa.Column('replaced_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key('fk_information_system_replaced_by', 'information_system', ['replaced_by_id'], ['id'])
-
+        batch_op.create_foreign_key(
+            "fk_information_system_replaced_by", "information_system", ["replaced_by_id"], ["id"]
+        )
 
 
 def downgrade() -> None:

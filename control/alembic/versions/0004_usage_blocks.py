@@ -7,10 +7,9 @@ Create Date: 2026-11-23 06:00:00
 A scan over one row per system per day spent seconds aggregating in SQL at province scale; the values
 move into float64 blocks (metric × day, NaN for missing), the rows already stored are carried over.
 """
-from alembic import op
 import numpy as np
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004'
 down_revision = '0003'
@@ -70,8 +69,13 @@ def downgrade() -> None:
     for system_id, block, data in conn.execute(sa.text("SELECT system_id, block, data FROM usage_block")):
         values = np.frombuffer(data, dtype=np.float64).reshape(len(METRICS), BLOCK_DAYS)
         for offset in np.flatnonzero(~np.isnan(values).all(axis=0)):
-            out.append({"system_id": system_id, "day": date.fromordinal(block * BLOCK_DAYS + int(offset)),
-                        **{m: None if np.isnan(v) else float(v) for m, v in zip(METRICS, values[:, offset])}})
+            out.append(
+                {
+                    "system_id": system_id,
+                    "day": date.fromordinal(block * BLOCK_DAYS + int(offset)),
+                    **{m: None if np.isnan(v) else float(v) for m, v in zip(METRICS, values[:, offset], strict=False)},
+                }
+            )
     if out:
         conn.execute(usage_day.insert(), out)
     with op.batch_alter_table('usage_block', schema=None) as batch_op:

@@ -10,7 +10,6 @@ keeps LIKE (pg_trgm needs an extension the service may not be allowed to create)
 """
 from alembic import op
 
-
 revision = '0005'
 down_revision = '0004'
 branch_labels = None

@@ -8,10 +8,9 @@ A 90-day scan of 20,000 systems read some 70,000 blocks of every metric, one row
 one metric for 1024 systems × 32 days let it read a few hundred rows of only the metrics it judges.
 Every stored value is carried over, one block at a time (NaN stays NaN).
 """
-from alembic import op
 import numpy as np
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0005'
@@ -26,7 +25,7 @@ usage_block = sa.table('usage_block', sa.column('system_id'), sa.column('block')
 usage_tile = sa.table('usage_tile', sa.column('metric'), sa.column('block'), sa.column('chunk'), sa.column('data'))
 
 
-def _blocks(conn, table) -> list[int]:  # noqa: ANN001
+def _blocks(conn, table) -> list[int]:
     return conn.execute(sa.select(table.c.block).distinct().order_by(table.c.block)).scalars().all()
 
 
@@ -73,10 +72,14 @@ def downgrade() -> None:
             usage_tile.c.metric.in_(range(len(METRICS))), usage_tile.c.block == block)).all()
         chunks, rank = np.unique(np.array([r[1] for r in rows], dtype=np.int64), return_inverse=True)
         blocks = np.full((len(chunks), CHUNK_SYSTEMS, len(METRICS), BLOCK_DAYS), np.nan)
-        for (metric, _, data), k in zip(rows, rank.tolist()):
+        for (metric, _, data), k in zip(rows, rank.tolist(), strict=False):
             blocks[k, :, metric] = np.frombuffer(data, dtype=np.float64).reshape(CHUNK_SYSTEMS, BLOCK_DAYS)
         k, row = np.nonzero(~np.isnan(blocks).all(axis=(2, 3)))
-        conn.execute(usage_block.insert(), [{"system_id": int(s), "block": block, "data": blocks[i, r].tobytes()}
-                                            for i, r, s in zip(k.tolist(), row.tolist(),
-                                                               (chunks[k] * CHUNK_SYSTEMS + row).tolist())])
+        conn.execute(
+            usage_block.insert(),
+            [
+                {"system_id": int(s), "block": block, "data": blocks[i, r].tobytes()}
+                for i, r, s in zip(k.tolist(), row.tolist(), (chunks[k] * CHUNK_SYSTEMS + row).tolist(), strict=False)
+            ],
+        )
     op.drop_table('usage_tile')

@@ -14,9 +14,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
@@ -121,7 +120,9 @@ def downgrade() -> None:
             value = r[column]
             if isinstance(value, (date, Decimal)):
                 value = str(value)
-            criteria[criterion]["observed"][key] = [s for s in value.split(",") if s] if column == "use_scopes" else value
+            criteria[criterion]["observed"][key] = (
+                [s for s in value.split(",") if s] if column == "use_scopes" else value
+            )
         rows.append({"vid": r["id"], "held": [c for c in CRITERIA if r[c] == "held"], "criteria": criteria})
     if rows:
         conn.execute(verdict.update().where(verdict.c.id == sa.bindparam("vid")), rows)
