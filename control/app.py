@@ -16,7 +16,7 @@ from control.core.errors import install_handlers
 from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
-from control.web.render import STATIC_DIR
+from control.web.render import STATIC_DIR, install_error_pages
 
 
 @asynccontextmanager
@@ -53,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="yunzhang_session",
                        max_age=settings.session_ttl_seconds, same_site="lax", https_only=settings.cookie_secure)
     install_handlers(app)
+    install_error_pages(app)
 
     from control.cloud import api as cloud_api
     from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
+    from control.navigation import NAV, field_label
     from control.observability import router as metrics_router
     from control.org import api as org_api
     from control.org import pages as org_pages
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
 
+    app.state.nav, app.state.field_label = NAV, field_label
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,
                    systems_pages.router, cloud_pages.router, zombies_pages.router):

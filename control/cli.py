@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from control.core.auth import Actor
-from control.org.models import Role
+from control.core.roles import Role
 from control.settings import get_settings
 
 app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from control.core.auth import Actor
 from control.core.clock import now
-from control.org.models import Role
+from control.core.roles import Role
 
 log = logging.getLogger("yunzhang.jobs")
 # Last successful run per job, exported on /metrics as yunzhang_job_last_success_timestamp_seconds.

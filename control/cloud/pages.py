@@ -19,8 +19,8 @@ from control.core.calendar import YearArrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.roles import Role
 from control.org import service as org_service
-from control.org.models import Role
 from control.systems.service import SystemFilter, list_systems
 from control.web.render import check_csrf, csrf_protect, flash, form_data, redirect, render
 

@@ -22,12 +22,13 @@ from control.cloud.models import (
 )
 from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
 from control.core import audit
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.calendar import WorkingCalendar
 from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.policy import Policy
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems.models import InformationSystem
 
 S = RequestStatus

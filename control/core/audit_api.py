@@ -17,7 +17,7 @@ from control.core.audit import AuditEntry, verify_chain
 from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.deps import CurrentActor, SessionDep
-from control.org.models import Role
+from control.core.roles import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDIT_READERS = (Role.admin, Role.auditor)

@@ -10,9 +10,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from control.core.accounts import Department, LoginFailure, User
 from control.core.clock import now
 from control.core.errors import Forbidden, NotAuthenticated, TooManyRequests
-from control.org.models import Department, LoginFailure, Role, User
+from control.core.roles import Role
 
 _hasher = PasswordHasher()
 # Compared against when the username is unknown, so timing does not reveal which usernames exist.

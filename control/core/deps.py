@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from control.core.accounts import User
 from control.core.auth import Actor, actor_for
 from control.core.errors import NotAuthenticated
-from control.org.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -69,11 +69,10 @@ def problem_response(exc: ServiceError) -> JSONResponse:
 
 
 def install_handlers(app: FastAPI) -> None:
+    """problem+json for every error; the web layer replaces the ServiceError handler to answer pages
+    with pages (control/web/render.py), so core knows nothing of templates."""
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError):
-        from control.web.render import render_error_page, wants_html
-        if wants_html(request):
-            return render_error_page(request, exc)
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)

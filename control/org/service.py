@@ -5,9 +5,10 @@ from sqlalchemy import String, func, literal, select, update
 from sqlmodel import Session
 
 from control.core import audit
+from control.core.accounts import LEVEL_ORDER, Department, User
 from control.core.auth import Actor, hash_password
 from control.core.errors import Conflict, NotFound, ValidationFailed
-from control.org.models import LEVEL_ORDER, Department, Role, User
+from control.core.roles import Role
 from control.org.schemas import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 
 DEPT_AUDIT_EXCLUDE = {"created_at"}

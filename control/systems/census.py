@@ -24,12 +24,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlmodel import Session
 
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.enums import normalize_text
 from control.core.errors import ValidationFailed
 from control.org.codes import CodeError, normalize_code
-from control.org.models import Department
 from control.systems import cells, rules
 from control.systems.enums import SharingDirection, SharingMethod, SystemKind, SystemStatus
 from control.systems.fields import CENSUS_FIELDS, CLASSIFIED_FIELDS, FIELDS_BY_NAME, VERTICAL_FIELDS, CensusField

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from control.core import audit
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
 from control.core.errors import Conflict, NotFound, ValidationFailed
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems import rules
 from control.systems.enums import SystemKind, SystemStatus
 from control.systems.fields import FIELDS_BY_NAME

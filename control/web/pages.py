@@ -12,8 +12,8 @@ from control.core.auth import authenticate
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep, optional_actor
 from control.core.errors import NotAuthenticated, ServiceError, TooManyRequests
+from control.core.roles import Role
 from control.org import service as org_service
-from control.org.models import Role
 from control.org.schemas import UserCreate, UserUpdate
 from control.systems import service as systems_service
 from control.systems.enums import Network, SystemStatus

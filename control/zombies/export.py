@@ -10,8 +10,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.core.accounts import Department
 from control.core.auth import Actor
-from control.org.models import Department
 from control.systems.enums import UsageFrequency, UseScope
 from control.systems.models import InformationSystem
 from control.zombies import service

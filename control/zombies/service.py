@@ -10,13 +10,14 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from control.core import audit
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
 from control.core.db import fetch_columns, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies import rules, usage
