@@ -21,7 +21,7 @@ from control.cloud.models import (
     StageRecord,
 )
 from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
-from control.core import audit
+from control.core import audit, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.calendar import WorkingCalendar
@@ -51,11 +51,7 @@ class Context:
 # --- reading ------------------------------------------------------------------------------------------
 
 def get_request(session: Session, actor: Actor, request_id: int) -> CloudRequest:
-    req = session.get(CloudRequest, request_id)
-    if req is None:
-        raise NotFound(f"云资源申请 {request_id} 不存在")
-    actor.check_department(session.get(Department, req.department_id))
-    return req
+    return scope.get_scoped(session, actor, CloudRequest, request_id, "云资源申请")
 
 
 def active_stage(session: Session, request_id: int) -> StageRecord | None:
@@ -115,20 +111,13 @@ class RequestFilter:
     sort: str = "due"                 # due | -created | number
 
 
-def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool, bool]:
-    """WHERE clauses of a request list, and whether they need the request row, the department and the
-    system (a queue filtered on its stage alone is counted from the stage index only)."""
-    where, need_dept, need_system = [], False, False
-    if actor.scope_path is not None:
-        where.append(Department.path.startswith(actor.scope_path))
-        need_dept = True
+def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool]:
+    """WHERE clauses of a request list, and whether they need the system and the request row (a queue
+    filtered on its stage alone is counted from the stage index only)."""
+    where, need_system = scope.scope_condition(actor, CloudRequest.department_id), False
     if f.department_id is not None:
-        dept = session.get(Department, f.department_id)
-        if dept is None:
-            raise NotFound(f"部门 {f.department_id} 不存在")
-        actor.check_department(dept)
-        where.append(Department.path.startswith(dept.path))
-        need_dept = True
+        where.append(scope.under_department(session, actor, f.department_id, CloudRequest.department_id))
+    need_request = bool(where)
     if f.status:
         where.append(CloudRequest.status == f.status)
     if f.queue:
@@ -148,20 +137,18 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
         where.append(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
                          CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
         need_system = True
-    stage_only = bool(f.queue) and not (need_dept or need_system or f.status or f.awaiting_me)
-    return where, need_dept, need_system, stage_only
+    stage_only = bool(f.queue) and not (need_request or need_system or f.status or f.awaiting_me)
+    return where, need_system, stage_only
 
 
 def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
                   offset: int = 0) -> tuple[list[RequestSummary], int]:
-    where, need_dept, need_system, stage_only = _request_conditions(session, actor, f)
+    where, need_system, stage_only = _request_conditions(session, actor, f)
     stage_join = (StageRecord.request_id == CloudRequest.id) & StageRecord.active
     if stage_only:
         count = select(func.count()).select_from(StageRecord).where(StageRecord.active)
     else:
         count = select(func.count(CloudRequest.id)).select_from(CloudRequest).outerjoin(StageRecord, stage_join)
-    if need_dept:
-        count = count.join(Department, Department.id == CloudRequest.department_id)
     if need_system:
         count = count.outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
     total = session.execute(count.where(*where)).scalar_one()
@@ -216,11 +203,7 @@ def _lines_snapshot(lines) -> list[dict]:
 
 def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequest:
     actor.require(Role.department)
-    dept = session.get(Department, data.department_id)
-    if dept is None:
-        raise ValidationFailed("部门不存在", errors=[{"field": "department_id", "message": "部门不存在",
-                                                       "code": "not_found"}])
-    actor.check_department(dept)
+    dept = scope.visible_department(session, actor, data.department_id, field="department_id")
     _check_system(session, actor, dept, data.system_id)
     req = CloudRequest(**data.model_dump(exclude={"lines"}), number="pending", created_by=actor.username)
     session.add(req)
@@ -534,9 +517,9 @@ def set_capacity(session: Session, actor: Actor, zone: Zone, data: CapacityIn) -
 
 
 def quotas(session: Session, actor: Actor) -> list[dict]:
-    stmt = select(DepartmentQuota, Department).join(Department, Department.id == DepartmentQuota.department_id)
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(select(DepartmentQuota, Department)
+                        .join(Department, Department.id == DepartmentQuota.department_id),
+                        actor, DepartmentQuota.department_id)
     used_by: dict[int, rules.Amount] = defaultdict(rules.Amount)
     for line, dept_id in session.execute(select(ResourceLine, CloudRequest.department_id)
                                          .join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
@@ -548,9 +531,7 @@ def quotas(session: Session, actor: Actor) -> list[dict]:
 
 def set_quota(session: Session, actor: Actor, department_id: int, data: QuotaIn) -> None:
     actor.require(*CAPACITY_ADMINS)
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound(f"部门 {department_id} 不存在")
+    dept = scope.visible_department(session, actor, department_id)
     quota = session.get(DepartmentQuota, department_id)
     before = quota.model_dump(include=set(rules.RESOURCE_LABELS)) if quota else None
     quota = quota or DepartmentQuota(department_id=department_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import String, func, literal, select, update
 from sqlmodel import Session
 
-from control.core import audit
+from control.core import audit, scope
 from control.core.accounts import LEVEL_ORDER, Department, User
 from control.core.auth import Actor, hash_password
 from control.core.errors import Conflict, NotFound, ValidationFailed
@@ -18,11 +18,7 @@ USER_AUDIT_EXCLUDE = {"password_hash", "created_at"}
 # --- departments -------------------------------------------------------------------------------------
 
 def get_department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound(f"部门 {department_id} 不存在")
-    actor.check_department(dept)
-    return dept
+    return scope.visible_department(session, actor, department_id)
 
 
 def get_department_by_code(session: Session, code: str) -> Department | None:
@@ -31,9 +27,7 @@ def get_department_by_code(session: Session, code: str) -> Department | None:
 
 def list_departments(session: Session, actor: Actor, *, q: str | None = None, level: str | None = None,
                      parent_id: int | None = None, limit: int = 1000, offset: int = 0) -> tuple[list[Department], int]:
-    stmt = select(Department)
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(select(Department), actor, Department.id)
     if q:
         stmt = stmt.where(Department.name.contains(q) | Department.code.contains(q.upper()))
     if level:

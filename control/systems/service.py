@@ -11,7 +11,7 @@ from sqlalchemy import String, bindparam, cast, delete, func, insert, literal_co
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control.core import audit
+from control.core import audit, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
@@ -50,33 +50,11 @@ def new_code() -> str:
     return f"YZ-{secrets.token_hex(4).upper()}"
 
 
-def _department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise ValidationFailed(f"部门 {department_id} 不存在",
-                               errors=[{"field": "department_id", "message": "部门不存在", "code": "not_found"}])
-    actor.check_department(dept)
-    return dept
-
-
-def _in_departments(condition) -> Any:
-    """Systems of the departments matching a condition. A subquery on the small department table rather than
-    a join, so counting and filtering never touch departments row by row; and `path LIKE 'prefix%'` with the
-    prefix bound whole (startswith() would send `? || '%'`)."""
-    return InformationSystem.department_id.in_(select(Department.id).where(condition))
-
-
 def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
     """The WHERE of every list of systems, on information_system columns only."""
-    where = [InformationSystem.deleted_at.is_(None)]
-    if actor.scope_path is not None:
-        where.append(_in_departments(Department.path.like(actor.scope_path + "%")))
+    where = [InformationSystem.deleted_at.is_(None), *scope.scope_condition(actor, InformationSystem.department_id)]
     if f.department_id is not None:
-        dept = session.get(Department, f.department_id)
-        if dept is None:
-            raise NotFound(f"部门 {f.department_id} 不存在")
-        actor.check_department(dept)
-        where.append(_in_departments(Department.path.like(dept.path + "%")))
+        where.append(scope.under_department(session, actor, f.department_id, InformationSystem.department_id))
     if f.network:
         network = getattr(f.network, "value", f.network)
         where.append(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
@@ -93,7 +71,8 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
     if f.q and f.q.strip():
         q = f.q.strip()
         like = f"%{q}%"
-        where.append(or_(_text_match(session, q, like), _in_departments(Department.name.like(like))))
+        where.append(or_(_text_match(session, q, like), InformationSystem.department_id.in_(
+            select(Department.id).where(Department.name.like(like)))))
     return where
 
 
@@ -185,10 +164,9 @@ def sharing_lines(session: Session, system_id: int) -> list[SharingLine]:
 
 
 def get_system(session: Session, actor: Actor, system_id: int) -> InformationSystem:
-    system = session.get(InformationSystem, system_id)
-    if system is None or system.deleted_at is not None:
+    system = scope.get_scoped(session, actor, InformationSystem, system_id, "信息系统")
+    if system.deleted_at is not None:
         raise NotFound(f"信息系统 {system_id} 不存在")
-    actor.check_department(session.get(Department, system.department_id))
     return system
 
 
@@ -196,7 +174,7 @@ def get_system_by_code(session: Session, actor: Actor, code: str) -> Information
     system = session.execute(select(InformationSystem).where(InformationSystem.code == code)).scalar_one_or_none()
     if system is None or system.deleted_at is not None:
         raise NotFound(f"系统编码 {code} 不存在")
-    actor.check_department(session.get(Department, system.department_id))
+    scope.visible_department(session, actor, system.department_id)
     return system
 
 
@@ -242,7 +220,7 @@ def _sharing_snapshot(lines: list[SharingLine]) -> list[dict]:
 
 def create_system(session: Session, actor: Actor, data: SystemCreate, commit: bool = True) -> InformationSystem:
     actor.require(*WRITE_ROLES)
-    _department(session, actor, data.department_id)
+    scope.visible_department(session, actor, data.department_id, field="department_id")
     values = data.model_dump(exclude={"sharing"})
     values["name"] = values["name"].strip()
     _check_consistency(values)
@@ -269,7 +247,7 @@ def update_system(session: Session, actor: Actor, system_id: int, data: SystemUp
         raise Conflict("系统编码创建后不可更改：指标、自动化与表格都用它指称系统", code="code_immutable")
     sharing = changes.pop("sharing", None)
     if changes.get("department_id") not in (None, system.department_id):
-        _department(session, actor, changes["department_id"])
+        scope.visible_department(session, actor, changes["department_id"], field="department_id")
     before_sharing = sharing_lines(session, system.id)
     before = {**audit.snapshot(system, AUDIT_EXCLUDE), "sharing": _sharing_snapshot(before_sharing)}
     target = changes.pop("status", None)
