@@ -49,16 +49,27 @@ def run_cloud_sla(app: FastAPI) -> dict | None:
     return result
 
 
-def run_cloud_reclaim(app: FastAPI) -> int | None:
-    """Reclaim cloud resources whose end date has passed."""
+def run_cloud_reclaim(app: FastAPI) -> dict[str, int] | None:
+    """Reclaim cloud resources whose end date has passed: each request in its own transaction, so one that
+    fails is logged and counted and the rest are still reclaimed (it is tried again the next day)."""
     from control.cloud import service
+    done = failed = 0
     with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_reclaim") as mine:
         if not mine:
             return None
         ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
-        count = service.reclaim_expired(session, JOB_ACTOR, ctx)
+        for request_id in service.expired_requests(session):
+            try:
+                service.reclaim_expired(session, JOB_ACTOR, ctx, request_id)
+                done += 1
+            except Exception:  # one bad request must not keep the others in use
+                session.rollback()
+                failed += 1
+                log.exception("reclaim of cloud request %s at its end date failed", request_id)
+    if failed:
+        log.warning("daily reclaim: %d reclaimed, %d failed", done, failed)
     LAST_SUCCESS["cloud_reclaim"] = now().timestamp()
-    return count
+    return {"reclaimed": done, "failed": failed}
 
 
 def run_zombie_scan(app: FastAPI) -> int | None:

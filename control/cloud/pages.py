@@ -76,9 +76,8 @@ async def create_request(request: Request, session: SessionDep, actor: CurrentAc
                                                   "protection_level")}
     values["lines"] = _lines(form)
     try:
-        req = service.create_request(session, actor, RequestIn(**values))
-        if form.get("submit_now"):
-            service.act(session, actor, cloud_context(request, session), req.id, "submit", ActionIn())
+        req = service.create_request(session, actor, RequestIn(**values),
+                                     submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
         message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \

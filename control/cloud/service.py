@@ -201,7 +201,10 @@ def _lines_snapshot(lines) -> list[dict]:
     return [audit.jsonable(line.model_dump(exclude={"id", "request_id"})) for line in lines]
 
 
-def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequest:
+def create_request(session: Session, actor: Actor, data: RequestIn, *, submit_with: Context | None = None
+                   ) -> CloudRequest:
+    """A new draft; given a Context, also submitted, in the same transaction: a failed submit saves nothing,
+    so a retry cannot leave a duplicate draft behind."""
     actor.require(Role.department)
     dept = scope.visible_department(session, actor, data.department_id, field="department_id")
     _check_system(session, actor, dept, data.system_id)
@@ -213,6 +216,8 @@ def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequ
     audit.record(session, actor, "create", "cloud_request", req.id,
                  after={**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(data.lines)},
                  label=req.number)
+    if submit_with is not None:
+        _step(session, actor, submit_with, req.id, "submit", ActionIn())
     session.commit()
     return req
 
@@ -339,6 +344,13 @@ def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str)
 
 def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
     """Take one workflow step. Illegal in this state: 409 with the reason; wrong person: 403."""
+    req = _step(session, actor, ctx, request_id, action, body)
+    session.commit()
+    return req
+
+
+def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
+    """One workflow step in the caller's transaction."""
     if action not in rules.ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作")
     req = get_request(session, actor, request_id)
@@ -392,7 +404,6 @@ def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: s
     audit.record(session, actor, action, "cloud_request", req.id,
                  changes={"status": [old_status.value, req.status.value], "comment": body.comment, **extra},
                  label=req.number)
-    session.commit()
     return req
 
 
@@ -544,6 +555,26 @@ def set_quota(session: Session, actor: Actor, department_id: int, data: QuotaIn)
     session.commit()
 
 
+def reclaim_for_system(session: Session, actor: Actor, system_id: int, why: ReclaimReason,
+                       comment: str) -> list[CloudRequest]:
+    """Reclaim everything a system holds in use, for a flow of another domain (zombie clean-up): each
+    request by the transition table and audited like the reclaim action. In the caller's transaction: the
+    caller commits, and its use case has already decided who may act."""
+    reqs = session.execute(select(CloudRequest).where(CloudRequest.system_id == system_id,
+                                                      CloudRequest.status == S.in_use)).scalars().all()
+    for req in reqs:
+        reason = rules.transition_error(req.status, "reclaim")
+        if reason:
+            raise Conflict(reason, code="illegal_transition")
+        old_status = req.status
+        req.status, req.reclaim_reason, req.updated_at = rules.TRANSITIONS[(old_status, "reclaim")], why, now()
+        session.add(req)
+        audit.record(session, actor, "reclaim", "cloud_request", req.id,
+                     changes={"status": [old_status.value, req.status.value], "comment": comment,
+                              "reclaim_reason": why.value}, label=req.number)
+    return list(reqs)
+
+
 # --- scheduled work ---------------------------------------------------------------------------------
 
 def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
@@ -573,14 +604,16 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
     return {"open_stages": len(rows), "changed": len(changes)}
 
 
-def reclaim_expired(session: Session, actor: Actor, ctx: Context) -> int:
-    """Reclaim what is in use past its end date (daily job)."""
-    ids = session.execute(select(CloudRequest.id).where(CloudRequest.status == S.in_use,
-                                                        CloudRequest.use_until < today())).scalars().all()
-    for rid in ids:
-        act(session, actor, ctx, rid, "reclaim", ActionIn(comment="使用期满自动收回",
-                                                           reclaim_reason=ReclaimReason.end_date))
-    return len(ids)
+def expired_requests(session: Session) -> list[int]:
+    """Requests in use past their end date, for the daily reclaim."""
+    return list(session.execute(select(CloudRequest.id).where(CloudRequest.status == S.in_use,
+                                                              CloudRequest.use_until < today())).scalars())
+
+
+def reclaim_expired(session: Session, actor: Actor, ctx: Context, request_id: int) -> CloudRequest:
+    """Reclaim one request whose end date has passed, in its own transaction."""
+    return act(session, actor, ctx, request_id, "reclaim", ActionIn(comment="使用期满自动收回",
+                                                                    reclaim_reason=ReclaimReason.end_date))
 
 
 def sla_counts(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:

@@ -287,6 +287,27 @@ def change_status(session: Session, actor: Actor, system_id: int, action: str, c
     if target is None:
         raise NotFound(f"没有名为 {action} 的操作")
     system = get_system(session, actor, system_id)
+    _transition(session, actor, system, target, comment)
+    session.commit()
+    return system
+
+
+def decommission(session: Session, actor: Actor, system_id: int, comment: str) -> InformationSystem:
+    """Take a system out of service for a flow of another domain (zombie clean-up): a running system is
+    stopped first, then decommissioned, each step by the lifecycle's rules and audited; one already
+    decommissioned stays so. In the caller's transaction: the caller commits, and its use case has
+    already decided who may act."""
+    system = get_system(session, actor, system_id)
+    if system.status == SystemStatus.running:
+        _transition(session, actor, system, SystemStatus.stopped, comment)
+    if system.status != SystemStatus.decommissioned:
+        _transition(session, actor, system, SystemStatus.decommissioned, comment)
+    return system
+
+
+def _transition(session: Session, actor: Actor, system: InformationSystem, target: SystemStatus,
+                comment: str) -> None:
+    """One lifecycle step, refused with 409 and the reason when the lifecycle does not allow it."""
     current = system.status
     if current == target or (current, target) not in rules.TRANSITIONS:
         raise Conflict(rules.transition_error(current, target) or f"系统已是“{current.zh}”状态",
@@ -294,10 +315,8 @@ def change_status(session: Session, actor: Actor, system_id: int, action: str, c
     system.status = target
     system.updated_at = now()
     session.add(system)
-    audit.record(session, actor, action, "system", system.id,
+    audit.record(session, actor, rules.TRANSITIONS[(current, target)], "system", system.id,
                  changes={"status": [current.value, target.value], "comment": comment}, label=system.name)
-    session.commit()
-    return system
 
 
 def delete_system(session: Session, actor: Actor, system_id: int, comment: str = "") -> None:

@@ -48,3 +48,17 @@ def test_the_check_sees_function_level_imports(tmp_path):
     f = tmp_path / "errors.py"
     f.write_text("def handler():\n    from control.web.render import render_error_page\n")
     assert imported_modules(f) == [(2, "control.web.render"), (2, "control.web.render.render_error_page")]
+
+
+# Modules that carry a flow across domains: they call the other domains' services, never write their models.
+FLOWS = {CONTROL / "zombies" / "cleanup.py": "zombies"}
+
+
+def test_flows_call_other_domains_through_their_services():
+    def allowed(path: Path, module: str) -> bool:
+        parts = module.split(".")
+        return not (parts[0] == "control" and len(parts) > 2 and parts[1] in DOMAINS
+                    and parts[1] != FLOWS[path] and parts[2] == "models")
+    found = [f"{path.relative_to(CONTROL.parent)}:{line} imports {module}"
+             for path in FLOWS for line, module in imported_modules(path) if not allowed(path, module)]
+    assert found == []
