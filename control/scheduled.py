@@ -3,6 +3,7 @@ it, and each item of work is isolated so one failure does not stop the rest."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -24,24 +25,29 @@ JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724
 
 
 @contextmanager
-def job_lock(session: Session, job: str):
-    """Yield True when this replica holds the job's lock (always on SQLite: one writer anyway)."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield True
-        return
-    got = session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS[job]}).scalar()
-    try:
-        yield bool(got)
-    finally:
-        if got:
-            session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOB_LOCK_IDS[job]})
+def job_session(app: FastAPI, job: str) -> Iterator[Session | None]:
+    """A session for one run of a job, or None when another replica holds the job's lock (PostgreSQL
+    advisory lock; on SQLite, one writer anyway, there is none). The session keeps one connection for the
+    whole run: the lock belongs to the connection, not to a transaction, so it is released on the connection
+    that took it however often the job commits or rolls back, and also when the job fails."""
+    with app.state.engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
+        if conn.dialect.name != "postgresql":
+            yield session
+            return
+        got = session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS[job]}).scalar()
+        try:
+            yield session if got else None
+        finally:
+            if got:
+                session.rollback()  # a failed job leaves its transaction aborted; the unlock needs a live one
+                session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOB_LOCK_IDS[job]})
 
 
 def run_cloud_sla(app: FastAPI) -> dict | None:
     """Recompute the SLA state of every open cloud request stage."""
     from control.cloud import service
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_sla") as mine:
-        if not mine:
+    with job_session(app, "cloud_sla") as session:
+        if session is None:
             return None
         ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
         result = service.recompute_sla(session, ctx)
@@ -54,8 +60,8 @@ def run_cloud_reclaim(app: FastAPI) -> dict[str, int] | None:
     fails is logged and counted and the rest are still reclaimed (it is tried again the next day)."""
     from control.cloud import service
     done = failed = 0
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_reclaim") as mine:
-        if not mine:
+    with job_session(app, "cloud_reclaim") as session:
+        if session is None:
             return None
         ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
         for request_id in service.expired_requests(session):
@@ -77,8 +83,8 @@ def run_zombie_scan(app: FastAPI) -> int | None:
     from control.core.clock import today
     from control.zombies import prometheus, service
     policy = app.state.policy.zombies
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "zombie_scan") as mine:
-        if not mine:
+    with job_session(app, "zombie_scan") as session:
+        if session is None:
             return None
         if app.state.settings.prometheus_url:
             try:

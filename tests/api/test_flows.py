@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from control.cloud.models import CloudRequest
-from control.scheduled import run_cloud_reclaim
+from control.scheduled import JOB_LOCK_IDS, run_cloud_reclaim, run_zombie_scan
 from control.zombies.enums import CaseState
 from control.zombies.models import ZombieCase, ZombieScan
 from tests.api.helpers import create_system
@@ -151,3 +153,21 @@ def test_page_saves_and_submits_in_one_transaction(app, world):
 def client_status(app, request_id: int) -> str:
     with Session(app.state.engine) as session:
         return session.get(CloudRequest, request_id).status.value
+
+
+def test_a_failed_job_releases_its_lock(app, world):
+    """The advisory lock belongs to a PostgreSQL connection: a job that fails mid-way must still release it,
+    or no replica runs the job again."""
+    if app.state.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks exist on PostgreSQL only")
+    sql(app, "CREATE FUNCTION refuse_scan() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$ BEGIN RAISE EXCEPTION 'scan store unavailable'; END $$")
+    sql(app, "CREATE TRIGGER refuse_scan BEFORE INSERT ON zombie_scan FOR EACH ROW EXECUTE FUNCTION refuse_scan()")
+    with pytest.raises(DBAPIError, match="scan store unavailable"):
+        run_zombie_scan(app)
+    other = create_engine(app.state.engine.url)
+    try:
+        with other.connect() as conn:
+            assert conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS["zombie_scan"]}).scalar()
+    finally:
+        other.dispose()
