@@ -126,12 +126,16 @@ def request_count(app) -> int:
         return session.execute(select(func.count()).select_from(CloudRequest)).scalar_one()
 
 
+def csrf(page, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.get(path).text).group(1)
+
+
 def test_page_saves_and_submits_in_one_transaction(app, world):
     dialect = app.state.engine.dialect.name
     with TestClient(app, raise_server_exceptions=False) as page:
-        assert page.post("/login", data={"username": "edu", "password": PASSWORD},
+        assert page.post("/login", data={"username": "edu", "password": PASSWORD, "csrf_token": csrf(page, "/login")},
                          follow_redirects=False).status_code == 303
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get("/cloud/new").text).group(1)
+        token = csrf(page, "/cloud/new")
         form = {"csrf_token": token, "department_id": world.depts["edu"].id, "new_system_name": "智慧教育平台",
                 "contact_name": "李明", "contact_phone": "0870-6100001", "purpose": "新建平台部署", "zone": "public",
                 "protection_level": "2", "needed_by": "2026-12-31", "lines-0-kind": "vm", "lines-0-count": "1",
