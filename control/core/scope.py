@@ -52,12 +52,11 @@ def under_department(session: Session, actor: Actor, department_id: int, departm
 
 
 def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any, what: str) -> T:
-    """One row by primary key: NotFound (“<what> <id> 不存在”) when missing, Forbidden when its department is
-    outside the actor's scope. A department row is scoped by itself, any other by its department_id."""
+    """One row (with a department_id) by primary key: NotFound (“<what> <id> 不存在”) when missing, Forbidden
+    when its department is outside the actor's scope. A department itself: visible_department."""
     row = session.get(model, row_id)
     if row is None:
         raise NotFound(f"{what} {row_id} 不存在")
-    department_id = row.id if isinstance(row, Department) else row.department_id
     if actor.scope_path is not None:
-        visible_department(session, actor, department_id)
+        visible_department(session, actor, row.department_id)
     return row
