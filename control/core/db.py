@@ -45,8 +45,23 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=compact_json,
-                         hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=compact_json,
+                           hide_parameters=True)
+    event.listen(engine, "handle_error", _drop_error_detail)
+    return engine
+
+
+def _drop_error_detail(context) -> None:
+    """PostgreSQL's error DETAIL repeats values (a failing row, with its password hash; a clashing key):
+    keep the first line of the message only, in the driver's exception and in SQLAlchemy's."""
+    orig = context.original_exception
+    full = str(orig)
+    first = full.split("\n", 1)[0]
+    if first != full:
+        orig.args = (first,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(full, first),)
 
 
 @contextmanager

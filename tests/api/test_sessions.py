@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from datetime import timedelta
 from pathlib import Path
 
@@ -185,6 +186,15 @@ def test_failed_statement_does_not_show_its_parameters(app, caplog):
     assert caplog.records and all(secret not in r.getMessage() for r in caplog.records)
 
 
+def test_failed_row_values_are_not_in_the_error(app, world):
+    """PostgreSQL repeats a failing row's values in the error DETAIL (with a password hash in it)."""
+    secret = world.users["edu"].password_hash
+    with app.state.engine.connect() as conn, pytest.raises(DBAPIError) as failed:
+        conn.execute(text("UPDATE app_user SET display_name = NULL WHERE username = 'edu'"))
+    shown = "".join(traceback.format_exception(failed.value))
+    assert "display_name" in shown and secret not in shown and "Failing row" not in shown
+
+
 # --- 6. security headers ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/login", "/", "/api/v1/me", "/static/style.css", "/healthz", "/metrics"])
@@ -245,3 +255,4 @@ def test_request_id_is_checked_before_it_is_stored_or_echoed(client, world, give
         assert stored == given
     else:
         assert re.fullmatch(r"[0-9a-f]{32}", stored)
+
