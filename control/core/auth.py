@@ -81,12 +81,12 @@ class LoginThrottle:
     """Failures in the window are counted per (username, address) pair, per address and per username.
     Past an allowance the next try waits backoff·2^(failures over it) seconds, capped, after the last
     failure: an attacker at one address slows only themselves, never the user signing in elsewhere."""
-    window_seconds: int = 900
-    per_pair: int = 5
-    per_client: int = 30
-    per_user: int = 500
-    backoff_seconds: int = 30
-    backoff_max_seconds: int = 900
+    window_seconds: int
+    per_pair: int
+    per_client: int
+    per_user: int
+    backoff_seconds: int
+    backoff_max_seconds: int
 
     @classmethod
     def from_settings(cls, settings) -> LoginThrottle:

@@ -155,6 +155,15 @@ def test_x_forwarded_for_is_read_from_a_configured_proxy(db_url, tmp_path, world
         proxied.state.engine.dispose()
 
 
+
+def test_a_mistyped_proxy_address_is_refused_at_start():
+    from pydantic import ValidationError
+
+    from control.settings import Settings
+    assert Settings(trusted_proxies="10.0.0.0/8, 127.0.0.1, ::1").trusted_proxies
+    with pytest.raises(ValidationError):
+        Settings(trusted_proxies="10.0.0.300")
+
 # --- 4. the last administrator -------------------------------------------------------------------------
 
 def test_last_admin_cannot_be_deactivated_or_demoted_by_any_route(client, world):
