@@ -37,9 +37,11 @@ def signed_in(client: TestClient) -> bool:
 
 @pytest.fixture
 def later():
-    """later(seconds): move the one clock forward from the real now; released after the test."""
+    """The one clock stands still from the start of the test; later(seconds) moves it that far past the
+    start. Released after the test."""
     from datetime import UTC, datetime
     start = datetime.now(UTC)
+    clock.set_now(start)
     yield lambda seconds: clock.set_now(start + timedelta(seconds=seconds))
     clock.set_now(None)
 
@@ -86,7 +88,7 @@ def test_idle_and_absolute_timeouts(client, world, later):
 
 # --- 2. throttle per (username, address), per address, per username ----------------------------------
 
-def test_attacker_at_one_address_does_not_lock_out_the_user_elsewhere(app, world):
+def test_attacker_at_one_address_does_not_lock_out_the_user_elsewhere(app, world, later):
     with TestClient(app, client=("203.0.113.9", 4000)) as attacker, \
             TestClient(app, client=("198.51.100.7", 4000)) as user:
         codes = [attacker.post("/api/v1/auth/token", data={"username": "admin", "password": f"guess{i}"}).status_code
@@ -113,7 +115,7 @@ def test_back_off_doubles_and_then_lets_the_right_password_in(app, world, later)
         assert c.post("/api/v1/auth/token", data={"username": "edu", "password": PASSWORD}).status_code == 200
 
 
-def test_one_address_guessing_many_usernames_is_slowed(app, world):
+def test_one_address_guessing_many_usernames_is_slowed(app, world, later):
     with TestClient(app, client=("203.0.113.9", 4000)) as c:
         for i in range(30):
             assert c.post("/api/v1/auth/token", data={"username": f"u{i}", "password": "x"}).status_code == 401
@@ -122,7 +124,7 @@ def test_one_address_guessing_many_usernames_is_slowed(app, world):
         assert other.post("/api/v1/auth/token", data={"username": "edu", "password": PASSWORD}).status_code == 200
 
 
-def test_the_login_page_shows_the_throttle(app, world):
+def test_the_login_page_shows_the_throttle(app, world, later):
     with TestClient(app, client=("203.0.113.9", 4000)) as c:
         for _ in range(5):
             assert page_login(c, "edu", "wrong").status_code == 401
@@ -132,14 +134,14 @@ def test_the_login_page_shows_the_throttle(app, world):
 
 # --- 3. X-Forwarded-For only from configured proxies ---------------------------------------------------
 
-def test_rotating_x_forwarded_for_does_not_bypass_the_limit(app, world):
+def test_rotating_x_forwarded_for_does_not_bypass_the_limit(app, world, later):
     with TestClient(app, client=("127.0.0.1", 4000)) as c:
         codes = [c.post("/api/v1/auth/token", data={"username": "edu", "password": "x"},
                         headers={"X-Forwarded-For": f"10.9.{i}.1"}).status_code for i in range(8)]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
 
 
-def test_x_forwarded_for_is_read_from_a_configured_proxy(db_url, tmp_path, world):
+def test_x_forwarded_for_is_read_from_a_configured_proxy(db_url, tmp_path, world, later):
     settings = make_settings(db_url, tmp_path).model_copy(update={"trusted_proxies": "10.0.0.0/8"})
     proxied = create_app(settings)
     try:
