@@ -51,8 +51,9 @@ def fail(message: str, code: int = 1) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
     """启动服务 / serve the web UI, API and /metrics."""
     import uvicorn
+    # Forwarded headers are read by the app from the proxies in YUNZHANG_TRUSTED_PROXIES only.
     uvicorn.run("control.app:create_app", factory=True, host=host, port=port, reload=reload,
-                proxy_headers=True)
+                proxy_headers=False)
 
 
 @db_app.command("upgrade")

@@ -76,14 +76,13 @@ def check_csrf(request: Request, form_token: str | None) -> None:
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试", code="csrf")
 
 
-CSRF_EXEMPT = {"/login"}  # the sign-in form: there is no session to protect yet
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 async def csrf_protect(request: Request) -> None:
     """Router dependency of every page router: a POST must carry the session's token, as the
     csrf_token form field or the X-CSRF-Token header (htmx sends it from hx-headers on <body>)."""
-    if request.method in SAFE_METHODS or request.url.path in CSRF_EXEMPT:
+    if request.method in SAFE_METHODS:
         return
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(
