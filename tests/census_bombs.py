@@ -14,6 +14,8 @@ RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 SHEET = "xl/worksheets/sheet1.xml"
 GB = 1024 ** 3
+HEADS = ("<row r='1'><c r='A1' t='inlineStr'><is><t>部门名称</t></is></c>"
+         "<c r='B1' t='inlineStr'><is><t>系统名称</t></is></c></row>")
 
 
 def workbook(sheet: Iterable[bytes], shared: bytes | None = None, sheet_name: str = "自建系统",
@@ -41,8 +43,11 @@ def workbook(sheet: Iterable[bytes], shared: bytes | None = None, sheet_name: st
     return buf.getvalue()
 
 
-def sheet_xml(rows: Iterable[bytes]) -> Iterable[bytes]:
+def sheet_xml(rows: Iterable[bytes], heads: bool = False) -> Iterable[bytes]:
+    """A worksheet of these rows, after the census headers when `heads`: a reader then goes on past them."""
     yield f"<worksheet xmlns='{MAIN}'><sheetData>".encode()
+    if heads:
+        yield HEADS.encode()
     yield from rows
     yield b"</sheetData></worksheet>"
 
@@ -56,7 +61,7 @@ def repeated(chunk: bytes, total: int) -> Iterable[bytes]:
 @cache
 def rows_bomb() -> bytes:
     """1 GB of identical rows (about 22 million of them) compressed to about 1 MB."""
-    return workbook(sheet_xml(repeated(b"<row><c t='inlineStr'><is><t>x</t></is></c></row>", GB)))
+    return workbook(sheet_xml(repeated(b"<row><c t='inlineStr'><is><t>x</t></is></c></row>", GB), heads=True))
 
 
 @cache
@@ -69,13 +74,14 @@ def cell_bomb() -> bytes:
 @cache
 def ratio_bomb() -> bytes:
     """200 MB of rows, under the size limits, compressed a thousandfold."""
-    return workbook(sheet_xml(repeated(b"<row><c><v>1</v></c></row>", 200 * 1024 * 1024)))
+    return workbook(sheet_xml(repeated(b"<row><c><v>1</v></c></row>", 200 * 1024 * 1024), heads=True))
 
 
 @cache
 def lying_bomb() -> bytes:
-    """256 MB of rows whose zip directory and local header claim 1 MB: zip checks alone would pass it."""
-    data = bytearray(workbook(sheet_xml(repeated(b"<row><c><v>1</v></c></row>", 256 * 1024 * 1024))))
+    """256 MB of (empty) rows whose zip directory and local header claim 1 MB: zip checks alone would pass it,
+    and a reader that trusted the claim would go on through all of them."""
+    data = bytearray(workbook(sheet_xml(repeated(b"<row><c/></row>", 256 * 1024 * 1024), heads=True)))
     name = SHEET.encode()
     for signature, size_at, name_at in ((b"PK\x01\x02", 24, 46), (b"PK\x03\x04", 22, 30)):
         at = data.find(signature)
@@ -86,14 +92,10 @@ def lying_bomb() -> bytes:
     return bytes(data)
 
 
-HEADS = ("<row r='1'><c r='A1' t='inlineStr'><is><t>部门名称</t></is></c>"
-         "<c r='B1' t='inlineStr'><is><t>系统名称</t></is></c></row>")
-
-
 def many_rows(count: int) -> bytes:
     """The census headers and `count` rows that do not compress like a bomb: each holds its own number."""
-    return workbook(sheet_xml([HEADS.encode()] + [f"<row r='{n}'><c r='A{n}'><v>{n * 7919}</v></c></row>".encode()
-                                                  for n in range(2, count + 2)]))
+    return workbook(sheet_xml((f"<row r='{n}'><c r='A{n}'><v>{n * 7919}</v></c></row>".encode()
+                               for n in range(2, count + 2)), heads=True))
 
 
 LAUGHS = ("<!DOCTYPE lolz [<!ENTITY lol 'lol'>"
