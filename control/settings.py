@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     census_max_total_bytes: int = 512 * 1024 * 1024         # all parts decompressed
     census_max_compression_ratio: int = 100                  # declared / compressed, parts over 1 MiB
     census_max_sheets: int = 50
-    census_max_rows: int = 50_000                            # rows stored on one sheet (422 naming it)
+    census_max_rows: int = 50_000                            # rows holding values, all sheets together
     census_max_columns: int = 200                            # filled columns on one row
     census_max_cell_chars: int = 32_767                      # Excel's own limit for one cell
     census_max_shared_strings: int = 1_000_000

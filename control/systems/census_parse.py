@@ -210,20 +210,25 @@ def _find_header(rows: Iterator[tuple[int, list[Any]]],
     return None
 
 
-_CACHED_LENGTH = 64  # longer text rarely repeats: kept out of the cache, so it cannot fill memory
+# What repeats is short (choices, ticks, dates, names of people) and few: longer text and values past the
+# first distinct ones of a column are parsed each time, so the cache cannot fill memory.
+_CACHED_LENGTH, _CACHED_VALUES = 64, 4096
 
 
 def _parse_once(f: CensusField, value: Any, seen: dict) -> dict[str, Any] | cells.CellError:
-    short = value.__class__ is not str or len(value) <= _CACHED_LENGTH
-    key = (value if value.__class__ is str else (value.__class__, value)) if short else None
-    result = seen.get(key) if short else None
-    if result is None:
-        try:
-            result = parse_cell(f, value)
-        except cells.CellError as exc:
-            result = exc
-        if short:
-            seen[key] = result
+    if value.__class__ is str and len(value) > _CACHED_LENGTH:
+        key = None
+    else:
+        key = value if value.__class__ is str else (value.__class__, value)
+        result = seen.get(key)
+        if result is not None:
+            return result
+    try:
+        result = parse_cell(f, value)
+    except cells.CellError as exc:
+        result = exc
+    if key is not None and len(seen) < _CACHED_VALUES:
+        seen[key] = result
     return result
 
 

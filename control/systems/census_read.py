@@ -210,8 +210,9 @@ class _SharedStrings(_Strings):
 
 class _Sheet(_Strings):
     """A parser target turning a worksheet's XML into (row number, values) as rows end. Rows holding values
-    are counted against the row limit; a value past the column limit refuses the sheet, an empty
-    (formatted) cell there is skipped."""
+    are counted against the row limit (all sheets together, since every row read is kept until the
+    import is checked); a value past the column limit refuses the sheet, an empty (formatted) cell
+    there is skipped."""
 
     def __init__(self, reader: XlsxReader, sheet: str):
         super().__init__(reader, sheet)
@@ -221,7 +222,7 @@ class _Sheet(_Strings):
         self.strings, self.date_styles = reader.strings, reader.date_styles
         self.epoch = CALENDAR_MAC_1904 if reader.date1904 else CALENDAR_WINDOWS_1900
         self.columns: dict[str, int] = {}
-        self.number = self.filled = 0
+        self.number = 0
         self.row_ref: str | None = None
         self.cell: dict = {}
         self.values: list[Any] = []
@@ -254,10 +255,10 @@ class _Sheet(_Strings):
             self.depth -= 1
             self.number = self.row()
             if self.values:
-                self.filled += 1
-                if self.filled > self.limits.rows:
-                    raise bad_content(f"“{self.sheet}”表超过 {self.limits.rows} 行：请分成几个工作簿导入",
-                                      "too_many_rows", self.sheet, self.number)
+                self.reader.filled += 1
+                if self.reader.filled > self.limits.rows:
+                    raise bad_content(f"工作簿超过 {self.limits.rows} 行（读到“{self.sheet}”表第 {self.number} 行）："
+                                      "请分成几个工作簿导入", "too_many_rows", self.sheet, self.number)
                 self.ready.append((self.number, self.values))
                 self.values = []
         else:
@@ -312,7 +313,7 @@ class XlsxReader:
 
     def __init__(self, source: bytes | IO[bytes], limits: WorkbookLimits):
         self.limits = limits
-        self.inflated = 0
+        self.inflated = self.filled = 0  # decompressed bytes and rows holding values, all parts and sheets
         self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         self._check_directory()
         workbook_path = self._targets("")["officeDocument"][0][1]

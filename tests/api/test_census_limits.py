@@ -85,7 +85,7 @@ def test_entity_expansion_and_other_encodings_are_refused(client, world):
 
 def test_rows_past_the_limit_name_the_sheet(client, world):
     body = refused(post(client, world, bombs.many_rows(60_000)), 422, "too_many_rows")
-    assert f"“{SELF}”表超过 50000 行" in body["detail"]
+    assert f"工作簿超过 50000 行（读到“{SELF}”表第 50001 行）" in body["detail"]
     assert body["errors"][0]["sheet"] == SELF and body["errors"][0]["row"] == 50_001
 
 
@@ -163,3 +163,18 @@ def test_the_errors_listed_are_capped_and_counted(tight):
     assert body["errors_total"] == 4 and [e["row"] for e in body["errors"]] == [2, 3, 4]
     assert "共 4 处错误（仅列出前 3 处）" in body["detail"]
     refused(post(client, world, sheet_of(heads, *rows, *more)), 422, "too_many_rows")
+
+
+def test_the_row_limit_counts_every_sheet(tight):
+    """Every row read is held until the whole workbook is checked, so the limit is for all sheets together."""
+    client, world = tight
+    wb = openpyxl.Workbook()
+    wb.active.title = SELF
+    for ws in (wb.active, wb.create_sheet("垂管系统")):
+        ws.append(["部门名称", "系统名称", "运行状态"])
+        ws.append(["示范县教育局", f"{ws.title}甲", "正在运行"])
+        ws.append(["示范县教育局", f"{ws.title}乙", "正在运行"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    body = refused(post(client, world, buf.getvalue()), 422, "too_many_rows")
+    assert body["errors"][0]["sheet"] == "垂管系统" and "工作簿超过 5 行（读到“垂管系统”表第 3 行）" in body["detail"]
