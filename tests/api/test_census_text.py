@@ -47,6 +47,11 @@ def test_odd_names_are_cleaned_exported_as_text_and_reimported_unchanged(client,
     assert r.status_code == 409
     r = client.post("/api/v1/systems", headers=h, json={"department_id": world.depts["edu"].id, "name": "\x0b\x00"})
     assert r.status_code == 422
+    some = listed(client, world, "edu")["+1"]["id"]
+    assert client.patch(f"/api/v1/systems/{some}", headers=h, json={"name": "\x0b"}).status_code == 422
+    r = client.patch(f"/api/v1/systems/{some}", headers=h,
+                     json={"approving_unit": "发改\x00委\n", "other_notes": "甲\n乙\x07"})
+    assert r.status_code == 200 and (r.json()["approving_unit"], r.json()["other_notes"]) == ("发改委", "甲\n乙")
 
     data = exported(client, world)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
