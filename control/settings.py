@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     prometheus_url: str = ""
     cookie_secure: bool = False
 
+    # --- Census workbook uploads (systems/census_read.py): what one upload can make the server hold.
+    census_max_upload_bytes: int = 32 * 1024 * 1024         # the .xlsx as sent (413 past it)
+    census_max_zip_entries: int = 1000                       # parts in the zip directory
+    census_max_part_bytes: int = 256 * 1024 * 1024          # one part decompressed (declared and counted)
+    census_max_total_bytes: int = 512 * 1024 * 1024         # all parts decompressed
+    census_max_compression_ratio: int = 100                  # declared / compressed, parts over 1 MiB
+    census_max_sheets: int = 50
+    census_max_rows: int = 50_000                            # rows holding values, all sheets together
+    census_max_columns: int = 200                            # filled columns on one row
+    census_max_cell_chars: int = 32_767                      # Excel's own limit for one cell
+    census_max_shared_strings: int = 1_000_000
+    census_max_styles: int = 65_490                          # Excel's own limit of cell formats
+    census_max_errors: int = 200                             # errors listed; the total is still counted
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

@@ -56,6 +56,11 @@ class ValidationFailed(ServiceError):
     status, code, title = 422, "validation_failed", "数据校验未通过"
 
 
+class PayloadTooLarge(ServiceError):
+    """An upload past a size limit: `detail` names the limit."""
+    status, code, title = 413, "too_large", "内容过大"
+
+
 class TooManyRequests(ServiceError):
     status, code, title = 429, "too_many_requests", "请求过于频繁"
 
