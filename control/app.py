@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from control.core import audit
 from control.core.auth import TokenSigner
+from control.core.bodylimit import BodyLimit
 from control.core.calendar import CalendarProvider
 from control.core.db import make_engine
 from control.core.errors import install_handlers
@@ -17,6 +18,10 @@ from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR
+
+# Routes that take files (census and metrics imports, attachments) or bulk samples: the larger body limit.
+UPLOAD_PATHS = (r"/api/v1/systems/import", r"/systems/import", r"/api/v1/metrics/(import|samples)",
+                r"/api/v1/cloud-requests/\d+/attachments", r"/cloud/\d+/attachments")
 
 
 @asynccontextmanager
@@ -38,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = TokenSigner(secret, settings.token_ttl_seconds)
     app.state.policy = load_policy(settings.policy_file or None)
     app.state.calendars = CalendarProvider(app.state.policy.calendar_arrangements())
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
+                       upload_paths=UPLOAD_PATHS)
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):

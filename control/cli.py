@@ -257,10 +257,10 @@ def metrics_import(file: Path) -> None:
     from sqlmodel import Session
 
     from control.core.errors import ValidationFailed
-    from control.zombies.usage import import_csv
-    with Session(engine(), expire_on_commit=False) as session:
+    from control.zombies.usage import Limits, import_csv
+    with Session(engine(), expire_on_commit=False) as session, file.open("rb") as stream:
         try:
-            result = import_csv(session, cli_actor(), file.read_bytes())
+            result = import_csv(session, cli_actor(), stream, Limits.of(get_settings()))
         except ValidationFailed as exc:
             print_validation_errors(exc)
             raise typer.Exit(2) from None

@@ -227,6 +227,7 @@ def test_seasonal_exemption_comes_back_after_its_date(client, world, fleet, froz
     scan(client, world, as_of=date(2026, 12, 20))                 # still exempt (and idle data has run out)
     assert case_of(client, world, "HEALTH-IDLE")["state"] == "exempted"
     later = [date(2027, 1, 5) - timedelta(days=i) for i in range(30)]
+    frozen_clock("2027-01-05 20:00")                              # a value may not be dated after tomorrow
     push(client, world, usage("HEALTH-IDLE", requests=20, logins=3, cpu=0.01, net=1e6, days=later))
     scan(client, world, as_of=date(2027, 1, 5))
     assert case_of(client, world, "HEALTH-IDLE")["state"] == "candidate"
@@ -354,7 +355,8 @@ def test_push_to_one_system_leaves_its_tile_neighbours_alone(app, client, world)
     assert np.array_equal(stored(app, days[0], days[-1])[1], values, equal_nan=True)
 
 
-def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, world):
+def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, world, frozen_clock):
+    frozen_clock("2026-12-31 09:00")                                   # the latest day pushed is not ahead
     systems_with_ids(app, world, 1024, 1025)
     early, middle, late = EDGE - timedelta(days=20), EDGE + timedelta(days=2), EDGE + timedelta(days=9)
     push(client, world, [sample(1024, "deployments", d, 1) for d in (early, middle, late)]

@@ -1,0 +1,106 @@
+"""Hostile uploads and bodies: every size a request can make the server hold is bounded and answered
+with a 413 or 422 problem in zh-CN, never a 5xx."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from control.app import create_app
+from control.core.clock import today
+from tests.api.helpers import create_system
+from tests.conftest import build_world, make_settings
+
+LIMITS = {"max_body_bytes": 4096, "max_upload_bytes": 64 * 1024, "metrics_max_rows": 500,
+          "metrics_max_errors": 5, "metrics_max_line_chars": 100}
+
+
+@pytest.fixture
+def small(db_url, tmp_path):
+    """(client, world) of a service with small limits."""
+    app = create_app(make_settings(db_url, tmp_path).model_copy(update=LIMITS))
+    with TestClient(app) as client:
+        world = build_world(client, app.state.engine)
+        yield client, world
+        world.session.close()
+    app.state.engine.dispose()
+
+
+def problem(r, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["code"] == code and body["detail"].isascii() is False    # a zh-CN reason
+    return body
+
+
+def chunks(total: int, size: int = 1024):
+    """A body sent chunked (no Content-Length), as a client that does not announce its size."""
+    for _ in range(total // size):
+        yield b"x" * size
+
+
+def test_json_body_over_the_limit(small):
+    client, world = small
+    h = {**world.headers("admin"), "content-type": "application/json"}
+    body = problem(client.post("/api/v1/departments", content=b" " * 5000, headers=h), 413, "payload_too_large")
+    assert "4 KB" in body["detail"]
+    # Chunked, so only counting while it streams can stop it.
+    r = client.post("/api/v1/departments", content=chunks(8192), headers=h)
+    problem(r, 413, "payload_too_large")
+    assert "content-length" not in r.request.headers
+    # A form (the login) is an ordinary body too; within the limit the route still answers as before.
+    problem(client.post("/api/v1/auth/token", content=chunks(8192),
+                        headers={"content-type": "application/x-www-form-urlencoded"}), 413, "payload_too_large")
+    assert client.post("/api/v1/departments", json={}, headers=world.headers("admin")).status_code == 422
+
+
+def test_upload_routes_have_the_larger_limit(small):
+    client, world = small
+    h = world.headers("ops")
+    csv = b"system_code,metric,day,value\n" + b"NOPE,requests,2026-11-01,1\n" * 300     # 8 KB: over the body limit
+    assert problem(client.post("/api/v1/metrics/import", files={"file": ("m.csv", csv)}, headers=h),
+                   422, "validation_failed")["errors"][0]["code"] == "unknown_system"
+    big = csv + b"#" * (64 * 1024)
+    problem(client.post("/api/v1/metrics/import", files={"file": ("m.csv", big)}, headers=h), 413, "payload_too_large")
+
+
+def metrics_csv(rows: list[str]) -> dict:
+    return {"file": ("m.csv", ("system_code,metric,day,value\n" + "".join(r + "\n" for r in rows)).encode())}
+
+
+def test_metrics_csv_rows_errors_and_lines_are_bounded(small):
+    client, world = small
+    create_system(client, world.headers("admin"), world.depts["edu"].id, code="EDU-1")
+    h = world.headers("ops")
+    day = (today() - timedelta(days=1)).isoformat()
+    # Errors: the first N listed, all of them counted.
+    r = client.post("/api/v1/metrics/import", files=metrics_csv([f"EDU-1,bogus,{day},1"] * 400), headers=h)
+    body = problem(r, 422, "validation_failed")
+    assert len(body["errors"]) == 5 and "400 处错误" in body["detail"] and "仅列出前 5 条" in body["detail"]
+    # Rows: refused past the limit, whether the rows are good or not.
+    rows = [f"EDU-1,requests,{(today() - timedelta(days=i)).isoformat()},1" for i in range(501)]
+    problem(client.post("/api/v1/metrics/import", files=metrics_csv(rows), headers=h), 422, "too_many_rows")
+    assert client.post("/api/v1/metrics/import", files=metrics_csv(rows[:500]), headers=h).status_code == 200
+    # One line longer than any metric row is refused, not read whole; so is a file that is not UTF-8.
+    problem(client.post("/api/v1/metrics/import", files=metrics_csv([f"EDU-1,requests,{day}," + "9" * 5000]),
+                        headers=h), 422, "line_too_long")
+    problem(client.post("/api/v1/metrics/import", files={"file": ("m.csv", "system_code,metric,day,value\n指标".encode(
+        "gb18030"))}, headers=h), 422, "not_utf8")
+
+
+def test_metric_days_outside_the_window_are_refused(small):
+    client, world = small
+    create_system(client, world.headers("admin"), world.depts["edu"].id, code="EDU-1")
+    h = world.headers("ops")
+    ahead = (today() + timedelta(days=2)).isoformat()
+    r = client.post("/api/v1/metrics/import", headers=h, files=metrics_csv(
+        [f"EDU-1,requests,{today().isoformat()},1", "EDU-1,requests,1900-01-01,1", f"EDU-1,requests,{ahead},1"]))
+    errors = problem(r, 422, "validation_failed")["errors"]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [(3, "day", "day_out_of_window"),
+                                                                    (4, "day", "day_out_of_window")]
+    assert "1900-01-01" in errors[0]["message"]
+    r = client.post("/api/v1/metrics/samples", headers=h, json={"samples": [
+        {"system_code": "EDU-1", "metric": "requests", "day": "1999-12-31", "value": 1}]})
+    assert problem(r, 422, "validation_failed")["errors"][0]["row"] == 1
