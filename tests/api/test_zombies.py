@@ -263,6 +263,24 @@ def test_auditors_list_export(client, world, fleet):
     assert {row[1] for row in list(edu["僵尸系统清单"].iter_rows(values_only=True))[1:]} == {"县卫生应急指挥系统"}
 
 
+
+def test_auditors_list_export_holds_no_formulas_or_control_characters(app, client, world, fleet):
+    """Names stored before input was cleaned (or written by a migration) still export: no live formula,
+    no character that makes openpyxl refuse the cell (a 500 before)."""
+    with Session(app.state.engine) as session:
+        system = session.get(InformationSystem, fleet["quiet"]["id"])
+        system.name, system.function_description = "=HYPERLINK(\"http://x\",\"点击\")\x1b", "@SUM(A1)\x07"
+        system.approving_unit = "+1-2"
+        session.add(system)
+        session.commit()
+    scan(client, world)
+    r = client.get("/api/v1/zombie-cases/export.xlsx", headers=world.headers("auditor"))
+    assert r.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(r.content))["僵尸系统清单"]
+    row = next(row for row in ws.iter_rows(min_row=2) if str(row[1].value).startswith("=HYPERLINK"))
+    assert row[1].value == '=HYPERLINK("http://x","点击")' and row[1].data_type == "s"
+    assert (row[3].value, row[3].data_type) == ("@SUM(A1)", "s") and (row[6].value, row[6].data_type) == ("+1-2", "s")
+
 def test_zombie_metrics(client, world, fleet):
     scan(client, world)
     text = client.get("/metrics").text
