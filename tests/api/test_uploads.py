@@ -3,12 +3,19 @@ with a 413 or 422 problem in zh-CN, never a 5xx."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+from sqlmodel import Session
 
 from control.app import create_app
 from control.core.clock import today
+from control.systems.models import InformationSystem
+from control.zombies import usage as store
+from control.zombies.enums import Metric
+from control.zombies.models import UsageTile
 from tests.api.helpers import create_system
 from tests.conftest import build_world, make_settings
 
@@ -104,3 +111,29 @@ def test_metric_days_outside_the_window_are_refused(small):
     r = client.post("/api/v1/metrics/samples", headers=h, json={"samples": [
         {"system_code": "EDU-1", "metric": "requests", "day": "1999-12-31", "value": 1}]})
     assert problem(r, 422, "validation_failed")["errors"][0]["row"] == 1
+
+
+def database_bytes(engine) -> int:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    return Path(engine.url.database).stat().st_size
+
+
+def test_store_grows_with_the_values_not_their_spread(app, client, world):
+    """400 values, each alone in its tile (12 systems in different tiles × 34 blocks 32 days apart):
+    dense tiles took 256 KB each, 100 MB in all."""
+    with Session(app.state.engine) as session:
+        session.add_all(InformationSystem(id=1 + 1024 * k, code=f"T-{k}", department_id=world.depts["edu"].id,
+                                          name=f"系统{k}", status="running") for k in range(12))
+        session.commit()
+    samples = [{"system_code": f"T-{k}", "metric": "requests", "day": (today() - timedelta(days=32 * j)).isoformat(),
+                "value": j} for k in range(12) for j in range(34)][:400]
+    before = database_bytes(app.state.engine)
+    r = client.post("/api/v1/metrics/samples", json={"samples": samples}, headers=world.headers("ops"))
+    assert r.status_code == 200, r.text
+    assert database_bytes(app.state.engine) - before < 1024 * 1024
+    with Session(app.state.engine) as session:
+        assert session.execute(select(func.count()).select_from(UsageTile)).scalar() == 400
+        assert store.series(session, 1 + 1024 * 11, Metric.requests, today() - timedelta(days=64), today())[::32] == [
+            (today() - timedelta(days=64), 2.0), (today() - timedelta(days=32), 1.0), (today(), 0.0)]
