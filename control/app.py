@@ -6,11 +6,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from control.core import audit
 from control.core.auth import TokenSigner
-from control.core.bodylimit import BodyLimit
+from control.core.bodylimit import BodyLimit, form_refused
 from control.core.calendar import CalendarProvider
 from control.core.db import make_engine
 from control.core.errors import install_handlers
@@ -19,9 +20,15 @@ from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR
 
-# Routes that take files (census and metrics imports, attachments) or bulk samples: the larger body limit.
-UPLOAD_PATHS = (r"/api/v1/systems/import", r"/systems/import", r"/api/v1/metrics/(import|samples)",
-                r"/api/v1/cloud-requests/\d+/attachments", r"/cloud/\d+/attachments")
+# Routes whose bodies may exceed YUNZHANG_MAX_BODY_BYTES: attachments (their own limit, plus room for the
+# multipart framing and fields beside the file) and imports or bulk samples (YUNZHANG_MAX_UPLOAD_BYTES).
+ATTACHMENT_PATHS = r"/api/v1/cloud-requests/\d+/attachments|/cloud/\d+/attachments"
+UPLOAD_PATHS = r"/api/v1/systems/import|/systems/import|/api/v1/metrics/(import|samples)"
+FORM_MARGIN = 64 * 1024
+
+
+def body_limits(settings: Settings) -> list[tuple[str, int]]:
+    return [(ATTACHMENT_PATHS, settings.attachment_max_bytes + FORM_MARGIN), (UPLOAD_PATHS, settings.max_upload_bytes)]
 
 
 @asynccontextmanager
@@ -36,6 +43,8 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="云长 yunzhang", version="0.1.0", lifespan=lifespan,
+                  form_limits={"max_fields": settings.form_max_fields, "max_files": settings.form_max_files,
+                               "max_part_size": settings.form_max_part_bytes},
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -44,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.policy = load_policy(settings.policy_file or None)
     app.state.calendars = CalendarProvider(app.state.policy.calendar_arrangements())
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
-                       upload_paths=UPLOAD_PATHS)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, routes=body_limits(settings))
+    app.add_exception_handler(StarletteHTTPException, form_refused)
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):

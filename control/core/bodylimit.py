@@ -1,12 +1,16 @@
 """Request bodies of bounded size. A body announced larger than its route's limit is refused before a
 byte of it is read; a chunked body, or one longer than its Content-Length said, is counted as it
 arrives and refused the moment it passes the limit, so no handler or parser ever holds more.
-Upload routes (imports, attachments) get a larger limit than ordinary JSON and form bodies."""
+Routes that take files (imports, attachments) get their own limits, larger than that of ordinary JSON and
+form bodies."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 
+from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from control.core.errors import ServiceError, problem_response
@@ -29,18 +33,22 @@ def too_large(limit: int, what: str = "请求内容") -> PayloadTooLarge:
 
 
 class BodyLimit:
-    """ASGI middleware: `limit` bytes for every body, `upload_limit` for paths matching `upload_paths`."""
+    """ASGI middleware: `limit` bytes for a body, or the limit of the first (path regex, limit) of `routes`
+    whose regex matches the whole path."""
 
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int, upload_paths: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, limit: int, routes: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
-        self.limit, self.upload_limit = limit, upload_limit
-        self.upload_paths = re.compile("|".join(f"(?:{p})" for p in upload_paths) or r"(?!)")
+        self.limit = limit
+        self.routes = [(re.compile(pattern), n) for pattern, n in routes]
+
+    def limit_for(self, path: str) -> int:
+        return next((n for pattern, n in self.routes if pattern.fullmatch(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if self.upload_paths.fullmatch(scope["path"]) else self.limit
+        limit = self.limit_for(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(scope, receive, send, limit)
@@ -79,6 +87,21 @@ class BodyLimit:
             if not exceeded or started:
                 raise
             await _refuse(scope, receive, send, limit)
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def bad_form() -> ServiceError:
+    return ServiceError("表单无法读取：字段或文件过多、单项内容过大，或格式不正确", code="bad_form")
+
+
+async def form_refused(request: Request, exc: HTTPException):
+    """Exception handler: Starlette refuses a form past its limits (fields, files, size of a field) with an
+    English 400; it is answered like every other problem. Other HTTP errors keep FastAPI's answer."""
+    if exc.status_code == 400 and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        return problem_response(bad_form())
+    return await http_exception_handler(request, exc)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -17,10 +17,12 @@ from control.zombies import usage as store
 from control.zombies.enums import Metric
 from control.zombies.models import UsageTile
 from tests.api.helpers import create_system
+from tests.api.test_cloud_requests import payload
 from tests.conftest import build_world, make_settings
 
 LIMITS = {"max_body_bytes": 4096, "max_upload_bytes": 64 * 1024, "metrics_max_rows": 500,
-          "metrics_max_errors": 5, "metrics_max_line_chars": 100}
+          "metrics_max_errors": 5, "metrics_max_line_chars": 100, "attachment_max_bytes": 16 * 1024,
+          "form_max_fields": 20, "form_max_files": 2, "form_max_part_bytes": 1024}
 
 
 @pytest.fixture
@@ -71,6 +73,48 @@ def test_upload_routes_have_the_larger_limit(small):
                    422, "validation_failed")["errors"][0]["code"] == "unknown_system"
     big = csv + b"#" * (64 * 1024)
     problem(client.post("/api/v1/metrics/import", files={"file": ("m.csv", big)}, headers=h), 413, "payload_too_large")
+
+
+def test_attachments_are_refused_by_size(small):
+    client, world = small
+    h = world.headers("edu")
+    r = client.post("/api/v1/cloud-requests", json=payload(world), headers=h)
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/cloud-requests/{r.json()['id']}/attachments"
+    ok = client.post(url, files={"file": ("a.pdf", b"%PDF-1.4" + b"0" * 16_000, "application/pdf")}, headers=h)
+    assert ok.status_code == 201, ok.text
+    # Past the attachment limit but within the route's body limit: the service stops reading at the limit.
+    body = problem(client.post(url, files={"file": ("a.pdf", b"%PDF-1.4" + b"0" * 20_000, "application/pdf")},
+                               headers=h), 413, "payload_too_large")
+    assert body["detail"] == "附件超过 16 KB 的上限，未予处理"
+    # Far past it: refused by the body limit, announced or streamed (a 60 KB upload route would take it).
+    big = {"file": ("a.pdf", b"%PDF-1.4" + b"0" * 90_000, "application/pdf")}
+    problem(client.post(url, files=big, headers=h), 413, "payload_too_large")
+    page = client.post(f"/cloud/{r.json()['id']}/attachments", content=chunks(90_000),
+                       headers={"content-type": "multipart/form-data; boundary=x"})
+    assert page.status_code == 413 and "超过 80 KB 的上限" in page.text         # the page answers with a page
+    # The type check stays.
+    assert problem(client.post(url, files={"file": ("x.exe", b"MZ", "application/octet-stream")}, headers=h),
+                   422, "attachment_type")["detail"].startswith("附件只接受")
+
+
+def test_forms_past_the_multipart_limits_are_refused(small):
+    client, world = small
+    h = world.headers("ops")
+    many = {f"f{i}": "x" for i in range(30)}
+    r = client.post("/api/v1/metrics/import", data=many, files={"file": ("m.csv", b"system_code,metric,day,value\n")},
+                    headers=h)
+    problem(r, 400, "bad_form")
+    files = [("file", (f"m{i}.csv", b"x")) for i in range(3)]
+    problem(client.post("/api/v1/metrics/import", files=files, headers=h), 400, "bad_form")
+    problem(client.post("/api/v1/auth/token", data={"username": "ops", "password": "p" * 2000}), 400, "bad_form")
+    # A page form is read within the same limits (the CSRF check reads it first).
+    client.get("/login")
+    r = client.post("/lang", data={"lang": "en", "next": "/" + "x" * 2000})
+    assert r.status_code == 400 and "表单无法读取" in r.text
+    # Other HTTP errors keep their answer.
+    assert client.post("/api/v1/departments", content=b"{", headers={**h, "content-type": "application/json"}
+                       ).status_code == 422
 
 
 def metrics_csv(rows: list[str]) -> dict:
