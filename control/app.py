@@ -21,14 +21,16 @@ from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR
 
 # Routes whose bodies may exceed YUNZHANG_MAX_BODY_BYTES: attachments (their own limit, plus room for the
-# multipart framing and fields beside the file) and imports or bulk samples (YUNZHANG_MAX_UPLOAD_BYTES).
+# multipart framing and fields beside the file), file imports (read as they are parsed) and the JSON samples
+# push (parsed whole, so kept smaller).
 ATTACHMENT_PATHS = r"/api/v1/cloud-requests/\d+/attachments|/cloud/\d+/attachments"
-UPLOAD_PATHS = r"/api/v1/systems/import|/systems/import|/api/v1/metrics/(import|samples)"
+UPLOAD_PATHS = r"/api/v1/systems/import|/systems/import|/api/v1/metrics/import"
 FORM_MARGIN = 64 * 1024
 
 
 def body_limits(settings: Settings) -> list[tuple[str, int]]:
-    return [(ATTACHMENT_PATHS, settings.attachment_max_bytes + FORM_MARGIN), (UPLOAD_PATHS, settings.max_upload_bytes)]
+    return [(ATTACHMENT_PATHS, settings.attachment_max_bytes + FORM_MARGIN), (UPLOAD_PATHS, settings.max_upload_bytes),
+            ("/api/v1/metrics/samples", settings.metrics_push_max_bytes)]
 
 
 @asynccontextmanager

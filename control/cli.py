@@ -279,6 +279,7 @@ def metrics_pull(start: str | None = None, end: str | None = None,
     from control.core.errors import ServiceError
     from control.core.policy import load_policy
     from control.zombies.prometheus import pull
+    from control.zombies.usage import Limits
     base = url or get_settings().prometheus_url
     if not base:
         fail("未配置 Prometheus 地址（--url 或 YUNZHANG_PROMETHEUS_URL）")
@@ -286,6 +287,7 @@ def metrics_pull(start: str | None = None, end: str | None = None,
     first = date.fromisoformat(start) if start else last - timedelta(days=89)
     with Session(engine(), expire_on_commit=False) as session:
         try:
+            Limits.of(get_settings()).check_range(first, last)
             result = pull(session, cli_actor(), base, load_policy(get_settings().policy_file or None).zombies,
                           first, last)
         except ServiceError as exc:

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     # --- uploads, request bodies and the usage store (issue 11: uploads) ---
     # Request bodies: refused by Content-Length before any byte is read, and counted while they stream.
     max_body_bytes: int = 2 * 1024 * 1024             # JSON and form bodies
-    max_upload_bytes: int = 64 * 1024 * 1024          # census and metrics imports, attachments, samples push
+    max_upload_bytes: int = 64 * 1024 * 1024          # census and metrics file imports
+    metrics_push_max_bytes: int = 16 * 1024 * 1024    # JSON samples (parsed whole: 100,000 samples ≈ 9 MB)
     # Multipart forms (Starlette's parser): fields, files, and the size of one non-file field.
     form_max_fields: int = 200
     form_max_files: int = 4

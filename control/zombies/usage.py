@@ -190,18 +190,19 @@ CSV_HEADER = ["system_code", "metric", "day", "value"]
 def read_csv(stream: BinaryIO, limits: Limits) -> Iterator[tuple[int, str, str, str, str | None]]:
     """CSV `system_code,metric,day,value` (UTF-8, BOM allowed) as parse() records, read a line at a time
     from the file (an upload spooled to disk stays there); a line longer than limits.max_line_chars is
-    refused rather than read whole."""
+    (its line break included) is refused rather than read whole."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     physical = [0]
 
     def lines() -> Iterator[str]:
-        while line := text.readline(limits.max_line_chars + 1):
-            physical[0] += 1
-            if len(line.rstrip("\r\n")) > limits.max_line_chars:
-                raise ValidationFailed(f"第 {physical[0]} 行超过 {limits.max_line_chars} 个字符，不像指标数据",
-                                       code="line_too_long", errors=[{"row": physical[0], "column": "",
+        readline, most = text.readline, limits.max_line_chars
+        while line := readline(most + 1):
+            if len(line) > most:                     # line break included
+                raise ValidationFailed(f"第 {physical[0] + 1} 行超过 {most} 个字符，不像指标数据",
+                                       code="line_too_long", errors=[{"row": physical[0] + 1, "column": "",
                                                                      "code": "line_too_long",
                                                                      "message": "该行过长"}])
+            physical[0] += 1
             yield line
 
     try:

@@ -22,7 +22,8 @@ from tests.conftest import build_world, make_settings
 
 LIMITS = {"max_body_bytes": 4096, "max_upload_bytes": 64 * 1024, "metrics_max_rows": 500,
           "metrics_max_errors": 5, "metrics_max_line_chars": 100, "attachment_max_bytes": 16 * 1024,
-          "form_max_fields": 20, "form_max_files": 2, "form_max_part_bytes": 1024}
+          "form_max_fields": 20, "form_max_files": 2, "form_max_part_bytes": 1024,
+          "metrics_push_max_bytes": 32 * 1024}
 
 
 @pytest.fixture
@@ -73,6 +74,12 @@ def test_upload_routes_have_the_larger_limit(small):
                    422, "validation_failed")["errors"][0]["code"] == "unknown_system"
     big = csv + b"#" * (64 * 1024)
     problem(client.post("/api/v1/metrics/import", files={"file": ("m.csv", big)}, headers=h), 413, "payload_too_large")
+    # The JSON push is parsed whole: a limit of its own, between the two.
+    sample = {"system_code": "NOPE", "metric": "requests", "day": "2026-11-01", "value": 1}
+    r = client.post("/api/v1/metrics/samples", json={"samples": [sample] * 200}, headers=h)    # 14 KB
+    assert problem(r, 422, "validation_failed")["errors"][0]["code"] == "unknown_system"
+    r = client.post("/api/v1/metrics/samples", json={"samples": [sample] * 600}, headers=h)    # 42 KB
+    assert "32 KB" in problem(r, 413, "payload_too_large")["detail"]
 
 
 def test_attachments_are_refused_by_size(small):
