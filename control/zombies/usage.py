@@ -16,6 +16,7 @@ import io
 import math
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
@@ -473,5 +474,5 @@ def series(session: Session, system_id: int, metric: Metric, start: date, end: d
 
 def import_csv(session: Session, actor: Actor, stream: BinaryIO, limits: Limits) -> dict:
     """A CSV file (read as it is parsed, never whole) into the store: all or nothing."""
-    with without_gc_pauses():
-        return store(session, actor, parse(session, actor, read_csv(stream, limits), limits), "csv")
+    with without_gc_pauses(), closing(read_csv(stream, limits)) as records:   # closed while the file is open
+        return store(session, actor, parse(session, actor, records, limits), "csv")
