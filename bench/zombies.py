@@ -10,6 +10,7 @@ import io
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def main() -> None:
     with Session(app.state.engine) as session:
         users = {u.username: u for u in session.execute(select(User)).scalars()}
         t = time.perf_counter()
-        result = usage.import_csv(session, actor_for(session, users["ops"]), data)
+        limits = replace(usage.Limits.of(app.state.settings), max_rows=len(METRICS) * SYSTEMS * DAYS)
+        result = usage.import_csv(session, actor_for(session, users["ops"]), io.BytesIO(data), limits)
         load = time.perf_counter() - t
         print(f"(c) CSV import: {result['samples']:,} values, {result['system_days']:,} system-days "
               f"in {load:.1f} s ({result['samples'] / load / 1e6:.2f} M values/s)")

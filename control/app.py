@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from control.core import audit
 from control.core.auth import LoginThrottle, TokenSigner
+from control.core.bodylimit import BodyLimit, form_refused
 from control.core.calendar import CalendarProvider
 from control.core.db import make_engine
 from control.core.errors import install_handlers
@@ -36,6 +38,18 @@ SECURITY_HEADERS = {
 DOCS_PATHS = ("/docs", "/redoc")
 DOCS_CSP = "frame-ancestors 'none'"
 
+# Routes whose bodies may exceed YUNZHANG_MAX_BODY_BYTES: attachments (their own limit, plus room for the
+# multipart framing and fields beside the file), file imports (read as they are parsed) and the JSON samples
+# push (parsed whole, so kept smaller).
+ATTACHMENT_PATHS = r"/api/v1/cloud-requests/\d+/attachments|/cloud/\d+/attachments"
+UPLOAD_PATHS = r"/api/v1/systems/import|/systems/import|/api/v1/metrics/import"
+FORM_MARGIN = 64 * 1024
+
+
+def body_limits(settings: Settings) -> list[tuple[str, int]]:
+    return [(ATTACHMENT_PATHS, settings.attachment_max_bytes + FORM_MARGIN), (UPLOAD_PATHS, settings.max_upload_bytes),
+            ("/api/v1/metrics/samples", settings.metrics_push_max_bytes)]
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
@@ -49,6 +63,8 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="云长 yunzhang", version="0.1.0", lifespan=lifespan,
+                  form_limits={"max_fields": settings.form_max_fields, "max_files": settings.form_max_files,
+                               "max_part_size": settings.form_max_part_bytes},
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -60,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security_headers = dict(SECURITY_HEADERS)
     if settings.cookie_secure:
         security_headers["Strict-Transport-Security"] = f"max-age={settings.hsts_seconds}"
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, routes=body_limits(settings))
+    app.add_exception_handler(StarletteHTTPException, form_refused)
 
     @app.middleware("http")
     async def request_id_and_headers(request: Request, call_next):

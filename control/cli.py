@@ -258,10 +258,10 @@ def metrics_import(file: Path) -> None:
     from sqlmodel import Session
 
     from control.core.errors import ValidationFailed
-    from control.zombies.usage import import_csv
-    with Session(engine(), expire_on_commit=False) as session:
+    from control.zombies.usage import Limits, import_csv
+    with Session(engine(), expire_on_commit=False) as session, file.open("rb") as stream:
         try:
-            result = import_csv(session, cli_actor(), file.read_bytes())
+            result = import_csv(session, cli_actor(), stream, Limits.of(get_settings()))
         except ValidationFailed as exc:
             print_validation_errors(exc)
             raise typer.Exit(2) from None
@@ -280,6 +280,7 @@ def metrics_pull(start: str | None = None, end: str | None = None,
     from control.core.errors import ServiceError
     from control.core.policy import load_policy
     from control.zombies.prometheus import pull
+    from control.zombies.usage import Limits
     base = url or get_settings().prometheus_url
     if not base:
         fail("未配置 Prometheus 地址（--url 或 YUNZHANG_PROMETHEUS_URL）")
@@ -287,6 +288,7 @@ def metrics_pull(start: str | None = None, end: str | None = None,
     first = date.fromisoformat(start) if start else last - timedelta(days=89)
     with Session(engine(), expire_on_commit=False) as session:
         try:
+            Limits.of(get_settings()).check_range(first, last)
             result = pull(session, cli_actor(), base, load_policy(get_settings().policy_file or None).zombies,
                           first, last)
         except ServiceError as exc:

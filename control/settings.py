@@ -71,6 +71,25 @@ class Settings(BaseSettings):
     census_max_styles: int = 65_490                          # Excel's own limit of cell formats
     census_max_errors: int = 200                             # errors listed; the total is still counted
 
+    # --- uploads, request bodies and the usage store (issue 11: uploads) ---
+    # Request bodies: refused by Content-Length before any byte is read, and counted while they stream.
+    max_body_bytes: int = 2 * 1024 * 1024             # JSON and form bodies
+    max_upload_bytes: int = 64 * 1024 * 1024          # census and metrics file imports
+    metrics_push_max_bytes: int = 16 * 1024 * 1024    # JSON samples (parsed whole: 100,000 samples ≈ 9 MB)
+    # Multipart forms (Starlette's parser): fields, files, and the size of one non-file field.
+    form_max_fields: int = 200
+    form_max_files: int = 4
+    form_max_part_bytes: int = 256 * 1024
+    # Cloud request attachments (PDF, PNG, JPEG): refused while streaming past this size.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # Metrics imports (CSV and JSON): rows, the length of one CSV line, the errors listed (all are counted).
+    metrics_max_rows: int = 2_000_000
+    metrics_max_line_chars: int = 512
+    metrics_max_errors: int = 200
+    # Days a metric value may carry: not older than this many days, nor later than this many days ahead.
+    metrics_max_age_days: int = 3 * 366
+    metrics_max_days_ahead: int = 1
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

@@ -70,10 +70,11 @@ def update_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, re
 
 
 @router.post("/cloud-requests/{request_id:int}/attachments", response_model=AttachmentOut, status_code=201)
-async def upload_attachment(session: SessionDep, actor: CurrentActor, request_id: int, file: UploadFile):
-    content = await file.read()
+def upload_attachment(request: Request, session: SessionDep, actor: CurrentActor, request_id: int,
+                      file: UploadFile):
+    """A plain def: the spooled file is read on a worker thread, up to the attachment limit."""
     return service.add_attachment(session, actor, request_id, file.filename or "attachment",
-                                  file.content_type or "", content)
+                                  file.content_type or "", file.file, request.app.state.settings.attachment_max_bytes)
 
 
 @router.get("/cloud-requests/{request_id:int}/attachments/{attachment_id:int}")

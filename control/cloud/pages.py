@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from control.cloud import rules, service
 from control.cloud.api import cloud_context
@@ -18,11 +19,11 @@ from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, QuotaIn, Re
 from control.core.calendar import YearArrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import ServiceError
+from control.core.errors import ServiceError, ValidationFailed
 from control.core.roles import Role
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
-from control.web.render import check_csrf, csrf_protect, flash, form_data, redirect, render
+from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "os_image", "size_gib",
@@ -69,8 +70,7 @@ def _lines(form: dict[str, Any]) -> list[dict]:
 
 
 @router.post("/cloud/new")
-async def create_request(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await form_data(request)
+def create_request(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
     values = {k: (form.get(k) or None) for k in ("department_id", "system_id", "new_system_name", "contact_name",
                                                   "contact_phone", "purpose", "needed_by", "use_until", "zone",
                                                   "protection_level")}
@@ -108,13 +108,13 @@ def request_page(request: Request, session: SessionDep, actor: CurrentActor, req
 
 
 @router.post("/cloud/{request_id:int}/attachments")
-async def upload(request: Request, session: SessionDep, actor: CurrentActor, request_id: int):
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+def upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, request_id: int):
     file = form.get("file")
     try:
+        if not isinstance(file, UploadFile):
+            raise ValidationFailed("请选择要上传的附件", code="no_file")
         service.add_attachment(session, actor, request_id, file.filename or "attachment", file.content_type or "",
-                               await file.read())
+                               file.file, request.app.state.settings.attachment_max_bytes)
         flash(request, "附件已上传")
     except ServiceError as exc:
         flash(request, exc.detail)
@@ -122,8 +122,7 @@ async def upload(request: Request, session: SessionDep, actor: CurrentActor, req
 
 
 @router.post("/cloud/{request_id:int}/{action}")
-async def act(request: Request, session: SessionDep, actor: CurrentActor, request_id: int, action: str):
-    form = await form_data(request)
+def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, request_id: int, action: str):
     lines = service.lines_of(session, request_id)
     trims = [
         Trim(
@@ -168,8 +167,7 @@ def capacity_page(request: Request, session: SessionDep, actor: CurrentActor):
 
 
 @router.post("/cloud/capacity/{zone}")
-async def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, zone: Zone):
-    form = await form_data(request)
+def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, zone: Zone):
     try:
         service.set_capacity(
             session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS})
@@ -181,8 +179,7 @@ async def capacity_save(request: Request, session: SessionDep, actor: CurrentAct
 
 
 @router.post("/cloud/quotas")
-async def quota_save(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await form_data(request)
+def quota_save(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
     try:
         service.set_quota(session, actor, int(form["department_id"]),
                           QuotaIn(**{k: int(form[k]) if form.get(k) else None for k in rules.RESOURCE_LABELS}))
@@ -220,8 +217,7 @@ def calendar_page(request: Request, session: SessionDep, actor: CurrentActor, ye
 
 
 @router.post("/calendar/years")
-async def calendar_import(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await form_data(request)
+def calendar_import(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
     actor.require(Role.admin)
     try:
         data = yaml.safe_load(form.get("arrangement", ""))

@@ -13,7 +13,7 @@ from control.core.errors import ServiceError
 from control.core.roles import Role
 from control.org import service
 from control.org.schemas import DepartmentCreate, DepartmentUpdate
-from control.web.render import csrf_protect, field_errors, flash, redirect, render
+from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -57,9 +57,9 @@ def departments(request: Request, session: SessionDep, actor: CurrentActor):
 
 
 @router.post("/departments")
-async def create_department(request: Request, session: SessionDep, actor: CurrentActor):
+def create_department(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
     actor.require(Role.admin)
-    values = _values(await request.form())
+    values = _values(form)
     try:
         dept = service.create_department(session, actor, DepartmentCreate(**values))
     except (ValidationError, ServiceError) as exc:
@@ -87,10 +87,10 @@ def edit_department_form(request: Request, session: SessionDep, actor: CurrentAc
 
 
 @router.post("/departments/{department_id:int}/edit")
-async def edit_department(request: Request, session: SessionDep, actor: CurrentActor, department_id: int):
+def edit_department(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm,
+                    department_id: int):
     actor.require(Role.admin)
     dept = service.get_department(session, actor, department_id)
-    form = await request.form()
     values = {**_values(form), "active": form.get("active") == "true"}
     try:
         service.update_department(session, actor, department_id, DepartmentUpdate(**values))

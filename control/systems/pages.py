@@ -18,7 +18,7 @@ from control.systems.enums import Network, SystemKind, SystemStatus, UsageFreque
 from control.systems.fields import CENSUS_FIELDS, SECTIONS
 from control.systems.schemas import SystemCreate, SystemUpdate
 from control.web.audit_pages import entity_history
-from control.web.render import csrf_protect, field_errors, flash, plain_number, redirect, render
+from control.web.render import PostedForm, csrf_protect, field_errors, flash, plain_number, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
@@ -77,11 +77,11 @@ def import_page(request: Request, actor: CurrentActor):
 
 
 @router.post("/systems/import")
-async def import_upload(request: Request, session: SessionDep, actor: CurrentActor):
+def import_upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
     actor.require(*service.WRITE_ROLES)
-    upload = (await request.form()).get("file")
+    upload = form.get("file")
     filename = upload.filename if isinstance(upload, UploadFile) else ""
-    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    data = upload.file.read() if isinstance(upload, UploadFile) else b""
     try:
         if not data:
             raise ValidationFailed("请选择要上传的 .xlsx 普查表", code="no_file")
@@ -161,9 +161,9 @@ def _form_refused(request: Request, session, actor, system, values: dict, exc: E
 
 
 @router.post("/systems/new")
-async def create(request: Request, session: SessionDep, actor: CurrentActor):
+def create(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
     actor.require(*service.WRITE_ROLES)
-    values = _values(await request.form())
+    values = _values(form)
     try:
         data = SystemCreate(**{k: v for k, v in values.items() if v is not None})
         system = service.create_system(session, actor, data)
@@ -184,10 +184,10 @@ def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system
 
 
 @router.post("/systems/{system_id:int}/edit")
-async def update(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+def update(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: int):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
-    values = _values(await request.form())
+    values = _values(form)
     if not values.get("code"):
         values.pop("code", None)  # the code stays unless one is typed
     try:
@@ -215,10 +215,11 @@ def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id
 
 
 @router.post("/systems/{system_id:int}/{action}")
-async def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, system_id: int, action: str):
+def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: int,
+              action: str):
     if action not in (*rules.ACTIONS, "delete"):
         raise NotFound(f"没有“{action}”这一操作")
-    comment = str((await request.form()).get("comment") or "").strip()
+    comment = str(form.get("comment") or "").strip()
     try:
         if action == "delete":
             service.delete_system(session, actor, system_id, comment)

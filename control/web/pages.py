@@ -19,7 +19,7 @@ from control.org.schemas import UserCreate, UserUpdate
 from control.systems import service as systems_service
 from control.systems.enums import Network, SystemStatus
 from control.web.i18n import LOCALES
-from control.web.render import csrf_protect, field_errors, flash, redirect, render
+from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -66,10 +66,9 @@ def logout(request: Request, session: SessionDep):
 
 
 @router.post("/lang")
-async def switch_language(request: Request, session: SessionDep,
-                          actor: Annotated[Any, Depends(optional_actor)]):
+def switch_language(request: Request, session: SessionDep, actor: Annotated[Any, Depends(optional_actor)],
+                    form: PostedForm):
     """zh_CN ⇄ en: kept in the `lang` cookie and, when signed in, on the user (self-service)."""
-    form = await request.form()
     lang = form.get("lang") if form.get("lang") in LOCALES else "zh_CN"
     if actor is not None and actor.id is not None:
         org_service.update_user(session, actor, actor.id, UserUpdate(locale=lang))
@@ -109,9 +108,9 @@ def users_page(request: Request, session: SessionDep, actor: CurrentActor):
 
 
 @router.post("/users")
-async def users_create(request: Request, session: SessionDep, actor: CurrentActor):
+def users_create(request: Request, session: SessionDep, actor: CurrentActor, posted: PostedForm):
     actor.require(Role.admin)
-    form = dict(await request.form())
+    form = dict(posted)
     try:
         data = UserCreate(username=form.get("username", "").strip(), password=form.get("password", ""),
                           role=form.get("role", ""), display_name=form.get("display_name", "").strip(),

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
+from control.core.bodylimit import bad_form
 from control.core.clock import SHANGHAI
 from control.core.errors import Forbidden, ServiceError, problem_response
 from control.core.roles import Role
@@ -79,6 +82,17 @@ def check_csrf(request: Request, form_token: str | None) -> None:
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+async def read_form(request: Request) -> FormData:
+    """The posted form, parsed once (Starlette keeps it for the route) within the multipart limits of the
+    settings: number of fields and files, size of one text field. The body itself is bounded by BodyLimit."""
+    settings = request.app.state.settings
+    try:
+        return await request.form(max_fields=settings.form_max_fields, max_files=settings.form_max_files,
+                                  max_part_size=settings.form_max_part_bytes)
+    except HTTPException as exc:                       # Starlette's answer to a form past them, in English
+        raise bad_form() from exc
+
+
 async def csrf_protect(request: Request) -> None:
     """Router dependency of every page router: a POST must carry the session's token, as the
     csrf_token form field or the X-CSRF-Token header (htmx sends it from hx-headers on <body>)."""
@@ -87,20 +101,33 @@ async def csrf_protect(request: Request) -> None:
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()  # Starlette keeps the parsed form for the route
+        form = await read_form(request)
         token = form.get("csrf_token") if isinstance(form.get("csrf_token"), str) else None
     check_csrf(request, token)
 
 
+async def posted_form(request: Request) -> FormData:
+    """The posted form after the CSRF check, as Starlette gives it (getlist for multi-selects, files)."""
+    form = await read_form(request)
+    token = form.get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
+    return form
+
+
 async def form_data(request: Request) -> dict[str, Any]:
     """The posted form after the CSRF check; repeated keys (checkboxes) become lists."""
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     out: dict[str, Any] = {}
     for key in form:
         values = form.getlist(key)
         out[key] = values if len(values) > 1 or key.endswith("[]") else values[0]
     return out
+
+
+# Page handlers are plain `def` (run on a worker thread, as their services do database work) and take
+# the form read on the event loop through these: `form: FormDep` (a dict) or `form: PostedForm`.
+FormDep = Annotated[dict[str, Any], Depends(form_data)]
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 class NavEntry(NamedTuple):

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -43,26 +44,36 @@ class CaseActionIn(BaseModel):
     plan: dict | None = None
 
 
+def metric_limits(request: Request) -> usage.Limits:
+    return usage.Limits.of(request.app.state.settings)
+
+
+LimitsDep = Annotated[usage.Limits, Depends(metric_limits)]
+
+
 @router.post("/metrics/import")
-async def import_metrics(session: SessionDep, actor: CurrentActor, file: UploadFile):
-    """CSV `system_code,metric,day,value`: all or nothing, errors name the row."""
-    return usage.import_csv(session, actor, await file.read())
+def import_metrics(session: SessionDep, actor: CurrentActor, limits: LimitsDep, file: UploadFile):
+    """CSV `system_code,metric,day,value`: all or nothing, errors name the row. A plain def: the file
+    (spooled to disk by the form parser) is read and parsed on a worker thread, not the event loop."""
+    return usage.import_csv(session, actor, file.file, limits)
 
 
 @router.post("/metrics/samples")
-def push_samples(session: SessionDep, actor: CurrentActor, body: SamplesIn):
+def push_samples(session: SessionDep, actor: CurrentActor, limits: LimitsDep, body: SamplesIn):
     records = ((i, s.system_code, s.metric, s.day, s.value) for i, s in enumerate(body.samples, start=1))
-    return usage.store(session, actor, usage.parse(session, actor, records), "push")
+    return usage.store(session, actor, usage.parse(session, actor, records, limits), "push")
 
 
 @router.post("/metrics/pull")
-def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, body: PullIn | None = None):
+def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, limits: LimitsDep,
+                 body: PullIn | None = None):
     """Pull daily values from the Prometheus server named by YUNZHANG_PROMETHEUS_URL."""
     url = request.app.state.settings.prometheus_url
     if not url:
         raise ValidationFailed("未配置 YUNZHANG_PROMETHEUS_URL", code="prometheus_not_configured")
     end = (body.end if body and body.end else None) or today() - timedelta(days=1)
     start = (body.start if body and body.start else None) or end - timedelta(days=89)
+    limits.check_range(start, end)
     return prometheus.pull(session, actor, url, request.app.state.policy.zombies, start, end)
 
 

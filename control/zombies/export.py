@@ -1,6 +1,7 @@
 """The auditors' list (第二十八条): candidates and decisions with exactly what the audit establishes —
 department, system name, function, scope, frequency, approving unit and date, funding source — plus the
-criteria held and the evidence, and a per-department summary. Classified systems appear in counts only."""
+criteria held and the evidence, and a per-department summary. Classified systems appear in counts only.
+Every text goes through xlsx_row: a name starting with '=' stays text, control characters are dropped."""
 from __future__ import annotations
 
 import io
@@ -13,6 +14,7 @@ from sqlmodel import Session
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.scope import scope_condition, scoped
+from control.core.textsafe import xlsx_row
 from control.systems.enums import UsageFrequency, UseScope
 from control.systems.models import InformationSystem
 from control.zombies import service
@@ -53,13 +55,13 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
         evidence = "\n".join(f"{Criterion(k).zh}：{criteria[k]['sentence']}" for k in held)
         funding = "；".join(x for x in (f"建设：{system.build_funding_source}" if system.build_funding_source else "",
                                         f"运维：{system.om_funding_source}" if system.om_funding_source else "") if x)
-        ws.append([dept.name, system.name, system.code, system.function_description or "",
+        ws.append(xlsx_row(ws, [dept.name, system.name, system.code, system.function_description or "",
                    "；".join(x for x in (_labels(system.use_scopes, UseScope), system.use_scope_names or "") if x),
                    UsageFrequency(system.usage_frequency).zh if system.usage_frequency else "",
                    system.approving_unit or "", system.approval_date.isoformat() if system.approval_date else "",
                    funding, "、".join(Criterion(k).zh for k in held), evidence,
                    case_.state.zh + ("（需重新审核）" if case_.needs_rereview else ""), case_.reason or "",
-                   case_.department_response or "", f"#{case_.last_scan_id}"])
+                   case_.department_response or "", f"#{case_.last_scan_id}"]))
     _style(ws, [18, 24, 14, 30, 22, 8, 18, 11, 24, 26, 50, 12, 24, 24, 8])
     summary = wb.create_sheet("部门汇总")
     summary.append(
@@ -75,10 +77,10 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
         if system.is_classified:
             classified[dept.id] = classified.get(dept.id, 0) + 1
     for dept in session.execute(scoped(select(Department), actor, Department.id).order_by(Department.path)).scalars():
-        summary.append([dept.name, systems.get(dept.id, 0)] +
+        summary.append(xlsx_row(summary, [dept.name, systems.get(dept.id, 0)] +
                        [counts.get((dept.id, s.value), 0) for s in (CaseState.candidate, CaseState.confirmed,
                                                                    CaseState.cleanup_planned, CaseState.cleaned_up,
-                                                                   CaseState.exempted)] + [classified.get(dept.id, 0)])
+                                                                   CaseState.exempted)] + [classified.get(dept.id, 0)]))
     _style(summary, [24, 10, 14, 8, 10, 8, 8, 16])
     buf = io.BytesIO()
     wb.save(buf)

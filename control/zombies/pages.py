@@ -11,7 +11,7 @@ from control.core.accounts import Department
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
 from control.systems.models import InformationSystem
-from control.web.render import csrf_protect, flash, form_data, redirect, render
+from control.web.render import FormDep, csrf_protect, flash, redirect, render
 from control.zombies import service
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
@@ -55,8 +55,7 @@ def zombies_home(request: Request, session: SessionDep, actor: CurrentActor, sta
 
 
 @router.post("/zombies/scan")
-async def run_scan(request: Request, session: SessionDep, actor: CurrentActor):
-    form = await form_data(request)
+def run_scan(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
     as_of = date.fromisoformat(form["as_of"]) if form.get("as_of") else None
     scan = service.run_scan(session, actor, request.app.state.policy.zombies, as_of)
     flash(request, "扫描 #{id} 完成：疑似 {candidates} 个，数据不足 {insufficient} 个", id=scan.id,
@@ -113,8 +112,8 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
 
 
 @router.post("/zombies/cases/{case_id:int}/{action}")
-async def case_action(request: Request, session: SessionDep, actor: CurrentActor, case_id: int, action: str):
-    form = await form_data(request)
+def case_action(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, case_id: int,
+                action: str):
     try:
         until = date.fromisoformat(form["exempt_until"]) if form.get("exempt_until") else None
         c = service.case_action(session, actor, case_id, action, form.get("reason", ""), until,

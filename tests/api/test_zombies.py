@@ -227,6 +227,7 @@ def test_seasonal_exemption_comes_back_after_its_date(client, world, fleet, froz
     scan(client, world, as_of=date(2026, 12, 20))                 # still exempt (and idle data has run out)
     assert case_of(client, world, "HEALTH-IDLE")["state"] == "exempted"
     later = [date(2027, 1, 5) - timedelta(days=i) for i in range(30)]
+    frozen_clock("2027-01-05 20:00")                              # a value may not be dated after tomorrow
     push(client, world, usage("HEALTH-IDLE", requests=20, logins=3, cpu=0.01, net=1e6, days=later))
     scan(client, world, as_of=date(2027, 1, 5))
     assert case_of(client, world, "HEALTH-IDLE")["state"] == "candidate"
@@ -261,6 +262,24 @@ def test_auditors_list_export(client, world, fleet):
                                                        headers=world.headers("health")).content))
     assert {row[1] for row in list(edu["僵尸系统清单"].iter_rows(values_only=True))[1:]} == {"县卫生应急指挥系统"}
 
+
+
+def test_auditors_list_export_holds_no_formulas_or_control_characters(app, client, world, fleet):
+    """Names stored before input was cleaned (or written by a migration) still export: no live formula,
+    no character that makes openpyxl refuse the cell (a 500 before)."""
+    with Session(app.state.engine) as session:
+        system = session.get(InformationSystem, fleet["quiet"]["id"])
+        system.name, system.function_description = "=HYPERLINK(\"http://x\",\"点击\")\x1b", "@SUM(A1)\x07"
+        system.approving_unit = "+1-2"
+        session.add(system)
+        session.commit()
+    scan(client, world)
+    r = client.get("/api/v1/zombie-cases/export.xlsx", headers=world.headers("auditor"))
+    assert r.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(r.content))["僵尸系统清单"]
+    row = next(row for row in ws.iter_rows(min_row=2) if str(row[1].value).startswith("=HYPERLINK"))
+    assert row[1].value == '=HYPERLINK("http://x","点击")' and row[1].data_type == "s"
+    assert (row[3].value, row[3].data_type) == ("@SUM(A1)", "s") and (row[6].value, row[6].data_type) == ("+1-2", "s")
 
 def test_zombie_metrics(client, world, fleet):
     scan(client, world)
@@ -354,7 +373,8 @@ def test_push_to_one_system_leaves_its_tile_neighbours_alone(app, client, world)
     assert np.array_equal(stored(app, days[0], days[-1])[1], values, equal_nan=True)
 
 
-def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, world):
+def test_last_deployment_is_recomputed_when_its_day_is_rewritten(app, client, world, frozen_clock):
+    frozen_clock("2026-12-31 09:00")                                   # the latest day pushed is not ahead
     systems_with_ids(app, world, 1024, 1025)
     early, middle, late = EDGE - timedelta(days=20), EDGE + timedelta(days=2), EDGE + timedelta(days=9)
     push(client, world, [sample(1024, "deployments", d, 1) for d in (early, middle, late)]
