@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from control.core.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from control.org import service as org_service
 from control.systems import census, rules, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
@@ -81,15 +81,16 @@ def import_upload(request: Request, session: SessionDep, actor: CurrentActor, fo
     actor.require(*service.WRITE_ROLES)
     upload = form.get("file")
     filename = upload.filename if isinstance(upload, UploadFile) else ""
-    data = upload.file.read() if isinstance(upload, UploadFile) else b""
     try:
-        if not data:
+        if not isinstance(upload, UploadFile) or not upload.size:
             raise ValidationFailed("请选择要上传的 .xlsx 普查表", code="no_file")
-        result = census.import_workbook(session, actor, data)
-    except ValidationFailed as exc:
+        # Read from the spooled upload with the app's limits, like the API: never copied into memory whole.
+        result = census.import_workbook(session, actor, upload.file,
+                                        census.WorkbookLimits.of(request.app.state.settings))
+    except (ValidationFailed, PayloadTooLarge) as exc:
         session.rollback()
         return render(request, "systems/import.html", {"errors": exc.errors, "detail": exc.detail,
-                                                       "result": None, "filename": filename}, status_code=422)
+                                                       "result": None, "filename": filename}, status_code=exc.status)
     return render(request, "systems/import.html", {"errors": None, "result": result, "filename": filename})
 
 
