@@ -138,5 +138,5 @@ def audit_page(request: Request, session: SessionDep, actor: CurrentActor,
 @router.post("/audit/verify")
 def audit_verify(request: Request, session: SessionDep, actor: CurrentActor):
     actor.require(*AUDIT_READERS)
-    ok, bad_id, message = verify_chain(session)
-    return render(request, "audit/_verify.html", {"ok": ok, "bad_id": bad_id, "message": message})
+    v = verify_chain(session, max_problems=request.app.state.settings.audit_verify_max_problems)
+    return render(request, "audit/_verify.html", {"ok": v.ok, "bad_id": v.first_broken_id, "message": v.message})
