@@ -173,7 +173,7 @@ def audit_verify(checkpoint: Path | None = typer.Option(
     with Session(engine()) as session:
         result = verify_chain(session, cp, settings.audit_verify_max_problems)
     if not result.ok:
-        fail("\n".join([f"哈希链有 {result.problem_count} 处问题（共 {result.count} 条记录）：", *result.problems,
+        fail("\n".join([f"{result.headline}：", *([result.hint] if result.hint else []), *result.problems,
                         *([f"另有 {result.problem_count - len(result.problems)} 处问题未列出"]
                           if result.problem_count > len(result.problems) else [])]))
     typer.echo(result.message + (f"；已到达检查点的第 {cp.last_id} 条" if cp and cp.last_id else ""))
@@ -202,7 +202,8 @@ def audit_checkpoint(output: Path | None = typer.Option(None, "--output", "-o",
     with Session(engine()) as session:
         result = verify_chain(session, max_problems=get_settings().audit_verify_max_problems)
     if not result.ok:
-        fail("\n".join(["哈希链有问题，未生成检查点：", *result.problems]))
+        fail("\n".join([f"{result.headline}，未生成检查点：", *([result.hint] if result.hint else []),
+                        *result.problems]))
     data = result.checkpoint().model_dump_json(indent=2)
     if output:
         output.write_text(data + "\n", encoding="utf-8")

@@ -209,6 +209,7 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     first_broken_id: int | None = None
+    hint: str = ""               # what the problems together suggest
 
     @property
     def ok(self) -> bool:
@@ -230,7 +231,11 @@ class Verification:
         shown = "；".join(self.problems)
         more = f"；另有 {self.problem_count - len(self.problems)} 处问题未列出" if self.problem_count > len(
             self.problems) else ""
-        return f"哈希链有 {self.problem_count} 处问题（共 {self.count} 条记录）：{shown}{more}"
+        return f"{self.headline}：{self.hint}{shown}{more}"
+
+    @property
+    def headline(self) -> str:
+        return f"哈希链有 {self.problem_count} 处问题（共 {self.count} 条记录）"
 
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(count=self.count, last_id=self.head_id, head=self.head,
@@ -332,7 +337,7 @@ def verify_chain(session: Session, checkpoint: Checkpoint | None = None, max_pro
         if checkpoint and n == checkpoint.last_id:
             at_checkpoint = (result.count, prev)
     if keyed_seen > 1 and keyed_bad == keyed_seen:
-        result.problem(None, "所有带密钥的记录都与哈希不符：可能是审计密钥配置错误，也可能整条链被重算")
+        result.hint = "所有带密钥的记录都与哈希不符：可能是审计密钥配置错误，也可能整条链被重算。"
     if checkpoint:
         _against(result, checkpoint, at_checkpoint)
     return result

@@ -121,6 +121,7 @@ class VerifyResult(BaseModel):
     first_broken_id: int | None
     problem_count: int
     problems: list[str]
+    hint: str
     message: str
 
 
@@ -132,7 +133,7 @@ def verification(session: Session, who: Actor, max_problems: int, checkpoint: Ch
 
 def _result(v: Verification) -> VerifyResult:
     return VerifyResult(ok=v.ok, count=v.count, first_broken_id=v.first_broken_id, problem_count=v.problem_count,
-                        problems=v.problems, message=v.message)
+                        problems=v.problems, hint=v.hint, message=v.message)
 
 
 @router.get("/verify", response_model=VerifyResult)

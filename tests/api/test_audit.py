@@ -248,8 +248,9 @@ def test_problems_are_capped_and_counted(client, world, app):
         unguard(conn)
         conn.execute(text("UPDATE audit_entry SET entity_label = 'x'"))
     body = verify(client, world)
-    assert body["problem_count"] == len(ids) + 1 and len(body["problems"]) == 2   # + "every keyed entry"
-    assert body["message"].endswith(f"另有 {len(ids) - 1} 处问题未列出")
+    assert body["problem_count"] == len(ids) and len(body["problems"]) == 2
+    assert body["message"].endswith(f"另有 {len(ids) - 2} 处问题未列出")
+    assert body["hint"].startswith("所有带密钥的记录都与哈希不符：可能是审计密钥配置错误")
 
 
 def test_csv_export_neutralises_formulas(client, world, app):
@@ -263,3 +264,69 @@ def test_csv_export_neutralises_formulas(client, world, app):
     r = client.get("/api/v1/audit/export.csv", headers=world.headers("auditor"))
     row = next(csv.reader(io.StringIO(r.content.decode("utf-8-sig").splitlines()[-1])))
     assert row[5:7] == ["'-1", "'=HYPERLINK(\"http://x\",\"点我\")"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def old_url(request, tmp_path) -> str:
+    """An empty database at the revision before the keyed chain."""
+    from control.core.migrate import upgrade
+    from tests.conftest import create_database
+    url = (f"sqlite:///{tmp_path / 'old.db'}" if request.param == "sqlite"
+           else create_database(request.getfixturevalue("pg_server"), template=None))
+    upgrade(url, "0007")
+    return url
+
+
+def test_entries_of_the_old_scheme_keep_verifying(old_url, tmp_path):
+    """A database written by the old code: its entries verify after the upgrade, as an unkeyed prefix that
+    the checkpoint records; new entries are keyed."""
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from control.app import create_app
+    from control.core.db import make_engine
+    from control.core.migrate import upgrade
+    from tests.conftest import build_world, make_settings
+
+    entry = sa.table("audit_entry", *(sa.column(c) for c in (
+        "id", "actor_id", "actor", "action", "entity_type", "entity_id", "entity_label", "request_id",
+        "prev_hash", "hash")), sa.column("at", sa.DateTime(timezone=True)), sa.column("changes", sa.JSON()))
+    engine = make_engine(old_url)
+    prev = "0" * 64
+    with engine.begin() as conn:
+        for i in (1, 2, 4):                         # id 3 rolled back: old ids may have gaps
+            row = SimpleNamespace(id=i, at=datetime(2026, 1, i, 8, 30, tzinfo=UTC), actor="admin", action="create",
+                                  entity_type="department", entity_id=str(i), changes={"name": [None, f"局{i}"]})
+            h = plain_sha256(prev, row)
+            conn.execute(sa.insert(entry).values(**vars(row), actor_id=1, entity_label=f"局{i}", request_id="r",
+                                                 prev_hash=prev, hash=h))
+            prev = h
+    engine.dispose()
+    upgrade(old_url)
+
+    app = create_app(make_settings(old_url, tmp_path))
+    with TestClient(app) as client:
+        world = build_world(client, app.state.engine)
+        for name in ("新系统甲", "新系统乙"):
+            create_system(client, world.headers("edu"), world.depts["edu"].id, name=name)
+        body = verify(client, world)
+        assert body["ok"] is True and body["count"] == 5
+        assert "第 4 条及以前是启用密钥前的旧格式记录" in body["message"]
+        cp = client.get("/api/v1/audit/checkpoint", headers=world.headers("auditor")).json()
+        assert cp["legacy_last_id"] == 4 and cp["last_id"] == 6
+        with app.state.engine.connect() as conn:
+            assert conn.execute(text("SELECT hash_version FROM audit_entry ORDER BY id")).scalars().all() == [
+                1, 1, 1, 2, 2]
+        # a keyed entry rewritten in the old scheme: refused even without a checkpoint
+        rewrite_from(app.state.engine, 6, plain_sha256, 1)
+        assert verify(client, world)["problems"] == [
+            "第 6 条是无密钥的旧格式记录，却排在带密钥的记录之后（记录被改写）"]
+        # every keyed entry rewritten so: the checkpoint's end of the old entries tells
+        rewrite_from(app.state.engine, 5, plain_sha256, 1)
+        assert verify(client, world)["ok"] is True
+        assert verify(client, world, cp)["problems"][-1] == (
+            "第 5 至 6 条之间出现无密钥的旧格式记录，检查点时旧格式记录只到第 4 条（记录被改写为旧格式）")
+        world.session.close()
+    app.state.engine.dispose()
