@@ -24,12 +24,12 @@ from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime, Integer, Text, cast, insert, select, text
+from sqlalchemy import JSON, Column, DateTime, Integer, Text, cast, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from control.core.clock import now
-from control.core.db import fetch_plain
+from control.core.db import compact_json, fetch_plain, insert_plain
 from control.core.secrets import SecretError
 
 GENESIS = "0" * 64
@@ -152,8 +152,8 @@ def record(session: Session, actor: Any, action: str, entity_type: str, entity_i
 
 
 def record_many(session: Session, actor: Any, items: list[tuple]) -> None:
-    """Append several entries at once (bulk import, scans): one lock, one chain walk, one multi-row
-    insert instead of an ORM object per entry. Ids are given here, under the lock, because the hash
+    """Append several entries at once (bulk import, scans): one lock, one chain walk, one executemany
+    through the driver instead of an ORM object per entry. Ids are given here, under the lock, because the hash
     covers them: consecutive, so a gap between keyed entries is a deletion."""
     mac = _mac(session)
     _lock_chain(session)
@@ -172,8 +172,9 @@ def record_many(session: Session, actor: Any, items: list[tuple]) -> None:
                "request_id": request_id}
         row["hash"] = prev = keyed_hash(mac, row)
         rows.append(row)
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(AuditEntry), rows[start:start + 5000])
+    columns = {name: [r[name] for r in rows] for name in (*KEYED_COLUMNS, "hash")}
+    columns["changes"] = [compact_json(c) for c in columns["changes"]]
+    insert_plain(session, AuditEntry.__table__, columns, convert=["at"])
 
 
 class Checkpoint(BaseModel):
