@@ -330,3 +330,20 @@ def test_entries_of_the_old_scheme_keep_verifying(old_url, tmp_path):
             "第 5 至 6 条之间出现无密钥的旧格式记录，检查点时旧格式记录只到第 4 条（记录被改写为旧格式）")
         world.session.close()
     app.state.engine.dispose()
+
+
+def test_audit_page_verifies_against_a_pasted_checkpoint(client, world, app):
+    from tests.api.test_pages import csrf, login
+    ids = some_entries(client, world, 2)
+    cp = client.get("/api/v1/audit/checkpoint", headers=world.headers("auditor")).text
+    login(client, "auditor")
+    headers = {"X-CSRF-Token": csrf(client, "/audit"), "HX-Request": "true"}
+    r = client.post("/audit/verify", data={"checkpoint": cp}, headers=headers)
+    assert r.status_code == 200 and f"已到达检查点的第 {ids[-1]} 条" in r.text
+    with app.state.engine.begin() as conn:
+        unguard(conn)
+        conn.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[-1]})
+    r = client.post("/audit/verify", data={"checkpoint": cp}, headers=headers)
+    assert "哈希链断裂" in r.text and f"第 {ids[-1]} 至 {ids[-1]} 条被删除" in r.text
+    r = client.post("/audit/verify", data={"checkpoint": "{not json"}, headers=headers)
+    assert r.status_code == 200 and "检查点不是有效的检查点 JSON" in r.text
