@@ -153,8 +153,8 @@ def record(session: Session, actor: Any, action: str, entity_type: str, entity_i
 
 def record_many(session: Session, actor: Any, items: list[tuple]) -> None:
     """Append several entries at once (bulk import, scans): one lock, one chain walk, one executemany
-    through the driver instead of an ORM object per entry. Ids are given here, under the lock, because the hash
-    covers them: consecutive, so a gap between keyed entries is a deletion."""
+    through the driver instead of an ORM object per entry. Ids are given here, under the lock, because
+    the hash covers them."""
     mac = _mac(session)
     _lock_chain(session)
     session.flush()
@@ -346,15 +346,13 @@ def verify_chain(session: Session, checkpoint: Checkpoint | None = None, max_pro
 
 def _against(result: Verification, cp: Checkpoint, at_checkpoint: tuple[int, str] | None) -> None:
     """Problems of the chain measured against an auditor's earlier checkpoint."""
-    if cp.last_id == 0:
-        pass
-    elif at_checkpoint is None:
+    if cp.last_id and at_checkpoint is None:
         if result.head_id < cp.last_id:
             result.problem(cp.last_id, f"检查点记录到第 {cp.last_id} 条（共 {cp.count} 条），现在只到第 "
                                        f"{result.head_id} 条：第 {result.head_id + 1} 至 {cp.last_id} 条被删除")
         else:
             result.problem(cp.last_id, f"检查点的末条（第 {cp.last_id} 条）已不存在（被删除）")
-    else:
+    elif at_checkpoint:
         count, head = at_checkpoint
         if head != cp.head:
             result.problem(cp.last_id, f"第 {cp.last_id} 条的哈希与检查点不符（记录被替换或整条链被重算）")
