@@ -22,10 +22,11 @@ from control.cloud.enums import RequestStatus, SlaState, Zone
 from control.cloud.models import CloudRequest, ResourceLine, StageRecord
 from control.cloud.service import Context, recompute_sla
 from control.core import clock
+from control.core.accounts import Department, Level, User
 from control.core.auth import hash_password
 from control.core.migrate import upgrade
+from control.core.roles import Role
 from control.org.codes import uscc_check_char
-from control.org.models import Department, Level, Role, User
 from control.settings import Settings
 
 REQUESTS = 50_000

@@ -1,22 +1,40 @@
 """create_app(): one process serving the API, the web pages and /metrics."""
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from control.core import audit
-from control.core.auth import TokenSigner
+from control.core.auth import LoginThrottle, TokenSigner
 from control.core.calendar import CalendarProvider
 from control.core.db import make_engine
 from control.core.errors import install_handlers
 from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
-from control.web.render import STATIC_DIR
+from control.web.render import STATIC_DIR, install_error_pages
+
+# A client's X-Request-ID is kept (audit log, response) only when it looks like an id.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# The pages load scripts and styles from /static only; style="" attributes remain in the templates, so
+# inline styles are allowed, inline scripts and eval are not (app.js holds what used to be inline).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+# The OpenAPI pages load Swagger UI / ReDoc from a CDN with inline scripts: only framing is refused there.
+DOCS_PATHS = ("/docs", "/redoc")
+DOCS_CSP = "frame-ancestors 'none'"
 
 
 @asynccontextmanager
@@ -37,27 +55,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     audit.use_key(app.state.engine, settings.resolved_audit_key())
     secret = settings.resolved_secret_key()
     app.state.tokens = TokenSigner(secret, settings.token_ttl_seconds)
+    app.state.login_throttle = LoginThrottle.from_settings(settings)
     app.state.policy = load_policy(settings.policy_file or None)
     app.state.calendars = CalendarProvider(app.state.policy.calendar_arrangements())
+    security_headers = dict(SECURITY_HEADERS)
+    if settings.cookie_secure:
+        security_headers["Strict-Transport-Security"] = f"max-age={settings.hsts_seconds}"
 
     @app.middleware("http")
-    async def request_id(request: Request, call_next):
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = audit.current_request_id.set(rid[:64])
+    async def request_id_and_headers(request: Request, call_next):
+        rid = request.headers.get("x-request-id", "")
+        if not REQUEST_ID.fullmatch(rid):
+            rid = uuid.uuid4().hex  # absent, too long or odd characters: never stored nor echoed
+        token = audit.current_request_id.set(rid)
         try:
             response = await call_next(request)
         finally:
             audit.current_request_id.reset(token)
-        response.headers["X-Request-ID"] = rid[:64]
+        response.headers["X-Request-ID"] = rid
+        response.headers.update(security_headers)
+        if request.url.path.startswith(DOCS_PATHS):
+            response.headers["Content-Security-Policy"] = DOCS_CSP
         return response
 
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="yunzhang_session",
                        max_age=settings.session_ttl_seconds, same_site="lax", https_only=settings.cookie_secure)
+    # Outermost: the client address every later part sees (login throttle, sessions) is the peer's own
+    # unless the peer is a configured proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_handlers(app)
+    install_error_pages(app)
 
     from control.cloud import api as cloud_api
     from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
+    from control.navigation import NAV, field_label
     from control.observability import router as metrics_router
     from control.org import api as org_api
     from control.org import pages as org_pages
@@ -68,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
 
+    app.state.nav, app.state.field_label = NAV, field_label
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,
                    systems_pages.router, cloud_pages.router, zombies_pages.router):

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from control.core.auth import Actor
-from control.org.models import Role
+from control.core.roles import Role
 from control.settings import get_settings
 
 app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False,
@@ -60,8 +60,9 @@ def fail(message: str, code: int = 1) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
     """启动服务 / serve the web UI, API and /metrics."""
     import uvicorn
+    # Forwarded headers are read by the app from the proxies in YUNZHANG_TRUSTED_PROXIES only.
     uvicorn.run("control.app:create_app", factory=True, host=host, port=port, reload=reload,
-                proxy_headers=True)
+                proxy_headers=False)
 
 
 @db_app.command("upgrade")

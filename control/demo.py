@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.core.accounts import Department, Level
 from control.core.auth import Actor
+from control.core.roles import Role
 from control.org import service as org_service
 from control.org.codes import org_check_char, uscc_check_char
-from control.org.models import Department, Level, Role
 from control.org.schemas import DepartmentCreate, UserCreate
 from control.systems import service as systems_service
 from control.systems.enums import (
@@ -179,8 +180,8 @@ def _usage_demo(session: Session) -> None:
 
 
 def _actor(session: Session, username: str) -> Actor:
+    from control.core.accounts import User
     from control.core.auth import actor_for
-    from control.org.models import User
     return actor_for(session, session.execute(select(User).where(User.username == username)).scalar_one())
 
 

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from control.cloud.enums import OPEN_SLA_STATES
 from control.cloud.service import STAGE_KINDS, sla_counts
+from control.core.accounts import Department
 from control.core.clock import SHANGHAI
-from control.org.models import Department
 from control.scheduled import LAST_SUCCESS
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem

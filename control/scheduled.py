@@ -3,6 +3,7 @@ it, and each item of work is isolated so one failure does not stop the rest."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from control.core.auth import Actor
 from control.core.clock import now
-from control.org.models import Role
+from control.core.roles import Role
 
 log = logging.getLogger("yunzhang.jobs")
 # Last successful run per job, exported on /metrics as yunzhang_job_last_success_timestamp_seconds.
@@ -24,24 +25,29 @@ JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724
 
 
 @contextmanager
-def job_lock(session: Session, job: str):
-    """Yield True when this replica holds the job's lock (always on SQLite: one writer anyway)."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield True
-        return
-    got = session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS[job]}).scalar()
-    try:
-        yield bool(got)
-    finally:
-        if got:
-            session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOB_LOCK_IDS[job]})
+def job_session(app: FastAPI, job: str) -> Iterator[Session | None]:
+    """A session for one run of a job, or None when another replica holds the job's lock (PostgreSQL
+    advisory lock; on SQLite, one writer anyway, there is none). The session keeps one connection for the
+    whole run: the lock belongs to the connection, not to a transaction, so it is released on the connection
+    that took it however often the job commits or rolls back, and also when the job fails."""
+    with app.state.engine.connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
+        if conn.dialect.name != "postgresql":
+            yield session
+            return
+        got = session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": JOB_LOCK_IDS[job]}).scalar()
+        try:
+            yield session if got else None
+        finally:
+            if got:
+                session.rollback()  # a failed job leaves its transaction aborted; the unlock needs a live one
+                session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": JOB_LOCK_IDS[job]})
 
 
 def run_cloud_sla(app: FastAPI) -> dict | None:
     """Recompute the SLA state of every open cloud request stage."""
     from control.cloud import service
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_sla") as mine:
-        if not mine:
+    with job_session(app, "cloud_sla") as session:
+        if session is None:
             return None
         ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
         result = service.recompute_sla(session, ctx)
@@ -49,16 +55,27 @@ def run_cloud_sla(app: FastAPI) -> dict | None:
     return result
 
 
-def run_cloud_reclaim(app: FastAPI) -> int | None:
-    """Reclaim cloud resources whose end date has passed."""
+def run_cloud_reclaim(app: FastAPI) -> dict[str, int] | None:
+    """Reclaim cloud resources whose end date has passed: each request in its own transaction, so one that
+    fails is logged and counted and the rest are still reclaimed (it is tried again the next day)."""
     from control.cloud import service
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "cloud_reclaim") as mine:
-        if not mine:
+    done = failed = 0
+    with job_session(app, "cloud_reclaim") as session:
+        if session is None:
             return None
         ctx = service.Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
-        count = service.reclaim_expired(session, JOB_ACTOR, ctx)
+        for request_id in service.expired_requests(session):
+            try:
+                service.reclaim_expired(session, JOB_ACTOR, ctx, request_id)
+                done += 1
+            except Exception:  # one bad request must not keep the others in use
+                session.rollback()
+                failed += 1
+                log.exception("reclaim of cloud request %s at its end date failed", request_id)
+    if failed:
+        log.warning("daily reclaim: %d reclaimed, %d failed", done, failed)
     LAST_SUCCESS["cloud_reclaim"] = now().timestamp()
-    return count
+    return {"reclaimed": done, "failed": failed}
 
 
 def run_zombie_scan(app: FastAPI) -> int | None:
@@ -66,8 +83,8 @@ def run_zombie_scan(app: FastAPI) -> int | None:
     from control.core.clock import today
     from control.zombies import prometheus, service
     policy = app.state.policy.zombies
-    with Session(app.state.engine, expire_on_commit=False) as session, job_lock(session, "zombie_scan") as mine:
-        if not mine:
+    with job_session(app, "zombie_scan") as session:
+        if session is None:
             return None
         if app.state.settings.prometheus_url:
             try:

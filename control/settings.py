@@ -1,11 +1,12 @@
 """Service settings. Every setting is an environment variable named YUNZHANG_*."""
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from control.core.secrets import key_file, resolve_secret
@@ -20,10 +21,35 @@ class Settings(BaseSettings):
     secret_key: str = ""
     var_dir: Path = Path("./var")
     token_ttl_seconds: int = 8 * 3600
-    session_ttl_seconds: int = 12 * 3600
-    # Login rate limit: at most this many failures per username (and per client) in the window.
-    login_max_failures: int = 5
-    login_window_seconds: int = 900
+    # --- auth: sessions, login throttle, proxies, headers -----------------------------------------
+    # A web session is a row in user_session (the cookie carries its token): it ends at logout, after
+    # session_idle_seconds without a request, or session_ttl_seconds after sign-in, whichever is first.
+    session_ttl_seconds: PositiveInt = 12 * 3600
+    session_idle_seconds: PositiveInt = 2 * 3600
+    # Login throttle (OWASP): failures in the window are counted per (username, address) pair, per
+    # address and per username. Past each allowance the next try waits backoff·2^(failures over it)
+    # seconds, at most backoff_max: a slow-down, so a stranger elsewhere cannot lock a user out.
+    login_window_seconds: PositiveInt = 900
+    login_max_failures: PositiveInt = 5                  # per (username, address)
+    login_max_failures_per_client: PositiveInt = 30      # per address, whatever the usernames
+    login_max_failures_per_user: PositiveInt = 500       # per username from everywhere (distributed guessing)
+    login_backoff_seconds: PositiveInt = 30
+    login_backoff_max_seconds: PositiveInt = 900
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or CIDRs, comma-separated.
+    # Empty: none, the peer address is the client.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        """Each entry must be an address or CIDR: uvicorn would silently ignore a mistyped one."""
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    # Strict-Transport-Security max-age, sent only when cookie_secure (the service is behind HTTPS).
+    hsts_seconds: PositiveInt = 365 * 86400
+    # --- end auth ---------------------------------------------------------------------------------
     default_locale: str = "zh_CN"
     # Deadlines and thresholds: policy/default.yaml unless another jurisdiction's file is named.
     policy_file: str = ""
@@ -32,6 +58,20 @@ class Settings(BaseSettings):
     # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
     prometheus_url: str = ""
     cookie_secure: bool = False
+
+    # --- Census workbook uploads (systems/census_read.py): what one upload can make the server hold.
+    census_max_upload_bytes: int = 32 * 1024 * 1024         # the .xlsx as sent (413 past it)
+    census_max_zip_entries: int = 1000                       # parts in the zip directory
+    census_max_part_bytes: int = 256 * 1024 * 1024          # one part decompressed (declared and counted)
+    census_max_total_bytes: int = 512 * 1024 * 1024         # all parts decompressed
+    census_max_compression_ratio: int = 100                  # declared / compressed, parts over 1 MiB
+    census_max_sheets: int = 50
+    census_max_rows: int = 50_000                            # rows holding values, all sheets together
+    census_max_columns: int = 200                            # filled columns on one row
+    census_max_cell_chars: int = 32_767                      # Excel's own limit for one cell
+    census_max_shared_strings: int = 1_000_000
+    census_max_styles: int = 65_490                          # Excel's own limit of cell formats
+    census_max_errors: int = 200                             # errors listed; the total is still counted
 
     # --- Audit chain (issue 11, point 8) ---
     # Where the key signing the audit chain (HMAC-SHA256) lives: file:/path or env:VAR, never the key

@@ -13,11 +13,12 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from control.app import create_app
+from control.core.accounts import Department, Level, User
 from control.core.auth import actor_for, hash_password
 from control.core.db import make_engine
 from control.core.migrate import upgrade
+from control.core.roles import Role
 from control.org.codes import uscc_check_char
-from control.org.models import Department, Level, Role, User
 from control.settings import Settings
 from tests.pgserver import PostgresServer
 

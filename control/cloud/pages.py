@@ -19,8 +19,8 @@ from control.core.calendar import YearArrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.roles import Role
 from control.org import service as org_service
-from control.org.models import Role
 from control.systems.service import SystemFilter, list_systems
 from control.web.render import check_csrf, csrf_protect, flash, form_data, redirect, render
 
@@ -76,9 +76,8 @@ async def create_request(request: Request, session: SessionDep, actor: CurrentAc
                                                   "protection_level")}
     values["lines"] = _lines(form)
     try:
-        req = service.create_request(session, actor, RequestIn(**values))
-        if form.get("submit_now"):
-            service.act(session, actor, cloud_context(request, session), req.id, "submit", ActionIn())
+        req = service.create_request(session, actor, RequestIn(**values),
+                                     submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
         message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \

@@ -7,7 +7,7 @@ from datetime import date
 
 from control.cloud.enums import LineKind, RequestStatus, SlaState
 from control.core.calendar import UnknownYear, WorkingCalendar
-from control.org.models import Role
+from control.core.roles import Role
 
 S = RequestStatus
 

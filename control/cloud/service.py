@@ -21,13 +21,14 @@ from control.cloud.models import (
     StageRecord,
 )
 from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
-from control.core import audit
+from control.core import audit, scope
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.calendar import WorkingCalendar
 from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.policy import Policy
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems.models import InformationSystem
 
 S = RequestStatus
@@ -50,11 +51,7 @@ class Context:
 # --- reading ------------------------------------------------------------------------------------------
 
 def get_request(session: Session, actor: Actor, request_id: int) -> CloudRequest:
-    req = session.get(CloudRequest, request_id)
-    if req is None:
-        raise NotFound(f"云资源申请 {request_id} 不存在")
-    actor.check_department(session.get(Department, req.department_id))
-    return req
+    return scope.get_scoped(session, actor, CloudRequest, request_id, "云资源申请")
 
 
 def active_stage(session: Session, request_id: int) -> StageRecord | None:
@@ -114,20 +111,13 @@ class RequestFilter:
     sort: str = "due"                 # due | -created | number
 
 
-def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool, bool]:
-    """WHERE clauses of a request list, and whether they need the request row, the department and the
-    system (a queue filtered on its stage alone is counted from the stage index only)."""
-    where, need_dept, need_system = [], False, False
-    if actor.scope_path is not None:
-        where.append(Department.path.startswith(actor.scope_path))
-        need_dept = True
+def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool]:
+    """WHERE clauses of a request list, and whether they need the system and the request row (a queue
+    filtered on its stage alone is counted from the stage index only)."""
+    where, need_system = scope.scope_condition(actor, CloudRequest.department_id), False
     if f.department_id is not None:
-        dept = session.get(Department, f.department_id)
-        if dept is None:
-            raise NotFound(f"部门 {f.department_id} 不存在")
-        actor.check_department(dept)
-        where.append(Department.path.startswith(dept.path))
-        need_dept = True
+        where.append(scope.under_department(session, actor, f.department_id, CloudRequest.department_id))
+    need_request = bool(where)
     if f.status:
         where.append(CloudRequest.status == f.status)
     if f.queue:
@@ -147,20 +137,18 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
         where.append(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
                          CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
         need_system = True
-    stage_only = bool(f.queue) and not (need_dept or need_system or f.status or f.awaiting_me)
-    return where, need_dept, need_system, stage_only
+    stage_only = bool(f.queue) and not (need_request or need_system or f.status or f.awaiting_me)
+    return where, need_system, stage_only
 
 
 def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
                   offset: int = 0) -> tuple[list[RequestSummary], int]:
-    where, need_dept, need_system, stage_only = _request_conditions(session, actor, f)
+    where, need_system, stage_only = _request_conditions(session, actor, f)
     stage_join = (StageRecord.request_id == CloudRequest.id) & StageRecord.active
     if stage_only:
         count = select(func.count()).select_from(StageRecord).where(StageRecord.active)
     else:
         count = select(func.count(CloudRequest.id)).select_from(CloudRequest).outerjoin(StageRecord, stage_join)
-    if need_dept:
-        count = count.join(Department, Department.id == CloudRequest.department_id)
     if need_system:
         count = count.outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
     total = session.execute(count.where(*where)).scalar_one()
@@ -213,13 +201,12 @@ def _lines_snapshot(lines) -> list[dict]:
     return [audit.jsonable(line.model_dump(exclude={"id", "request_id"})) for line in lines]
 
 
-def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequest:
+def create_request(session: Session, actor: Actor, data: RequestIn, *, submit_with: Context | None = None
+                   ) -> CloudRequest:
+    """A new draft; given a Context, also submitted, in the same transaction: a failed submit saves nothing,
+    so a retry cannot leave a duplicate draft behind."""
     actor.require(Role.department)
-    dept = session.get(Department, data.department_id)
-    if dept is None:
-        raise ValidationFailed("部门不存在", errors=[{"field": "department_id", "message": "部门不存在",
-                                                       "code": "not_found"}])
-    actor.check_department(dept)
+    dept = scope.visible_department(session, actor, data.department_id, field="department_id")
     _check_system(session, actor, dept, data.system_id)
     req = CloudRequest(**data.model_dump(exclude={"lines"}), number="pending", created_by=actor.username)
     session.add(req)
@@ -229,6 +216,8 @@ def create_request(session: Session, actor: Actor, data: RequestIn) -> CloudRequ
     audit.record(session, actor, "create", "cloud_request", req.id,
                  after={**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(data.lines)},
                  label=req.number)
+    if submit_with is not None:
+        _step(session, actor, submit_with, req.id, "submit", ActionIn())
     session.commit()
     return req
 
@@ -355,6 +344,13 @@ def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str)
 
 def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
     """Take one workflow step. Illegal in this state: 409 with the reason; wrong person: 403."""
+    req = _step(session, actor, ctx, request_id, action, body)
+    session.commit()
+    return req
+
+
+def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
+    """One workflow step in the caller's transaction."""
     if action not in rules.ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作")
     req = get_request(session, actor, request_id)
@@ -408,7 +404,6 @@ def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: s
     audit.record(session, actor, action, "cloud_request", req.id,
                  changes={"status": [old_status.value, req.status.value], "comment": body.comment, **extra},
                  label=req.number)
-    session.commit()
     return req
 
 
@@ -533,9 +528,9 @@ def set_capacity(session: Session, actor: Actor, zone: Zone, data: CapacityIn) -
 
 
 def quotas(session: Session, actor: Actor) -> list[dict]:
-    stmt = select(DepartmentQuota, Department).join(Department, Department.id == DepartmentQuota.department_id)
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(select(DepartmentQuota, Department)
+                        .join(Department, Department.id == DepartmentQuota.department_id),
+                        actor, DepartmentQuota.department_id)
     used_by: dict[int, rules.Amount] = defaultdict(rules.Amount)
     for line, dept_id in session.execute(select(ResourceLine, CloudRequest.department_id)
                                          .join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
@@ -547,9 +542,7 @@ def quotas(session: Session, actor: Actor) -> list[dict]:
 
 def set_quota(session: Session, actor: Actor, department_id: int, data: QuotaIn) -> None:
     actor.require(*CAPACITY_ADMINS)
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound(f"部门 {department_id} 不存在")
+    dept = scope.visible_department(session, actor, department_id)
     quota = session.get(DepartmentQuota, department_id)
     before = quota.model_dump(include=set(rules.RESOURCE_LABELS)) if quota else None
     quota = quota or DepartmentQuota(department_id=department_id)
@@ -560,6 +553,23 @@ def set_quota(session: Session, actor: Actor, department_id: int, data: QuotaIn)
     audit.record(session, actor, "update" if before else "create", "cloud_quota", department_id, before=before,
                  after=data.model_dump(), label=dept.name)
     session.commit()
+
+
+def reclaim_for_system(session: Session, actor: Actor, system_id: int, why: ReclaimReason,
+                       comment: str) -> list[CloudRequest]:
+    """Reclaim everything a system holds in use, for a flow of another domain (zombie clean-up): each
+    request moved by the transition table and audited like the reclaim action. In the caller's transaction:
+    the caller commits, and its use case has already decided who may act."""
+    reqs = session.execute(select(CloudRequest).where(CloudRequest.system_id == system_id,
+                                                      CloudRequest.status == S.in_use)).scalars().all()
+    for req in reqs:
+        old_status = req.status
+        req.status, req.reclaim_reason, req.updated_at = rules.TRANSITIONS[(old_status, "reclaim")], why, now()
+        session.add(req)
+        audit.record(session, actor, "reclaim", "cloud_request", req.id,
+                     changes={"status": [old_status.value, req.status.value], "comment": comment,
+                              "reclaim_reason": why.value}, label=req.number)
+    return list(reqs)
 
 
 # --- scheduled work ---------------------------------------------------------------------------------
@@ -591,14 +601,16 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
     return {"open_stages": len(rows), "changed": len(changes)}
 
 
-def reclaim_expired(session: Session, actor: Actor, ctx: Context) -> int:
-    """Reclaim what is in use past its end date (daily job)."""
-    ids = session.execute(select(CloudRequest.id).where(CloudRequest.status == S.in_use,
-                                                        CloudRequest.use_until < today())).scalars().all()
-    for rid in ids:
-        act(session, actor, ctx, rid, "reclaim", ActionIn(comment="使用期满自动收回",
-                                                           reclaim_reason=ReclaimReason.end_date))
-    return len(ids)
+def expired_requests(session: Session) -> list[int]:
+    """Requests in use past their end date, for the daily reclaim."""
+    return list(session.execute(select(CloudRequest.id).where(CloudRequest.status == S.in_use,
+                                                              CloudRequest.use_until < today())).scalars())
+
+
+def reclaim_expired(session: Session, actor: Actor, ctx: Context, request_id: int) -> CloudRequest:
+    """Reclaim one request whose end date has passed, in its own transaction."""
+    return act(session, actor, ctx, request_id, "reclaim", ActionIn(comment="使用期满自动收回",
+                                                                    reclaim_reason=ReclaimReason.end_date))
 
 
 def sla_counts(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:

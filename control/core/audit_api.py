@@ -18,8 +18,8 @@ from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Conflict
+from control.core.roles import Role
 from control.core.textsafe import csv_safe
-from control.org.models import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDIT_READERS = (Role.admin, Role.auditor)

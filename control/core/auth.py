@@ -1,8 +1,9 @@
 """Who is acting: password hashing (argon2), signed tokens, roles and department scope."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -10,9 +11,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from control.core.accounts import Department, LoginFailure, User
 from control.core.clock import now
 from control.core.errors import Forbidden, NotAuthenticated, TooManyRequests
-from control.org.models import Department, LoginFailure, Role, User
+from control.core.roles import Role
 
 _hasher = PasswordHasher()
 # Compared against when the username is unknown, so timing does not reveal which usernames exist.
@@ -73,27 +75,69 @@ def actor_for(session: Session, user: User) -> Actor:
                  scope_path=scope, display_name=user.display_name or user.username, locale=user.locale)
 
 
-# --- login with rate limit -------------------------------------------------------------------------
+# --- login with throttle -----------------------------------------------------------------------------
 
-def authenticate(session: Session, username: str, password: str, client: str, max_failures: int,
-                 window_seconds: int) -> User:
-    """Check a password. Too many recent failures for the username or the client answer 429."""
-    since = now() - timedelta(seconds=window_seconds)
-    recent = session.execute(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.at >= since)
-        .where((LoginFailure.username == username) | (LoginFailure.client == client))
-    ).scalar_one()
-    if recent >= max_failures:
-        raise TooManyRequests(f"登录失败次数过多，请 {window_seconds // 60} 分钟后再试",
-                              headers={"Retry-After": str(window_seconds)})
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Failures in the window are counted per (username, address) pair, per address and per username.
+    Past an allowance the next try waits backoff·2^(failures over it) seconds, capped, after the last
+    failure: an attacker at one address slows only themselves, never the user signing in elsewhere."""
+    window_seconds: int
+    per_pair: int
+    per_client: int
+    per_user: int
+    backoff_seconds: int
+    backoff_max_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings) -> LoginThrottle:
+        return cls(window_seconds=settings.login_window_seconds, per_pair=settings.login_max_failures,
+                   per_client=settings.login_max_failures_per_client,
+                   per_user=settings.login_max_failures_per_user, backoff_seconds=settings.login_backoff_seconds,
+                   backoff_max_seconds=settings.login_backoff_max_seconds)
+
+    def wait(self, failures: int, allowance: int) -> float:
+        """Seconds to wait after the last of `failures` failures (0 within the allowance)."""
+        if failures < allowance:
+            return 0
+        return min(self.backoff_seconds * 2.0 ** min(failures - allowance, 32), self.backoff_max_seconds)
+
+
+def _check_throttle(session: Session, username: str, client: str, limits: LoginThrottle) -> None:
+    """Refuse (429 with Retry-After) while any of the three counters is in its back-off."""
+    at = now()
+    since = at - timedelta(seconds=limits.window_seconds)
+    retry = 0.0
+    for condition, allowance in (((LoginFailure.username == username) & (LoginFailure.client == client),
+                                  limits.per_pair),
+                                 (LoginFailure.client == client, limits.per_client),
+                                 (LoginFailure.username == username, limits.per_user)):
+        count, last = session.execute(select(func.count(), func.max(LoginFailure.at))
+                                      .where(LoginFailure.at >= since, condition)).one()
+        wait = limits.wait(count, allowance)
+        if wait and last is not None:
+            last = last.replace(tzinfo=UTC) if last.tzinfo is None else last
+            retry = max(retry, (last - at).total_seconds() + wait)
+    if retry > 0:
+        seconds = math.ceil(retry)
+        raise TooManyRequests(f"登录失败次数过多，请 {seconds} 秒后再试",
+                              headers={"Retry-After": str(seconds)})
+
+
+def authenticate(session: Session, username: str, password: str, client: str, limits: LoginThrottle) -> User:
+    """Check a password, unless the throttle says to wait first (then 429, password unchecked)."""
+    name, client = username[:64], client[:64]  # as stored in login_failure
+    _check_throttle(session, name, client, limits)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if not ok or user is None or not user.active:
-        session.add(LoginFailure(username=username[:64], client=client[:64]))
+        # Failures older than the window no longer count: forget them here, so the table stays small.
+        session.execute(delete(LoginFailure).where(LoginFailure.at < now() - timedelta(seconds=limits.window_seconds)))
+        session.add(LoginFailure(username=name, client=client))
         session.commit()
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    # Only this address's failures are forgiven: another address's attempts keep their back-off.
+    session.execute(delete(LoginFailure).where(LoginFailure.username == name, LoginFailure.client == client))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Query, Request
 from control.core.calendar import WorkingCalendar, YearArrangement, library_years, save_arrangement
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ValidationFailed
-from control.org.models import Role
+from control.core.roles import Role
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 

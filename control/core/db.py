@@ -25,13 +25,14 @@ def compact_json(value: object) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; for SQLite make its folder, turn on WAL and enforce foreign keys."""
+    """Create the engine; for SQLite make its folder, turn on WAL and enforce foreign keys. Bound
+    parameters are never put in error messages or logs: they hold password hashes and personal data."""
     if is_sqlite(url):
         db_path = make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_serializer=compact_json)
+                               json_serializer=compact_json, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -44,7 +45,23 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=compact_json)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=compact_json,
+                           hide_parameters=True)
+    event.listen(engine, "handle_error", _drop_error_detail)
+    return engine
+
+
+def _drop_error_detail(context) -> None:
+    """PostgreSQL's error DETAIL repeats values (a failing row, with its password hash; a clashing key):
+    keep the first line of the message only, in the driver's exception and in SQLAlchemy's."""
+    orig = context.original_exception
+    full = str(orig)
+    first = full.split("\n", 1)[0]
+    if first != full:
+        orig.args = (first,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(full, first),)
 
 
 @contextmanager

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from control.core import sessions
+from control.core.accounts import User
 from control.core.auth import Actor, actor_for
 from control.core.errors import NotAuthenticated
-from control.org.models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -28,11 +29,12 @@ def _user_from_request(request: Request, session: Session) -> User | None:
         return request.app.state.tokens.resolve(session, header[7:].strip())
     # The browser session also reads the API (downloads, htmx fragments), but never writes through
     # it: writes from pages go through form routes that check a CSRF token.
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if uid is None:
+    token = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(token, str):
         return None
-    user = session.get(User, uid)
-    if user is None or not user.active or user.password_hash[-16:] != request.session.get("fp"):
+    uid = sessions.resolve(session, token, request.app.state.settings.session_idle_seconds)
+    user = session.get(User, uid) if uid is not None else None
+    if user is None or not user.active:
         request.session.clear()
         return None
     if request.url.path.startswith("/api/") and request.method not in SAFE_METHODS:

@@ -56,6 +56,11 @@ class ValidationFailed(ServiceError):
     status, code, title = 422, "validation_failed", "数据校验未通过"
 
 
+class PayloadTooLarge(ServiceError):
+    """An upload past a size limit: `detail` names the limit."""
+    status, code, title = 413, "too_large", "内容过大"
+
+
 class TooManyRequests(ServiceError):
     status, code, title = 429, "too_many_requests", "请求过于频繁"
 
@@ -69,11 +74,10 @@ def problem_response(exc: ServiceError) -> JSONResponse:
 
 
 def install_handlers(app: FastAPI) -> None:
+    """problem+json for every error; the web layer replaces the ServiceError handler to answer pages
+    with pages (control/web/render.py), so core knows nothing of templates."""
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError):
-        from control.web.render import render_error_page, wants_html
-        if wants_html(request):
-            return render_error_page(request, exc)
         return problem_response(exc)
 
     @app.exception_handler(RequestValidationError)

@@ -31,9 +31,7 @@ def client_of(request: Request) -> str:
 @router.post("/auth/token", response_model=Token, tags=["auth"])
 def issue_token(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]):
     """OAuth2 password flow: username and password in a form, a bearer token back."""
-    settings = request.app.state.settings
-    user = authenticate(session, form.username, form.password, client_of(request),
-                        settings.login_max_failures, settings.login_window_seconds)
+    user = authenticate(session, form.username, form.password, client_of(request), request.app.state.login_throttle)
     tokens = request.app.state.tokens
     return Token(access_token=tokens.issue(user), expires_in=tokens.ttl)
 

@@ -6,11 +6,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
+from control.core.accounts import Department, Level
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.roles import Role
 from control.org import service
-from control.org.models import Department, Level, Role
 from control.org.schemas import DepartmentCreate, DepartmentUpdate
 from control.web.render import csrf_protect, field_errors, flash, redirect, render
 

@@ -5,8 +5,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from control.core.accounts import Level
+from control.core.roles import Role
 from control.org.codes import CodeError, normalize_code
-from control.org.models import Level, Role
 
 
 class DepartmentCreate(BaseModel):

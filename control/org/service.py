@@ -4,10 +4,11 @@ from __future__ import annotations
 from sqlalchemy import String, func, literal, select, update
 from sqlmodel import Session
 
-from control.core import audit
+from control.core import audit, scope, sessions
+from control.core.accounts import LEVEL_ORDER, Department, User
 from control.core.auth import Actor, hash_password
 from control.core.errors import Conflict, NotFound, ValidationFailed
-from control.org.models import LEVEL_ORDER, Department, Role, User
+from control.core.roles import Role
 from control.org.schemas import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 
 DEPT_AUDIT_EXCLUDE = {"created_at"}
@@ -17,11 +18,7 @@ USER_AUDIT_EXCLUDE = {"password_hash", "created_at"}
 # --- departments -------------------------------------------------------------------------------------
 
 def get_department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise NotFound(f"部门 {department_id} 不存在")
-    actor.check_department(dept)
-    return dept
+    return scope.visible_department(session, actor, department_id)
 
 
 def get_department_by_code(session: Session, code: str) -> Department | None:
@@ -30,9 +27,7 @@ def get_department_by_code(session: Session, code: str) -> Department | None:
 
 def list_departments(session: Session, actor: Actor, *, q: str | None = None, level: str | None = None,
                      parent_id: int | None = None, limit: int = 1000, offset: int = 0) -> tuple[list[Department], int]:
-    stmt = select(Department)
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(select(Department), actor, Department.id)
     if q:
         stmt = stmt.where(Department.name.contains(q) | Department.code.contains(q.upper()))
     if level:
@@ -161,10 +156,13 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) 
     password = changes.pop("password", None)
     role = changes.get("role", user.role)
     _check_user_department(session, role, changes.get("department_id", user.department_id))
+    ensure_admin_remains(session, user, active=changes.get("active", user.active), role=role)
     for key, value in changes.items():
         setattr(user, key, value)
     if password:
         user.password_hash = hash_password(password)
+    if password or not user.active:
+        sessions.revoke_user(session, user.id)
     session.add(user)
     after = audit.snapshot(user, USER_AUDIT_EXCLUDE)
     change = audit.diff(before, after)
@@ -175,12 +173,16 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) 
     return user
 
 
-def ensure_not_last_admin(session: Session, user: User) -> None:
-    if user.role == Role.admin:
-        admins = session.execute(select(func.count()).select_from(User)
-                                 .where(User.role == Role.admin, User.active)).scalar_one()
-        if admins <= 1:
-            raise Conflict("不能停用最后一个系统管理员", code="last_admin")
+def ensure_admin_remains(session: Session, user: User, *, active: bool, role: Role) -> None:
+    """The one rule for deactivating and demoting: some active administrator must remain. The active
+    admins' rows are locked (PostgreSQL), so two admins removing each other at once cannot both pass."""
+    if user.role != Role.admin or not user.active or (active and role == Role.admin):
+        return
+    admins = session.execute(select(User.id).where(User.role == Role.admin, User.active)
+                             .with_for_update()).scalars().all()
+    if set(admins) <= {user.id}:
+        action = "停用" if not active else "取消管理员角色"
+        raise Conflict(f"不能{action}：这是最后一个启用的系统管理员", code="last_admin")
 
 
 def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
@@ -188,10 +190,11 @@ def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"用户 {user_id} 不存在")
-    ensure_not_last_admin(session, user)
     if not user.active:
         raise Conflict("该用户已停用", code="already_inactive")
+    ensure_admin_remains(session, user, active=False, role=user.role)
     user.active = False
+    sessions.revoke_user(session, user.id)
     session.add(user)
     audit.record(session, actor, "deactivate", "user", user.id, changes={"active": [True, False]},
                  label=user.username)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
 from control.core.deps import CurrentActor, SessionDep
 from control.systems import census, service
@@ -47,10 +47,11 @@ def census_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
 
 
 @router.post("/import", response_model=ImportResult)
-def census_import(session: SessionDep, actor: CurrentActor, file: UploadFile):
-    """All or nothing: a 422 lists every bad cell by sheet, row and column. A plain def, so a large census
-    is read and written on a worker thread instead of blocking the event loop."""
-    return census.import_workbook(session, actor, file.file.read())
+def census_import(request: Request, session: SessionDep, actor: CurrentActor, file: UploadFile):
+    """All or nothing: a 422 lists the first bad cells by sheet, row and column. A plain def, so a large
+    census is read and written on a worker thread instead of blocking the event loop. The workbook is read
+    from the spooled upload, never copied into memory whole; a 413 answers one past the size limits."""
+    return census.import_workbook(session, actor, file.file, census.WorkbookLimits.of(request.app.state.settings))
 
 
 @router.get("", response_model=SystemList)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from control.core.enums import LabeledEnum, normalize_text
+from control.core.textsafe import clean_text
 
 EXCEL_EPOCH = date(1899, 12, 30)
 TRUE_MARKS = {"☑", "☒", "√", "✓", "✔", "是", "y", "yes", "true", "t", "1", "有", "对"}
@@ -18,6 +19,9 @@ BOOL_FORMS = "是/否、☑/☐、√/×、Y/N"
 CHECKED, UNCHECKED = "☑☒√✓✔■", "☐□"
 SEPARATORS = re.compile(r"[、,，;；/／\n\r]+")
 VARIES = {"不固定", "不定", "变动", "变动频繁", "不确定"}
+NOT_APPLICABLE = {"无", "暂无", "没有", "空", "不适用", "无此项", "/", "\\", "-", "--", "—", "——", "–", "―", "─",
+                  "n/a", "na"}
+_TRAILING = "。.，,;；!！"
 DATE_FORMS = "2017年1月10日、2017-01-10、2017.1.10、2017/1/10、2017年1月 或 Excel 日期"
 # Units a number may carry, as (multiply, divide) to the stored unit: money in 万元, warranty in years.
 Units = dict[str, tuple[int, int]]
@@ -45,13 +49,25 @@ def _compact(value: object) -> str:
     return normalize_text(value).replace(" ", "")
 
 
-def parse_text(value: object) -> str | None:
-    """Free text: kept as written, trimmed; a whole-number cell (a phone number) becomes its digits."""
+def not_applicable(value: object) -> bool:
+    """无, 暂无, /, —, -, 空 … (full width too, with a trailing 。): what departments write in a column
+    that does not apply to their system. An optional column reads it as empty."""
+    return isinstance(value, str) and _compact(value).lower().rstrip(_TRAILING) in NOT_APPLICABLE
+
+
+def is_bool_mark(value: object) -> bool:
+    """A tick or word a yes/no column takes (“无” is a no there, not an empty cell)."""
+    return _compact(value).lower() in TRUE_MARKS | FALSE_MARKS
+
+
+def parse_text(value: object, *, multiline: bool = True) -> str | None:
+    """Free text: kept as written (textsafe.clean_text: NFC, no control characters; one-line text has
+    its line breaks flattened), trimmed; a whole-number cell (a phone number) becomes its digits."""
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return clean_text(str(value), multiline=multiline).strip() or None
 
 
 def ticked(value: object) -> list[str] | None:

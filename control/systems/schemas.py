@@ -1,10 +1,14 @@
-"""What the inventory API accepts and returns."""
+"""What the inventory API accepts and returns. Text coming in is cleaned (core.textsafe: NFC, no control
+characters, one-line fields flattened) before its length is checked, so a name typed composed or
+decomposed is one system, as in the census import."""
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from control.core.textsafe import CleanLine, CleanText
 from control.systems.enums import (
     ClassifiedGrade,
     Network,
@@ -18,58 +22,68 @@ from control.systems.enums import (
 )
 
 
+def line(max_length: int) -> type[str]:
+    """One-line text, cleaned, then at most `max_length` characters."""
+    return Annotated[CleanLine, Field(max_length=max_length)]
+
+
+Line100, Line200, Line500 = line(100), line(200), line(500)
+# A name or title that is not empty once cleaned (a lone control character is no name).
+Name200 = Annotated[CleanLine, Field(min_length=1, max_length=200)]
+
+
 class SharingLine(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     direction: SharingDirection
-    resource_name: str = Field(min_length=1, max_length=200)
-    counterpart: str | None = Field(default=None, max_length=200)
+    resource_name: Name200
+    counterpart: Line200 | None = None
     method: SharingMethod | None = None
-    method_note: str | None = Field(default=None, max_length=200)
+    method_note: Line200 | None = None
 
 
 class CensusFields(BaseModel):
     """Every field of the self-built census form (附件2); a vertical system uses a subset."""
-    function_description: str | None = None
-    information_resources: str | None = None
+    function_description: CleanText | None = None
+    information_resources: CleanText | None = None
     networks: list[Network] = []
     is_classified: bool = False
     protection_level: int | None = Field(default=None, ge=1, le=5)
     classified_grade: ClassifiedGrade | None = None
-    secrecy_clause: str | None = None
+    secrecy_clause: CleanLine | None = None
     can_reach_external: bool | None = None
     reach_method: ReachMethod | None = None
-    reach_method_other: str | None = None
-    no_reach_reason: str | None = None
-    access_address: str | None = Field(default=None, max_length=500)
+    reach_method_other: CleanLine | None = None
+    no_reach_reason: CleanLine | None = None
+    access_address: Line500 | None = None
     site_consolidation: bool | None = None
     use_scopes: list[UseScope] = []
-    use_scope_names: str | None = None
+    use_scope_names: CleanText | None = None
     user_count: int | None = Field(default=None, ge=0)
     user_count_varies: bool = False
     usage_frequency: UsageFrequency | None = None
-    responsible_name: str | None = Field(default=None, max_length=100)
-    responsible_title: str | None = Field(default=None, max_length=100)
-    responsible_phone: str | None = Field(default=None, max_length=200)
-    other_notes: str | None = None
-    approving_unit: str | None = Field(default=None, max_length=200)
+    responsible_name: Line100 | None = None
+    responsible_title: Line100 | None = None
+    responsible_phone: Line200 | None = None
+    other_notes: CleanText | None = None
+    approving_unit: Line200 | None = None
     approval_date: date | None = None
-    builder: str | None = Field(default=None, max_length=200)
+    builder: Line200 | None = None
     build_date: date | None = None
     warranty_years: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
     build_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    build_funding_source: str | None = Field(default=None, max_length=200)
+    build_funding_source: Line200 | None = None
     om_cost_yearly: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    om_funding_source: str | None = Field(default=None, max_length=200)
-    om_vendors: str | None = Field(default=None, max_length=500)
-    additional_notes: str | None = None
-    tech_support_contact: str | None = Field(default=None, max_length=500)
+    om_funding_source: Line200 | None = None
+    om_vendors: Line500 | None = None
+    additional_notes: CleanText | None = None
+    tech_support_contact: Line500 | None = None
     replaced_by_id: int | None = None
 
 
 class SystemCreate(CensusFields):
     department_id: int
-    name: str = Field(min_length=1, max_length=200)
-    code: str | None = Field(default=None, max_length=64)
+    name: Name200
+    code: Annotated[CleanLine, Field(max_length=64)] | None = None
     kind: SystemKind = SystemKind.self_built
     status: SystemStatus = SystemStatus.registered
     sharing: list[SharingLine] = []
@@ -81,7 +95,10 @@ def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
     for field_name, info in model.model_fields.items():
         info = copy(info)
         info.default, info.default_factory = None, None
-        fields[field_name] = (info.annotation | None, info)
+        # A required field's validators and constraints apply to its value, not to the null a PATCH may send.
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        info.metadata = []
+        fields[field_name] = (annotation | None, info)
     partial = create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
     return partial
 
@@ -130,7 +147,7 @@ class SystemList(BaseModel):
 
 
 class StatusChange(BaseModel):
-    comment: str = Field(default="", max_length=1000)
+    comment: Annotated[CleanText, Field(max_length=1000)] = ""
 
 
 class ImportError_(BaseModel):

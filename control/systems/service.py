@@ -11,11 +11,12 @@ from sqlalchemy import String, bindparam, cast, delete, func, insert, literal_co
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control.core import audit
+from control.core import audit, scope
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
 from control.core.errors import Conflict, NotFound, ValidationFailed
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems import rules
 from control.systems.enums import SystemKind, SystemStatus
 from control.systems.fields import FIELDS_BY_NAME
@@ -49,33 +50,11 @@ def new_code() -> str:
     return f"YZ-{secrets.token_hex(4).upper()}"
 
 
-def _department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None:
-        raise ValidationFailed(f"部门 {department_id} 不存在",
-                               errors=[{"field": "department_id", "message": "部门不存在", "code": "not_found"}])
-    actor.check_department(dept)
-    return dept
-
-
-def _in_departments(condition) -> Any:
-    """Systems of the departments matching a condition. A subquery on the small department table rather than
-    a join, so counting and filtering never touch departments row by row; and `path LIKE 'prefix%'` with the
-    prefix bound whole (startswith() would send `? || '%'`)."""
-    return InformationSystem.department_id.in_(select(Department.id).where(condition))
-
-
 def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
     """The WHERE of every list of systems, on information_system columns only."""
-    where = [InformationSystem.deleted_at.is_(None)]
-    if actor.scope_path is not None:
-        where.append(_in_departments(Department.path.like(actor.scope_path + "%")))
+    where = [InformationSystem.deleted_at.is_(None), *scope.scope_condition(actor, InformationSystem.department_id)]
     if f.department_id is not None:
-        dept = session.get(Department, f.department_id)
-        if dept is None:
-            raise NotFound(f"部门 {f.department_id} 不存在")
-        actor.check_department(dept)
-        where.append(_in_departments(Department.path.like(dept.path + "%")))
+        where.append(scope.under_department(session, actor, f.department_id, InformationSystem.department_id))
     if f.network:
         network = getattr(f.network, "value", f.network)
         where.append(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
@@ -92,7 +71,8 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
     if f.q and f.q.strip():
         q = f.q.strip()
         like = f"%{q}%"
-        where.append(or_(_text_match(session, q, like), _in_departments(Department.name.like(like))))
+        where.append(or_(_text_match(session, q, like), InformationSystem.department_id.in_(
+            select(Department.id).where(Department.name.like(like)))))
     return where
 
 
@@ -184,10 +164,9 @@ def sharing_lines(session: Session, system_id: int) -> list[SharingLine]:
 
 
 def get_system(session: Session, actor: Actor, system_id: int) -> InformationSystem:
-    system = session.get(InformationSystem, system_id)
-    if system is None or system.deleted_at is not None:
+    system = scope.get_scoped(session, actor, InformationSystem, system_id, "信息系统")
+    if system.deleted_at is not None:
         raise NotFound(f"信息系统 {system_id} 不存在")
-    actor.check_department(session.get(Department, system.department_id))
     return system
 
 
@@ -195,7 +174,7 @@ def get_system_by_code(session: Session, actor: Actor, code: str) -> Information
     system = session.execute(select(InformationSystem).where(InformationSystem.code == code)).scalar_one_or_none()
     if system is None or system.deleted_at is not None:
         raise NotFound(f"系统编码 {code} 不存在")
-    actor.check_department(session.get(Department, system.department_id))
+    scope.visible_department(session, actor, system.department_id)
     return system
 
 
@@ -241,7 +220,7 @@ def _sharing_snapshot(lines: list[SharingLine]) -> list[dict]:
 
 def create_system(session: Session, actor: Actor, data: SystemCreate, commit: bool = True) -> InformationSystem:
     actor.require(*WRITE_ROLES)
-    _department(session, actor, data.department_id)
+    scope.visible_department(session, actor, data.department_id, field="department_id")
     values = data.model_dump(exclude={"sharing"})
     values["name"] = values["name"].strip()
     _check_consistency(values)
@@ -268,7 +247,7 @@ def update_system(session: Session, actor: Actor, system_id: int, data: SystemUp
         raise Conflict("系统编码创建后不可更改：指标、自动化与表格都用它指称系统", code="code_immutable")
     sharing = changes.pop("sharing", None)
     if changes.get("department_id") not in (None, system.department_id):
-        _department(session, actor, changes["department_id"])
+        scope.visible_department(session, actor, changes["department_id"], field="department_id")
     before_sharing = sharing_lines(session, system.id)
     before = {**audit.snapshot(system, AUDIT_EXCLUDE), "sharing": _sharing_snapshot(before_sharing)}
     target = changes.pop("status", None)
@@ -308,6 +287,27 @@ def change_status(session: Session, actor: Actor, system_id: int, action: str, c
     if target is None:
         raise NotFound(f"没有名为 {action} 的操作")
     system = get_system(session, actor, system_id)
+    _transition(session, actor, system, target, comment)
+    session.commit()
+    return system
+
+
+def decommission(session: Session, actor: Actor, system_id: int, comment: str) -> InformationSystem:
+    """Take a system out of service for a flow of another domain (zombie clean-up): a running system is
+    stopped first, then decommissioned, each step by the lifecycle's rules and audited; one already
+    decommissioned stays so. In the caller's transaction: the caller commits, and its use case has
+    already decided who may act."""
+    system = get_system(session, actor, system_id)
+    if system.status == SystemStatus.running:
+        _transition(session, actor, system, SystemStatus.stopped, comment)
+    if system.status != SystemStatus.decommissioned:
+        _transition(session, actor, system, SystemStatus.decommissioned, comment)
+    return system
+
+
+def _transition(session: Session, actor: Actor, system: InformationSystem, target: SystemStatus,
+                comment: str) -> None:
+    """One lifecycle step, refused with 409 and the reason when the lifecycle does not allow it."""
     current = system.status
     if current == target or (current, target) not in rules.TRANSITIONS:
         raise Conflict(rules.transition_error(current, target) or f"系统已是“{current.zh}”状态",
@@ -315,10 +315,8 @@ def change_status(session: Session, actor: Actor, system_id: int, action: str, c
     system.status = target
     system.updated_at = now()
     session.add(system)
-    audit.record(session, actor, action, "system", system.id,
+    audit.record(session, actor, rules.TRANSITIONS[(current, target)], "system", system.id,
                  changes={"status": [current.value, target.value], "comment": comment}, label=system.name)
-    session.commit()
-    return system
 
 
 def delete_system(session: Session, actor: Actor, system_id: int, comment: str = "") -> None:

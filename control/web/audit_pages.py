@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session
 
 from control.cloud.enums import RequestStatus
+from control.core.accounts import Level
 from control.core.audit import parse_checkpoint, verify_chain
 from control.core.audit_api import AUDIT_READERS, AuditFilter, list_entries
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
-from control.org.models import Level, Role
+from control.core.roles import Role
 from control.systems.enums import SharingDirection, SharingMethod, SystemKind
 from control.systems.fields import FIELDS_BY_NAME
 from control.web.render import csrf_protect, render, templates

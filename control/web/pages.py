@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
 
 from control.cloud import service as cloud_service
+from control.core import sessions
 from control.core.auth import authenticate
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep, optional_actor
 from control.core.errors import NotAuthenticated, ServiceError, TooManyRequests
+from control.core.roles import Role
 from control.org import service as org_service
-from control.org.models import Role
 from control.org.schemas import UserCreate, UserUpdate
 from control.systems import service as systems_service
 from control.systems.enums import Network, SystemStatus
@@ -40,21 +41,26 @@ def login_form(request: Request, next: str | None = None):
 @router.post("/login")
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
-    settings = request.app.state.settings
     client = request.client.host if request.client else ""
     try:
-        user = authenticate(session, username, password, client, settings.login_max_failures,
-                            settings.login_window_seconds)
+        user = authenticate(session, username, password, client, request.app.state.login_throttle)
     except (NotAuthenticated, TooManyRequests) as exc:
         context = {"next": safe_next(next), "error": exc.detail, "username": username}
-        return render(request, "login.html", context, status_code=exc.status)
+        return render(request, "login.html", context, status_code=exc.status,
+                      headers=exc.headers)
     request.session.clear()  # a new session (and CSRF token) after sign-in
-    request.session.update({"uid": user.id, "fp": user.password_hash[-16:]})
+    request.session["sid"] = sessions.start(session, user.id, client,
+                                            request.app.state.settings.session_ttl_seconds)
     return redirect(safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request):
+def logout(request: Request, session: SessionDep):
+    """Revoke the server-side session, so a copy of the cookie is worthless too."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        sessions.revoke(session, token)
+        session.commit()
     request.session.clear()
     return redirect("/login")
 

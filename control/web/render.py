@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from control.core.clock import SHANGHAI
-from control.core.errors import Forbidden
-from control.org.models import Role
-from control.systems.fields import label as field_label
-from control.systems.service import WRITE_ROLES
+from control.core.errors import Forbidden, ServiceError, problem_response
+from control.core.roles import Role
 from control.web.i18n import pick_locale, translations
 
 WEB_DIR = Path(__file__).parent
@@ -78,14 +76,13 @@ def check_csrf(request: Request, form_token: str | None) -> None:
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试", code="csrf")
 
 
-CSRF_EXEMPT = {"/login"}  # the sign-in form: there is no session to protect yet
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 async def csrf_protect(request: Request) -> None:
     """Router dependency of every page router: a POST must carry the session's token, as the
     csrf_token form field or the X-CSRF-Token header (htmx sends it from hx-headers on <body>)."""
-    if request.method in SAFE_METHODS or request.url.path in CSRF_EXEMPT:
+    if request.method in SAFE_METHODS:
         return
     token = request.headers.get("x-csrf-token")
     if not token and request.headers.get("content-type", "").startswith(
@@ -107,32 +104,18 @@ async def form_data(request: Request) -> dict[str, Any]:
 
 
 class NavEntry(NamedTuple):
+    """One navigation link; the list itself is given by the app (control/navigation.py) as app.state.nav."""
     path: str
     label: str                          # zh-CN msgid, translated in base.html
     roles: tuple[Role, ...] | None      # who sees it; None: everyone signed in
 
 
-# The navigation, in order. A new page adds one line here (its label also goes into the .po).
-NAV: list[NavEntry] = [
-    NavEntry("/", "首页", None),
-    NavEntry("/systems", "信息系统清单", None),
-    NavEntry("/systems/import", "导入普查表", WRITE_ROLES),
-    NavEntry("/departments", "部门", None),
-    NavEntry("/cloud", "云资源申请", None),
-    NavEntry("/cloud/capacity", "容量与配额", (Role.admin, Role.infocenter, Role.bureau, Role.auditor)),
-    NavEntry("/calendar", "工作日日历", None),
-    NavEntry("/zombies", "僵尸系统", None),
-    NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
-    NavEntry("/users", "用户", (Role.admin,)),
-]
-
-
-def nav_for(actor, current_path: str = "") -> list[dict[str, Any]]:
+def nav_for(nav: list[NavEntry], actor, current_path: str = "") -> list[dict[str, Any]]:
     """The entries this actor's role may see; the one whose path is the longest prefix of the
     current page is marked active (so /systems/import lights up 导入普查表, /systems/7 the list)."""
     if actor is None:
         return []
-    entries = [e for e in NAV if e.roles is None or actor.role in e.roles]
+    entries = [e for e in nav if e.roles is None or actor.role in e.roles]
 
     def matches(path: str) -> bool:
         return current_path == path or (path != "/" and current_path.startswith(path + "/"))
@@ -150,10 +133,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     locale = request_locale(request)
     trans = translations(locale)
     actor = getattr(request.state, "actor", None)
-    ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(actor, request.url.path),
+    site = request.app.state
+    ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(site.nav, actor, request.url.path),
            "csrf_token": csrf_token(request), "_": trans.gettext, "gettext": trans.gettext,
            "label": lambda value: enum_label(value, locale),
-           "field_label": lambda name: field_label(name, locale), "flash": _flash_text(request, locale, trans.gettext)}
+           "field_label": lambda name: site.field_label(name, locale),
+           "flash": _flash_text(request, locale, trans.gettext)}
     ctx.update(context or {})
     # A page URL answers a whole page or, to htmx, a fragment: the browser must not keep either for the
     # other (the back button used to show a bare table), nor keep signed-in pages at all.
@@ -166,6 +151,14 @@ def render_error_page(request: Request, exc) -> HTMLResponse:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return render(request, "error.html", {"error": exc}, status_code=exc.status)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Replace core's problem+json handler: a page answers an error with a page (401 with the login),
+    the API and /metrics keep problem+json."""
+    @app.exception_handler(ServiceError)
+    async def _page_or_problem(request: Request, exc: ServiceError):
+        return render_error_page(request, exc) if wants_html(request) else problem_response(exc)
 
 
 def flash(request: Request, message: str, **params: Any) -> None:

@@ -10,8 +10,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.core.accounts import Department
 from control.core.auth import Actor
-from control.org.models import Department
+from control.core.scope import scope_condition, scoped
 from control.systems.enums import UsageFrequency, UseScope
 from control.systems.models import InformationSystem
 from control.zombies import service
@@ -32,7 +33,7 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
         select(ZombieCase, InformationSystem, Department).join(InformationSystem,
                                                                InformationSystem.id == ZombieCase.system_id)
         .join(Department, Department.id == ZombieCase.department_id)
-        .where(*([Department.path.startswith(actor.scope_path)] if actor.scope_path is not None else []))
+        .where(*scope_condition(actor, ZombieCase.department_id))
         .order_by(Department.path, InformationSystem.name)).all()
     wb = Workbook()
     ws = wb.active
@@ -73,10 +74,7 @@ def auditors_list(session: Session, actor: Actor) -> bytes:
         counts[(dept.id, case_.state.value)] = counts.get((dept.id, case_.state.value), 0) + 1
         if system.is_classified:
             classified[dept.id] = classified.get(dept.id, 0) + 1
-    scope = select(Department).order_by(Department.path)
-    if actor.scope_path is not None:
-        scope = scope.where(Department.path.startswith(actor.scope_path))
-    for dept in session.execute(scope).scalars():
+    for dept in session.execute(scoped(select(Department), actor, Department.id).order_by(Department.path)).scalars():
         summary.append([dept.name, systems.get(dept.id, 0)] +
                        [counts.get((dept.id, s.value), 0) for s in (CaseState.candidate, CaseState.confirmed,
                                                                    CaseState.cleanup_planned, CaseState.cleaned_up,

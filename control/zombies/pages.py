@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 
+from control.core.accounts import Department
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
-from control.org.models import Department
 from control.systems.models import InformationSystem
 from control.web.render import csrf_protect, flash, form_data, redirect, render
 from control.zombies import service

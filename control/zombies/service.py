@@ -9,14 +9,15 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from control.core import audit
+from control.core import audit, scope
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
 from control.core.db import fetch_columns, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.policy import ZombiePolicy
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies import rules, usage
@@ -32,10 +33,7 @@ SCANNED_METRICS = ["requests", "logins", "cpu_p95", "network_bytes", "active_use
 def usage_series(session: Session, actor: Actor, system_id: int, metric: Metric, start: date,
                  end: date) -> list[tuple[date, float | None]]:
     """One metric of one system, a point per day (None where nothing was recorded): for the charts."""
-    system = session.get(InformationSystem, system_id)
-    if system is None:
-        raise NotFound(f"信息系统 {system_id} 不存在")
-    actor.check_department(session.get(Department, system.department_id))
+    scope.get_scoped(session, actor, InformationSystem, system_id, "信息系统")
     return usage.series(session, system_id, metric, start, end)
 
 
@@ -271,14 +269,9 @@ def verdicts(session: Session, actor: Actor, scan_id: int, candidate: bool | Non
             .join(InformationSystem, InformationSystem.id == ZombieVerdict.system_id)
             .join(Department, Department.id == ZombieVerdict.department_id)
             .where(ZombieVerdict.scan_id == scan_id))
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(stmt, actor, ZombieVerdict.department_id)
     if department_id is not None:
-        dept = session.get(Department, department_id)
-        if dept is None:
-            raise NotFound(f"部门 {department_id} 不存在")
-        actor.check_department(dept)
-        stmt = stmt.where(Department.path.startswith(dept.path))
+        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieVerdict.department_id))
     if candidate is not None:
         stmt = stmt.where((ZombieVerdict.status == VerdictStatus.candidate) if candidate
                           else (ZombieVerdict.status != VerdictStatus.candidate))
@@ -309,9 +302,7 @@ def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int) 
             InformationSystem, InformationSystem.id == ZombieVerdict.system_id)
             .join(Department, Department.id == ZombieVerdict.department_id)
             .where(ZombieVerdict.scan_id == scan_id, ZombieVerdict.status == VerdictStatus.candidate))
-        if actor.scope_path is not None:
-            stmt = stmt.where(Department.path.startswith(actor.scope_path))
-        return dict(session.execute(stmt).all())
+        return dict(session.execute(scope.scoped(stmt, actor, ZombieVerdict.department_id)).all())
     old, new = candidates(older_id), candidates(newer_id)
 
     def listing(ids: set[int], names: dict[int, str]) -> list[dict]:
@@ -323,11 +314,7 @@ def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int) 
 # --- the review ------------------------------------------------------------------------------------------
 
 def get_case(session: Session, actor: Actor, case_id: int) -> ZombieCase:
-    c = session.get(ZombieCase, case_id)
-    if c is None:
-        raise NotFound(f"审核事项 {case_id} 不存在")
-    actor.check_department(session.get(Department, c.department_id))
-    return c
+    return scope.get_scoped(session, actor, ZombieCase, case_id, "审核事项")
 
 
 def list_cases(session: Session, actor: Actor, state: CaseState | None = None, department_id: int | None = None,
@@ -335,14 +322,9 @@ def list_cases(session: Session, actor: Actor, state: CaseState | None = None, d
     stmt = (select(ZombieCase, InformationSystem.name, InformationSystem.code, Department.name)
             .join(InformationSystem, InformationSystem.id == ZombieCase.system_id)
             .join(Department, Department.id == ZombieCase.department_id))
-    if actor.scope_path is not None:
-        stmt = stmt.where(Department.path.startswith(actor.scope_path))
+    stmt = scope.scoped(stmt, actor, ZombieCase.department_id)
     if department_id is not None:
-        dept = session.get(Department, department_id)
-        if dept is None:
-            raise NotFound(f"部门 {department_id} 不存在")
-        actor.check_department(dept)
-        stmt = stmt.where(Department.path.startswith(dept.path))
+        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieCase.department_id))
     if state is not None:
         stmt = stmt.where(ZombieCase.state == state)
     if needs_rereview is not None:

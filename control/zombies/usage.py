@@ -23,11 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from control.core import audit
+from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.db import fetch_plain
 from control.core.errors import ValidationFailed
-from control.org.models import Department, Role
+from control.core.roles import Role
 from control.systems.models import InformationSystem
 from control.zombies.enums import Metric
 from control.zombies.models import UsageSummary, UsageTile

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 import openpyxl
 
-from control.systems.census import SHARING_HEADERS, ExcelError, XlsxReader, fields_of
+from control.systems.census_layout import SHARING_HEADERS, fields_of
+from control.systems.census_read import ExcelError, WorkbookLimits, XlsxReader
 from control.systems.enums import SystemKind
 from control.systems.fields import CENSUS_FIELDS
 from tests.api.helpers import create_system
@@ -567,7 +568,7 @@ def test_reader_takes_shared_strings_rich_text_dates_and_errors():
             "<row r='3'><c t='s'><v>2</v></c><c s='1'><v>42745</v></c><c s='2'><v>42745.5</v></c>"
             "<c t='b'><v>1</v></c><c t='e'><v>#N/A</v></c><c t='str'><v>公式结果</v></c><c><v>12.5</v></c>"
             "<c t='inlineStr'><is><t>内联</t></is></c><c r='K3' t='d'><v>2017-01-10T00:00:00</v></c></row>")
-    reader = XlsxReader(excel_file(rows, strings))
+    reader = XlsxReader(excel_file(rows, strings), WorkbookLimits.of())
     assert list(reader.sheets) == [SELF]
     (n1, first), (n3, third) = list(reader.rows(SELF))
     assert (n1, first) == (1, ["部门名称", None, "系统名称"])
@@ -575,7 +576,7 @@ def test_reader_takes_shared_strings_rich_text_dates_and_errors():
     assert third[2] == datetime(2017, 1, 10, 12) and third[3] is True
     assert isinstance(third[4], ExcelError) and third[5:8] == ["公式结果", 12.5, "内联"]
     assert third[8] is None and third[10] == datetime(2017, 1, 10)
-    mac = XlsxReader(excel_file("<row r='1'><c s='1'><v>1</v></c></row>", [], date1904=True))
+    mac = XlsxReader(excel_file("<row r='1'><c s='1'><v>1</v></c></row>", [], date1904=True), WorkbookLimits.of())
     assert list(mac.rows(SELF))[0][1] == [datetime(1904, 1, 2)]
 
 

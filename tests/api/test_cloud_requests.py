@@ -380,7 +380,7 @@ def test_reclaim_at_end_date(app, client, cloud, frozen_clock):
     for user, action, body in PATH["in_use"]:
         do(client, cloud, user, dated["id"], action, **body)
     frozen_clock("2026-07-01 01:00")
-    assert run_cloud_reclaim(app) == 1
+    assert run_cloud_reclaim(app) == {"reclaimed": 1, "failed": 0}
     after = client.get(f"/api/v1/cloud-requests/{dated['id']}", headers=cloud.headers("edu")).json()
     assert after["status"] == "reclaimed" and after["reclaim_reason"] == "end_date"
     pools = {p["zone"]: p for p in client.get("/api/v1/cloud-capacity", headers=cloud.headers("edu")).json()}

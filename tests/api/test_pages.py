@@ -16,7 +16,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "control" / "web" / "templates
 
 
 def login(client, username):
-    r = client.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client, "/login")},
+                    follow_redirects=False)
     assert r.status_code == 303
 
 
@@ -42,16 +43,17 @@ def test_pages_need_login(client, world, path):
 def test_login_page_and_wrong_password(client, world):
     page = client.get("/login")
     assert page.status_code == 200 and "云长" in page.text and 'name="password"' in page.text
-    r = client.post("/login", data={"username": "edu", "password": "nope"})
+    r = client.post("/login", data={"username": "edu", "password": "nope", "csrf_token": csrf(client, "/login")})
     assert r.status_code == 401 and "用户名或密码错误" in r.text and 'value="edu"' in r.text
 
 
 def test_login_goes_back_to_the_page_asked_for_but_never_elsewhere(client, world):
-    r = client.post("/login", data={"username": "edu", "password": PASSWORD, "next": "/systems?status=running"},
-                    follow_redirects=False)
+    token = csrf(client, "/login")
+    r = client.post("/login", data={"username": "edu", "password": PASSWORD, "next": "/systems?status=running",
+                                    "csrf_token": token}, follow_redirects=False)
     assert r.headers["location"] == "/systems?status=running"
-    r = client.post("/login", data={"username": "edu", "password": PASSWORD, "next": "//evil.example/"},
-                    follow_redirects=False)
+    r = client.post("/login", data={"username": "edu", "password": PASSWORD, "next": "//evil.example/",
+                                    "csrf_token": csrf(client, "/login")}, follow_redirects=False)
     assert r.headers["location"] == "/"
 
 
@@ -407,7 +409,8 @@ def test_admin_manages_users(client, world):
     uid = world.users["edu2"].id
     r = client.post(f"/users/{uid}/deactivate", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and "已停用 edu2" in client.get("/users").text
-    assert client.post("/login", data={"username": "edu2", "password": PASSWORD}).status_code == 401
+    assert client.post("/login", data={"username": "edu2", "password": PASSWORD,
+                                       "csrf_token": csrf(client, "/login")}).status_code == 401
 
 
 # --- audit log ------------------------------------------------------------------------------------------
@@ -479,6 +482,6 @@ def test_fragments_and_pages_are_never_cached_for_each_other(client, world):
 def test_login_keeps_the_query_of_the_page_asked_for(client, world):
     r = client.get("/systems?network=private&status=running", follow_redirects=False)
     assert r.headers["location"] == "/login?next=/systems%3Fnetwork%3Dprivate%26status%3Drunning"
-    r = client.post("/login", data={"username": "edu", "password": PASSWORD,
+    r = client.post("/login", data={"username": "edu", "password": PASSWORD, "csrf_token": csrf(client, "/login"),
                                     "next": "/systems?network=private&status=running"}, follow_redirects=False)
     assert r.headers["location"] == "/systems?network=private&status=running"

@@ -9,6 +9,7 @@ import re
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from tests.api.helpers import fill_self_built_sheet
 from tests.integration.conftest import login
@@ -65,13 +66,13 @@ def test_department_user_imports_fixes_and_sees_systems(live, browser, tmp_path)
     # Filtering replaces the table in place (htmx) and pushes the filters into the address bar.
     page.evaluate("window.__same_document = true")
     page.select_option("select[name=network]", "private")
-    page.wait_for_function("!document.querySelector('#systems-table').innerText.includes('县教育资源公共服务平台')")
+    expect(page.locator("#systems-table")).not_to_contain_text("县教育资源公共服务平台")
     assert "县校车安全监管系统" in page.inner_text("#systems-table")
     assert page.evaluate("window.__same_document") is True  # no full page load
-    page.wait_for_function("location.search.includes('network=private')")
+    page.wait_for_url(re.compile(r"network=private"))
     assert "network=private" in page.get_attribute("#export-link", "href")
     page.select_option("select[name=network]", "")
-    page.wait_for_function("document.querySelector('#systems-table').innerText.includes('县教育资源公共服务平台')")
+    expect(page.locator("#systems-table")).to_contain_text("县教育资源公共服务平台")
     page.screenshot(path="/tmp/yz-list.png", full_page=True)
 
     page.click("text=县校车安全监管系统")
@@ -112,8 +113,8 @@ def test_auditor_verifies_the_chain_and_switches_language(live, browser):
     page.wait_for_selector("#verify-result")
     assert "哈希链完整" in page.inner_text("#verify-result")
     page.select_option("select[name=entity_type]", "user")
-    page.wait_for_function("location.search.includes('entity_type=user')")
-    page.wait_for_function("!document.querySelector('#audit-table').innerText.includes('信息系统')")
+    page.wait_for_url(re.compile(r"entity_type=user"))
+    expect(page.locator("#audit-table")).not_to_contain_text("信息系统")
     page.screenshot(path="/tmp/yz-audit.png", full_page=True)
     page.click("button:has-text('English')")
     page.wait_for_selector("html[lang=en]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.integration.conftest import login
@@ -41,11 +42,11 @@ def test_request_through_every_stage(live, browser):
     first.locator("input[name$=-memory_gib]").fill("8")
     first.locator("input[name$=-system_disk_gib]").fill("50")
     edu.click("#add-line")                                  # a second line, added in place by htmx
-    edu.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
+    expect(edu.locator("#lines .line")).to_have_count(2)
     edu.click("#add-line")                                  # …and a third one, removed again in place
-    edu.wait_for_function("document.querySelectorAll('#lines .line').length === 3")
+    expect(edu.locator("#lines .line")).to_have_count(3)
     edu.locator("#lines .line").nth(2).locator(".remove-line").click()
-    edu.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
+    expect(edu.locator("#lines .line")).to_have_count(2)
     second = edu.locator("#lines .line").nth(1)
     second.locator("input[name$=-vcpu]").fill("8")
     second.locator("input[name$=-memory_gib]").fill("16")

@@ -12,6 +12,8 @@ from control.systems.cells import (
     format_bool,
     format_multi,
     is_blank,
+    is_bool_mark,
+    not_applicable,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -225,3 +227,25 @@ def test_formatting_reads_back():
     text = format_multi(["extranet", "internet"], Network)
     assert text == "电子政务外网、互联网" and parse_multi(text, Network) == [Network.extranet, Network.internet]
     assert format_multi([], Network) is None
+
+
+def test_text_is_cleaned_nfc_without_controls_and_one_line_when_asked():
+    assert parse_text("Cafe\u0301\x0b系\x00统\x1b") == "Caf\u00e9系统"
+    assert parse_text("第一行\n第二行") == "第一行\n第二行"
+    assert parse_text(" 第一行\r\n\t第二行 ", multiline=False) == "第一行 第二行"
+    assert parse_text("\x0b\x00") is None
+
+
+@pytest.mark.parametrize("text", ["无", "暂无", "/", "／", "—", "——", "－", "-", "--", "空", "无。", " 无 ", "暂无。",
+                                  "N/A", "不适用", "没有", "\\"])
+def test_not_applicable_marks(text):
+    assert not_applicable(text)
+
+
+@pytest.mark.parametrize("value", ["无线网", "否", "0", "", None, 0, "/公司", "1-2", "空调系统"])
+def test_what_is_not_a_not_applicable_mark(value):
+    assert not not_applicable(value)
+
+
+def test_no_in_a_yes_no_column_stays_a_no():
+    assert is_bool_mark("无") and is_bool_mark("×") and not is_bool_mark("/") and not is_bool_mark("暂无")

@@ -1,7 +1,7 @@
 """audit entries say which hash covers them: 1 the old unkeyed one, 2 the keyed one over every column
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-29 08:20:00
 
 Existing entries keep their hashes (hash_version 1), so the chain an auditor has already checked stays
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

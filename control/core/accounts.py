@@ -1,4 +1,5 @@
-"""Departments (a tree by administrative level) and the people who log in."""
+"""Departments (a tree by administrative level) and the people who log in: the tables core needs to
+tell who is acting and what they may see. The org domain writes them through its service."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
 from control.core.enums import LabeledEnum, enum_column
+from control.core.roles import Role
 
 
 class Level(LabeledEnum):
@@ -19,15 +21,6 @@ class Level(LabeledEnum):
 
 
 LEVEL_ORDER = [Level.province, Level.city, Level.county, Level.township, Level.village]
-
-
-class Role(LabeledEnum):
-    admin = ("admin", "系统管理员", "Administrator")
-    bureau = ("bureau", "大数据局审批人", "Big Data Bureau approver")
-    infocenter = ("infocenter", "信息中心运维人员", "Information Center operator")
-    department = ("department", "部门（用户单位）", "Department user")
-    auditor = ("auditor", "审计人员", "Auditor")
-    ops = ("ops", "运维值班", "Ops")
 
 
 def utc_column() -> Column:
