@@ -38,8 +38,17 @@ def cli_actor() -> Actor:
 
 
 def engine():
+    """The database's engine, its audit chain keyed (an unreadable key reference ends the command)."""
+    from control.core import audit
     from control.core.db import make_engine
-    return make_engine(get_settings().database_url)
+    from control.core.secrets import SecretError
+    settings = get_settings()
+    result = make_engine(settings.database_url)
+    try:
+        audit.use_key(result, settings.resolved_audit_key())
+    except SecretError as exc:
+        fail(f"审计密钥不可用：{exc}")
+    return result
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -154,16 +163,52 @@ def systems_export(file: Path, department: str | None = typer.Option(None, help=
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链 / verify the audit log hash chain."""
+def audit_verify(checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="auditor's checkpoint file: also fail when the chain no longer reaches it")) -> None:
+    """校验审计日志哈希链 / verify the audit log hash chain (every problem by entry; exit 1 if any)."""
+    from sqlmodel import Session
+
+    from control.core.audit import verify_chain
+    cp = read_checkpoint(checkpoint) if checkpoint else None
+    settings = get_settings()
+    with Session(engine()) as session:
+        result = verify_chain(session, cp, settings.audit_verify_max_problems)
+    if not result.ok:
+        fail("\n".join([f"{result.headline}：", *([result.hint] if result.hint else []), *result.problems,
+                        *([f"另有 {result.problem_count - len(result.problems)} 处问题未列出"]
+                          if result.problem_count > len(result.problems) else [])]))
+    typer.echo(result.message + (f"；已到达检查点的第 {cp.last_id} 条" if cp and cp.last_id else ""))
+
+
+def read_checkpoint(path: Path):
+    from control.core.audit import parse_checkpoint
+    try:
+        with path.open("rb") as f:
+            data = f.read(65536)
+        return parse_checkpoint(data.decode("utf-8", errors="replace"))
+    except OSError as exc:
+        fail(f"无法读取检查点文件 {path}：{exc.strerror}", 2)
+    except ValueError as exc:
+        fail(f"{path}：{exc}", 2)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(output: Path | None = typer.Option(None, "--output", "-o",
+                                                        help="also write the checkpoint to this file")) -> None:
+    """记录审计日志检查点 / print the chain's count, last id and head as JSON, for the auditor to keep
+    outside yunzhang (the chain is verified first; no checkpoint of a broken chain)."""
     from sqlmodel import Session
 
     from control.core.audit import verify_chain
     with Session(engine()) as session:
-        ok, _bad_id, message = verify_chain(session)
-    if not ok:
-        fail(message)
-    typer.echo(message)
+        result = verify_chain(session, max_problems=get_settings().audit_verify_max_problems)
+    if not result.ok:
+        fail("\n".join([f"{result.headline}，未生成检查点：", *([result.hint] if result.hint else []),
+                        *result.problems]))
+    data = result.checkpoint().model_dump_json(indent=2)
+    if output:
+        output.write_text(data + "\n", encoding="utf-8")
+    typer.echo(data)
 
 
 def cloud_context(session):

@@ -6,8 +6,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import PositiveInt, field_validator
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from control.core.secrets import key_file, resolve_secret
 
 
 class Settings(BaseSettings):
@@ -90,6 +92,14 @@ class Settings(BaseSettings):
     metrics_max_age_days: int = 3 * 366
     metrics_max_days_ahead: int = 1
 
+    # --- Audit chain (issue 11, point 8) ---
+    # Where the key signing the audit chain (HMAC-SHA256) lives: file:/path or env:VAR, never the key
+    # itself. Unset: var_dir/audit_key, created on first use with mode 0600. Keep it off the database
+    # host's backups: whoever holds both the database and the key can rewrite the log undetected.
+    audit_key: str = ""
+    # verify names at most this many broken entries (and counts all of them).
+    audit_verify_max_problems: int = Field(100, ge=1, le=100_000)
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key
@@ -101,6 +111,11 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def resolved_audit_key(self) -> str:
+        if self.audit_key:
+            return resolve_secret(self.audit_key)
+        return key_file(self.var_dir / "audit_key")
 
 
 @lru_cache

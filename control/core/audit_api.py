@@ -7,17 +7,19 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from control.core.audit import AuditEntry, verify_chain
+from control.core.audit import AuditEntry, Checkpoint, Verification, verify_chain
 from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import Conflict
 from control.core.roles import Role
+from control.core.textsafe import csv_safe
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AUDIT_READERS = (Role.admin, Role.auditor)
@@ -106,15 +108,50 @@ def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
     writer.writerow(["id", "时间", "操作人", "操作", "对象类型", "对象ID", "对象名称", "变更内容", "请求ID", "哈希"])
     for e in session.execute(stmt).scalars():
         at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
-        writer.writerow([e.id, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
-                         e.entity_type, e.entity_id, e.entity_label, json.dumps(e.changes, ensure_ascii=False),
-                         e.request_id or "", e.hash])
+        writer.writerow([csv_safe(v) for v in (
+            e.id, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity_type,
+            e.entity_id, e.entity_label, json.dumps(e.changes, ensure_ascii=False), e.request_id or "", e.hash)])
     return StreamingResponse(iter([buf.getvalue().encode()]), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 
 
-@router.get("/verify")
-def verify(session: SessionDep, actor: CurrentActor):
-    actor.require(*AUDIT_READERS)
-    ok, bad_id, message = verify_chain(session)
-    return {"ok": ok, "first_broken_id": bad_id, "message": message}
+class VerifyResult(BaseModel):
+    ok: bool
+    count: int
+    first_broken_id: int | None
+    problem_count: int
+    problems: list[str]
+    hint: str
+    message: str
+
+
+def verification(session: Session, who: Actor, max_problems: int, checkpoint: Checkpoint | None = None
+                 ) -> Verification:
+    who.require(*AUDIT_READERS)
+    return verify_chain(session, checkpoint, max_problems)
+
+
+def _result(v: Verification) -> VerifyResult:
+    return VerifyResult(ok=v.ok, count=v.count, first_broken_id=v.first_broken_id, problem_count=v.problem_count,
+                        problems=v.problems, hint=v.hint, message=v.message)
+
+
+@router.get("/verify", response_model=VerifyResult)
+def verify(request: Request, session: SessionDep, actor: CurrentActor):
+    """Walk the whole chain: every problem by entry (the first audit_verify_max_problems, and the count)."""
+    return _result(verification(session, actor, request.app.state.settings.audit_verify_max_problems))
+
+
+@router.post("/verify", response_model=VerifyResult)
+def verify_against(request: Request, session: SessionDep, actor: CurrentActor, checkpoint: Checkpoint):
+    """As GET, and whether the chain still reaches an auditor's earlier checkpoint (truncation, replacement)."""
+    return _result(verification(session, actor, request.app.state.settings.audit_verify_max_problems, checkpoint))
+
+
+@router.get("/checkpoint", response_model=Checkpoint)
+def take_checkpoint(request: Request, session: SessionDep, actor: CurrentActor):
+    """Count, last id and head of a chain that verifies, for the auditor to keep outside yunzhang."""
+    v = verification(session, actor, request.app.state.settings.audit_verify_max_problems)
+    if not v.ok:
+        raise Conflict(f"哈希链有问题，未生成检查点：{v.message}", code="audit_chain_broken")
+    return v.checkpoint()

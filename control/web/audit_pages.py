@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session
 
 from control.cloud.enums import RequestStatus
 from control.core.accounts import Level
-from control.core.audit import verify_chain
+from control.core.audit import parse_checkpoint, verify_chain
 from control.core.audit_api import AUDIT_READERS, AuditFilter, list_entries
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
@@ -137,7 +137,14 @@ def audit_page(request: Request, session: SessionDep, actor: CurrentActor,
 
 
 @router.post("/audit/verify")
-def audit_verify(request: Request, session: SessionDep, actor: CurrentActor):
+def audit_verify(request: Request, session: SessionDep, actor: CurrentActor,
+                 checkpoint: Annotated[str, Form(max_length=4000)] = ""):
+    """The whole chain, and against a pasted auditor's checkpoint when one is given."""
     actor.require(*AUDIT_READERS)
-    ok, bad_id, message = verify_chain(session)
-    return render(request, "audit/_verify.html", {"ok": ok, "bad_id": bad_id, "message": message})
+    try:
+        cp = parse_checkpoint(checkpoint) if checkpoint.strip() else None
+    except ValueError as exc:
+        return render(request, "audit/_verify.html", {"ok": False, "bad_id": None, "message": str(exc)})
+    v = verify_chain(session, cp, request.app.state.settings.audit_verify_max_problems)
+    message = v.message + (f"；已到达检查点的第 {cp.last_id} 条" if v.ok and cp and cp.last_id else "")
+    return render(request, "audit/_verify.html", {"ok": v.ok, "bad_id": v.first_broken_id, "message": message})

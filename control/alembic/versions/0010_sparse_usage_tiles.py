@@ -1,7 +1,7 @@
 """usage tiles with few values stored sparse
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-29 08:30:00
 
 A tile was always 1024 systems × 32 days of float64 (256 KB), however few values it held, so values
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

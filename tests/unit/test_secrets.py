@@ -1,0 +1,48 @@
+"""Secrets given by reference: resolved from a file or the environment, never echoed in an error."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from control.core.secrets import SecretError, key_file, resolve_secret
+from control.settings import Settings
+
+
+def test_file_and_env_references(tmp_path, monkeypatch):
+    path = tmp_path / "device.pw"
+    path.write_text("s3cret with spaces\n", encoding="utf-8")
+    assert resolve_secret(f"file:{path}") == "s3cret with spaces"
+    monkeypatch.setenv("YZ_TEST_SECRET", "from-env")
+    assert resolve_secret("env:YZ_TEST_SECRET") == "from-env"
+
+
+@pytest.mark.parametrize("reference", ["the-key-itself-pasted-by-mistake", "vault:secret/x", "file:", "env:"])
+def test_malformed_reference_is_refused_without_echoing_it(reference):
+    with pytest.raises(SecretError) as exc:
+        resolve_secret(reference)
+    assert "file:文件路径 或 env:环境变量名" in str(exc.value)
+    assert "pasted" not in str(exc.value) and "vault" not in str(exc.value)
+
+
+def test_missing_or_empty_secret(tmp_path, monkeypatch):
+    with pytest.raises(SecretError, match="密钥文件不存在"):
+        resolve_secret(f"file:{tmp_path / 'nope'}")
+    monkeypatch.delenv("YZ_TEST_UNSET", raising=False)
+    with pytest.raises(SecretError, match="密钥为空"):
+        resolve_secret("env:YZ_TEST_UNSET")
+
+
+def test_default_audit_key_is_a_private_file_created_once(tmp_path):
+    settings = Settings(var_dir=tmp_path / "var")
+    key = settings.resolved_audit_key()
+    path = tmp_path / "var" / "audit_key"
+    assert len(key) >= 32 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert settings.resolved_audit_key() == key == key_file(path)
+    assert [p.name for p in path.parent.iterdir()] == ["audit_key"]      # no temporary file left
+
+
+def test_audit_key_setting_is_a_reference(tmp_path, monkeypatch):
+    monkeypatch.setenv("YZ_AUDIT", "k" * 40)
+    assert Settings(var_dir=tmp_path, audit_key="env:YZ_AUDIT").resolved_audit_key() == "k" * 40
+    assert not (tmp_path / "audit_key").exists()
