@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     prometheus_url: str = ""
     cookie_secure: bool = False
 
+    # --- input validation (issue 11: no 5xx for any input) ---
+    # Years a holiday arrangement may be added for; outside them a PUT is refused with 422.
+    calendar_min_year: int = 2000
+    calendar_max_year: int = 2100
+    # Holiday periods and make-up working days one year's arrangement may hold.
+    calendar_max_holidays: int = 60
+    calendar_max_workdays: int = 30
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

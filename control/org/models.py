@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
+from control.core.db import UTCDateTime
 from control.core.enums import LabeledEnum, enum_column
 
 
@@ -31,7 +32,7 @@ class Role(LabeledEnum):
 
 
 def utc_column() -> Column:
-    return Column(DateTime(timezone=True), nullable=False)
+    return Column(UTCDateTime(), nullable=False)
 
 
 class Department(SQLModel, table=True):
