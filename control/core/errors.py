@@ -83,4 +83,5 @@ def install_handlers(app: FastAPI) -> None:
              "message": e.get("msg", ""), "code": e.get("type", "invalid")}
             for e in exc.errors()
         ]
-        return problem_response(ValidationFailed("请求参数不符合要求", errors=errors))
+        # A page's bad query string (?month=13) gets the error page, the API problem+json.
+        return await _service_error(request, ValidationFailed("请求参数不符合要求", errors=errors))

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.params import Id
 from control.org import service
 from control.org.models import Department, Level, Role
 from control.org.schemas import DepartmentCreate, DepartmentUpdate
@@ -80,13 +81,13 @@ def _edit(request: Request, session, actor: Actor, dept: Department, values=None
 
 
 @router.get("/departments/{department_id:int}/edit")
-def edit_department_form(request: Request, session: SessionDep, actor: CurrentActor, department_id: int):
+def edit_department_form(request: Request, session: SessionDep, actor: CurrentActor, department_id: Id):
     actor.require(Role.admin)
     return _edit(request, session, actor, service.get_department(session, actor, department_id))
 
 
 @router.post("/departments/{department_id:int}/edit")
-async def edit_department(request: Request, session: SessionDep, actor: CurrentActor, department_id: int):
+async def edit_department(request: Request, session: SessionDep, actor: CurrentActor, department_id: Id):
     actor.require(Role.admin)
     dept = service.get_department(session, actor, department_id)
     form = await request.form()

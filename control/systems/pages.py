@@ -12,6 +12,8 @@ from starlette.datastructures import UploadFile
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from control.core.params import INT64_MAX, Id, form_choice, form_int
+from control.core.textsafe import clean_text
 from control.org import service as org_service
 from control.systems import census, rules, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
@@ -30,14 +32,19 @@ ACTION_LABELS = {"start": "投入运行", "stop": "停止运行", "decommission"
 
 
 def _filter(params: dict[str, str]) -> service.SystemFilter:
-    def num(key: str) -> int | None:
-        value = (params.get(key) or "").strip()
-        return int(value) if value.isdigit() else None
+    def choice(enum, key: str, label: str) -> str | None:
+        value = form_choice(enum, params.get(key), key, label)
+        return value.value if value else None
     sort = params.get("sort") or "name"
-    return service.SystemFilter(department_id=num("department_id"), network=params.get("network") or None,
-                                status=params.get("status") or None, protection_level=num("protection_level"),
-                                usage_frequency=params.get("usage_frequency") or None,
-                                kind=params.get("kind") or None, q=(params.get("q") or "").strip() or None,
+    return service.SystemFilter(department_id=form_int(params.get("department_id"), "department_id", "部门", ge=1,
+                                                       le=INT64_MAX),
+                                network=choice(Network, "network", "网络"),
+                                status=choice(SystemStatus, "status", "状态"),
+                                protection_level=form_int(params.get("protection_level"), "protection_level",
+                                                          "等保级别", ge=1, le=5),
+                                usage_frequency=choice(UsageFrequency, "usage_frequency", "使用频度"),
+                                kind=choice(SystemKind, "kind", "类型"),
+                                q=clean_text(params.get("q") or "", multiline=False).strip()[:100] or None,
                                 sort=sort if sort.lstrip("-") in service.SORTABLE else "name")
 
 
@@ -45,7 +52,7 @@ def _filter(params: dict[str, str]) -> service.SystemFilter:
 def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
     params = {k: v for k, v in request.query_params.items() if k in (*FILTER_KEYS, "offset")}
     f = _filter(params)
-    offset = int(params["offset"]) if params.get("offset", "").isdigit() else 0
+    offset = form_int(params.get("offset"), "offset", "翻页位置", le=INT64_MAX) or 0
     items, total = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
@@ -174,7 +181,7 @@ async def create(request: Request, session: SessionDep, actor: CurrentActor):
 
 
 @router.get("/systems/{system_id:int}/edit")
-def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
     values = system.model_dump()
@@ -184,7 +191,7 @@ def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system
 
 
 @router.post("/systems/{system_id:int}/edit")
-async def update(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+async def update(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
     values = _values(await request.form())
@@ -201,7 +208,7 @@ async def update(request: Request, session: SessionDep, actor: CurrentActor, sys
 # --- the system page and its lifecycle ----------------------------------------------------------------
 
 @router.get("/systems/{system_id:int}")
-def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id):
     system = service.get_system(session, actor, system_id)
     can_write = actor.role in service.WRITE_ROLES
     actions = [(a, ACTION_LABELS[a]) for (current, _target), a in rules.TRANSITIONS.items()
@@ -215,7 +222,7 @@ def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id
 
 
 @router.post("/systems/{system_id:int}/{action}")
-async def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, system_id: int, action: str):
+async def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id, action: str):
     if action not in (*rules.ACTIONS, "delete"):
         raise NotFound(f"没有“{action}”这一操作")
     comment = str((await request.form()).get("comment") or "").strip()

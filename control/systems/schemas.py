@@ -1,10 +1,12 @@
 """What the inventory API accepts and returns."""
 from copy import copy
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from control.core.params import CalendarDate, Id, Int32
+from control.core.textsafe import CleanLine, CleanText
 from control.systems.enums import (
     ClassifiedGrade,
     Network,
@@ -21,67 +23,68 @@ from control.systems.enums import (
 class SharingLine(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     direction: SharingDirection
-    resource_name: str = Field(min_length=1, max_length=200)
-    counterpart: str | None = Field(default=None, max_length=200)
+    resource_name: CleanLine = Field(min_length=1, max_length=200)
+    counterpart: CleanLine | None = Field(default=None, max_length=200)
     method: SharingMethod | None = None
-    method_note: str | None = Field(default=None, max_length=200)
+    method_note: CleanText | None = Field(default=None, max_length=200)
 
 
 class CensusFields(BaseModel):
     """Every field of the self-built census form (附件2); a vertical system uses a subset."""
-    function_description: str | None = None
-    information_resources: str | None = None
+    function_description: CleanText | None = None
+    information_resources: CleanText | None = None
     networks: list[Network] = []
     is_classified: bool = False
     protection_level: int | None = Field(default=None, ge=1, le=5)
     classified_grade: ClassifiedGrade | None = None
-    secrecy_clause: str | None = None
+    secrecy_clause: CleanText | None = None
     can_reach_external: bool | None = None
     reach_method: ReachMethod | None = None
-    reach_method_other: str | None = None
-    no_reach_reason: str | None = None
-    access_address: str | None = Field(default=None, max_length=500)
+    reach_method_other: CleanLine | None = None
+    no_reach_reason: CleanText | None = None
+    access_address: CleanLine | None = Field(default=None, max_length=500)
     site_consolidation: bool | None = None
     use_scopes: list[UseScope] = []
-    use_scope_names: str | None = None
-    user_count: int | None = Field(default=None, ge=0)
+    use_scope_names: CleanText | None = None
+    user_count: Int32 | None = Field(default=None, ge=0)
     user_count_varies: bool = False
     usage_frequency: UsageFrequency | None = None
-    responsible_name: str | None = Field(default=None, max_length=100)
-    responsible_title: str | None = Field(default=None, max_length=100)
-    responsible_phone: str | None = Field(default=None, max_length=200)
-    other_notes: str | None = None
-    approving_unit: str | None = Field(default=None, max_length=200)
-    approval_date: date | None = None
-    builder: str | None = Field(default=None, max_length=200)
-    build_date: date | None = None
+    responsible_name: CleanLine | None = Field(default=None, max_length=100)
+    responsible_title: CleanLine | None = Field(default=None, max_length=100)
+    responsible_phone: CleanLine | None = Field(default=None, max_length=200)
+    other_notes: CleanText | None = None
+    approving_unit: CleanLine | None = Field(default=None, max_length=200)
+    approval_date: CalendarDate | None = None
+    builder: CleanLine | None = Field(default=None, max_length=200)
+    build_date: CalendarDate | None = None
     warranty_years: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
     build_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    build_funding_source: str | None = Field(default=None, max_length=200)
+    build_funding_source: CleanLine | None = Field(default=None, max_length=200)
     om_cost_yearly: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    om_funding_source: str | None = Field(default=None, max_length=200)
-    om_vendors: str | None = Field(default=None, max_length=500)
-    additional_notes: str | None = None
-    tech_support_contact: str | None = Field(default=None, max_length=500)
-    replaced_by_id: int | None = None
+    om_funding_source: CleanLine | None = Field(default=None, max_length=200)
+    om_vendors: CleanText | None = Field(default=None, max_length=500)
+    additional_notes: CleanText | None = None
+    tech_support_contact: CleanText | None = Field(default=None, max_length=500)
+    replaced_by_id: Id | None = None
 
 
 class SystemCreate(CensusFields):
-    department_id: int
-    name: str = Field(min_length=1, max_length=200)
-    code: str | None = Field(default=None, max_length=64)
+    department_id: Id
+    name: CleanLine = Field(min_length=1, max_length=200)
+    code: CleanLine | None = Field(default=None, max_length=64)
     kind: SystemKind = SystemKind.self_built
     status: SystemStatus = SystemStatus.registered
     sharing: list[SharingLine] = []
 
 
 def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
-    """The same fields and constraints as `model`, every one optional with no default."""
+    """The same fields and constraints as `model`, every one optional (left out: unchanged). Null is
+    accepted only where `model` accepts it, i.e. where the column may be empty; elsewhere 422."""
     fields = {}
     for field_name, info in model.model_fields.items():
         info = copy(info)
         info.default, info.default_factory = None, None
-        fields[field_name] = (info.annotation | None, info)
+        fields[field_name] = (info.annotation, info)
     partial = create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
     return partial
 
@@ -130,7 +133,7 @@ class SystemList(BaseModel):
 
 
 class StatusChange(BaseModel):
-    comment: str = Field(default="", max_length=1000)
+    comment: CleanText = Field(default="", max_length=1000)
 
 
 class ImportError_(BaseModel):

@@ -12,6 +12,7 @@ from control.core.auth import authenticate
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep, optional_actor
 from control.core.errors import NotAuthenticated, ServiceError, TooManyRequests
+from control.core.params import Id
 from control.org import service as org_service
 from control.org.models import Role
 from control.org.schemas import UserCreate, UserUpdate
@@ -124,7 +125,7 @@ async def users_create(request: Request, session: SessionDep, actor: CurrentActo
 
 
 @router.post("/users/{user_id:int}/deactivate")
-def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor, user_id: int):
+def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor, user_id: Id):
     try:
         user = org_service.deactivate_user(session, actor, user_id)
     except ServiceError as exc:

@@ -1,7 +1,8 @@
 """REST: usage metrics in (CSV, JSON, Prometheus pull), zombie scans and verdicts, the review."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -10,6 +11,8 @@ from pydantic import BaseModel, Field
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ValidationFailed
+from control.core.params import CalendarDate, Id, Offset
+from control.core.textsafe import CleanLine, CleanText
 from control.zombies import export, prometheus, service, usage
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric
@@ -18,9 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["zombie systems"])
 
 
 class SampleIn(BaseModel):
-    system_code: str
-    metric: str
-    day: str
+    system_code: CleanLine
+    metric: CleanLine
+    day: CleanLine
     value: float
 
 
@@ -29,17 +32,17 @@ class SamplesIn(BaseModel):
 
 
 class PullIn(BaseModel):
-    start: date | None = None
-    end: date | None = None
+    start: CalendarDate | None = None
+    end: CalendarDate | None = None
 
 
 class ScanIn(BaseModel):
-    as_of: date | None = None
+    as_of: CalendarDate | None = None
 
 
 class CaseActionIn(BaseModel):
-    reason: str = Field(default="", max_length=2000)
-    exempt_until: date | None = None
+    reason: CleanText = Field(default="", max_length=2000)
+    exempt_until: CalendarDate | None = None
     plan: dict | None = None
 
 
@@ -67,8 +70,8 @@ def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, bod
 
 
 @router.get("/systems/{system_id:int}/usage")
-def system_usage(session: SessionDep, actor: CurrentActor, system_id: int, metric: Metric,
-                 days: int = Query(90, ge=1, le=400), end: date | None = None):
+def system_usage(session: SessionDep, actor: CurrentActor, system_id: Id, metric: Metric,
+                 days: int = Query(90, ge=1, le=400), end: CalendarDate | None = None):
     end = end or today() - timedelta(days=1)
     points = service.usage_series(session, actor, system_id, metric, end - timedelta(days=days - 1), end)
     return {"metric": metric.value, "points": [{"day": d.isoformat(), "value": v} for d, v in points]}
@@ -82,34 +85,34 @@ def run_scan(request: Request, session: SessionDep, actor: CurrentActor, body: S
 
 @router.get("/zombie-scans")
 def list_scans(session: SessionDep, actor: CurrentActor, limit: int = Query(50, ge=1, le=500),
-               offset: int = Query(0, ge=0)):
+               offset: Offset = 0):
     items, total = service.list_scans(session, actor, limit, offset)
     return {"items": [s.model_dump(exclude={"policy"}) for s in items], "total": total}
 
 
 @router.get("/zombie-scans/{scan_id:int}")
-def get_scan(session: SessionDep, actor: CurrentActor, scan_id: int):
+def get_scan(session: SessionDep, actor: CurrentActor, scan_id: Id):
     return service.get_scan(session, actor, scan_id)
 
 
 @router.get("/zombie-scans/{scan_id:int}/verdicts")
-def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: int, candidate: bool | None = None,
-                  department_id: int | None = None, criterion: Criterion | None = None,
-                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: Id, candidate: bool | None = None,
+                  department_id: Id | None = None, criterion: Criterion | None = None,
+                  limit: int = Query(100, ge=1, le=1000), offset: Offset = 0):
     items, total = service.verdicts(session, actor, scan_id, candidate, department_id, criterion, limit, offset)
     return {"items": items, "total": total}
 
 
 @router.get("/zombie-scans/{scan_id:int}/compare")
-def compare(session: SessionDep, actor: CurrentActor, scan_id: int, with_scan: int = Query(alias="with")):
+def compare(session: SessionDep, actor: CurrentActor, scan_id: Id, with_scan: Annotated[Id, Query(alias="with")]):
     """Candidates new in this scan, gone from it, unchanged, against an earlier scan."""
     return service.compare_scans(session, actor, with_scan, scan_id)
 
 
 @router.get("/zombie-cases")
 def list_cases(session: SessionDep, actor: CurrentActor, state: CaseState | None = None,
-               department_id: int | None = None, needs_rereview: bool | None = None,
-               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+               department_id: Id | None = None, needs_rereview: bool | None = None,
+               limit: int = Query(100, ge=1, le=1000), offset: Offset = 0):
     items, total = service.list_cases(session, actor, state, department_id, needs_rereview, limit, offset)
     return {"items": items, "total": total}
 
@@ -122,12 +125,12 @@ def export_cases(session: SessionDep, actor: CurrentActor):
 
 
 @router.get("/zombie-cases/{case_id:int}")
-def get_case(session: SessionDep, actor: CurrentActor, case_id: int):
+def get_case(session: SessionDep, actor: CurrentActor, case_id: Id):
     return service.get_case(session, actor, case_id)
 
 
 @router.post("/zombie-cases/{case_id:int}/{action}")
-def case_action(session: SessionDep, actor: CurrentActor, case_id: int, action: str, body: CaseActionIn | None = None):
+def case_action(session: SessionDep, actor: CurrentActor, case_id: Id, action: str, body: CaseActionIn | None = None):
     """confirm, exempt (reason; optional exempt_until), respond (department), plan_cleanup, complete_cleanup."""
     body = body or CaseActionIn()
     return service.case_action(session, actor, case_id, action, body.reason, body.exempt_until, body.plan,
