@@ -21,7 +21,7 @@ from control.cloud.schemas import (
     RequestUpdate,
 )
 from control.core.deps import CurrentActor, SessionDep
-from control.core.params import Id, Offset, SearchText
+from control.core.params import Id, Offset, SearchText, file_response
 
 router = APIRouter(prefix="/api/v1", tags=["cloud requests"])
 
@@ -77,7 +77,8 @@ async def upload_attachment(session: SessionDep, actor: CurrentActor, request_id
                                   file.content_type or "", content)
 
 
-@router.get("/cloud-requests/{request_id:int}/attachments/{attachment_id:int}")
+@router.get("/cloud-requests/{request_id:int}/attachments/{attachment_id:int}", response_class=Response,
+            responses=file_response("application/octet-stream", "附件原文件（按上传时的类型）"))
 def download_attachment(session: SessionDep, actor: CurrentActor, request_id: Id, attachment_id: Id):
     att = service.get_attachment(session, actor, request_id, attachment_id)
     return Response(att.content, media_type=att.content_type,

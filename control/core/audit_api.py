@@ -17,7 +17,7 @@ from control.core.audit import AuditEntry, verify_chain
 from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.deps import CurrentActor, SessionDep
-from control.core.params import CalendarDate, Offset, SearchText
+from control.core.params import CalendarDate, Offset, SearchText, file_response
 from control.org.models import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -98,7 +98,7 @@ def list_audit(session: SessionDep, actor: CurrentActor, f: FilterDep, limit: in
     return AuditList(items=items, total=total)
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", response_class=StreamingResponse, responses=file_response("text/csv", "审计日志 CSV"))
 def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
     """The filtered log as CSV (UTF-8 with BOM so Excel opens the Chinese correctly)."""
     stmt = query_entries(session, actor, f).order_by(AuditEntry.id)
@@ -115,7 +115,15 @@ def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
                              headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 
 
-@router.get("/verify")
+class VerifyOut(BaseModel):
+    """The chain check; further fields a newer check reports pass through (extra allowed)."""
+    model_config = ConfigDict(extra="allow")
+    ok: bool
+    first_broken_id: int | None = None
+    message: str
+
+
+@router.get("/verify", response_model=VerifyOut)
 def verify(session: SessionDep, actor: CurrentActor):
     actor.require(*AUDIT_READERS)
     ok, bad_id, message = verify_chain(session)

@@ -31,6 +31,15 @@ SearchText = Annotated[CleanLine, MaxLen(100)]
 Int32 = Annotated[int, Ge(-(2**31)), Le(2**31 - 1)]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(media_type: str, description: str) -> dict:
+    """The OpenAPI `responses` of a route that returns a file (a download, not JSON)."""
+    return {200: {"description": description, "content": {media_type: {"schema": {"type": "string",
+                                                                                     "format": "binary"}}}}}
+
+
 def blank_is_none(value: Any) -> Any:
     """A page's filter form sends every field, the empty ones as ""; that means "no filter"."""
     return None if value == "" else value

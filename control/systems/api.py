@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, UploadFile
 
 from control.core.deps import CurrentActor, SessionDep
-from control.core.params import Id, Offset, SearchText
+from control.core.params import Id, Offset, SearchText, file_response
 from control.systems import census, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
 from control.systems.schemas import ImportResult, StatusChange, SystemCreate, SystemList, SystemPublic, SystemUpdate
@@ -35,13 +35,13 @@ def xlsx(data: bytes, filename: str) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/template.xlsx")
+@router.get("/template.xlsx", response_class=Response, responses=file_response(XLSX, "普查表模板"))
 def census_template(actor: CurrentActor):
     """The census questionnaire (附件2/附件3) as a workbook with drop-downs and instructions."""
     return xlsx(census.template_workbook(), "census-template.xlsx")
 
 
-@router.get("/export.xlsx")
+@router.get("/export.xlsx", response_class=Response, responses=file_response(XLSX, "按普查表格式导出"))
 def census_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
     """Any filtered list in the template's layout (classified systems are left out)."""
     return xlsx(census.export_workbook(session, actor, f), "census-export.xlsx")

@@ -11,11 +11,23 @@ from pydantic import BaseModel, Field
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ValidationFailed
-from control.core.params import CalendarDate, Id, Offset
+from control.core.params import XLSX, CalendarDate, Id, Offset, file_response
 from control.core.textsafe import CleanLine, CleanText
 from control.zombies import export, prometheus, service, usage
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric
+from control.zombies.schemas import (
+    CaseList,
+    CaseOut,
+    MetricsPulled,
+    MetricsStored,
+    ScanComparison,
+    ScanDetail,
+    ScanList,
+    ScanOut,
+    UsageSeries,
+    VerdictList,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["zombie systems"])
 
@@ -46,19 +58,19 @@ class CaseActionIn(BaseModel):
     plan: dict | None = None
 
 
-@router.post("/metrics/import")
+@router.post("/metrics/import", response_model=MetricsStored)
 async def import_metrics(session: SessionDep, actor: CurrentActor, file: UploadFile):
     """CSV `system_code,metric,day,value`: all or nothing, errors name the row."""
     return usage.import_csv(session, actor, await file.read())
 
 
-@router.post("/metrics/samples")
+@router.post("/metrics/samples", response_model=MetricsStored)
 def push_samples(session: SessionDep, actor: CurrentActor, body: SamplesIn):
     records = ((i, s.system_code, s.metric, s.day, s.value) for i, s in enumerate(body.samples, start=1))
     return usage.store(session, actor, usage.parse(session, actor, records), "push")
 
 
-@router.post("/metrics/pull")
+@router.post("/metrics/pull", response_model=MetricsPulled)
 def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, body: PullIn | None = None):
     """Pull daily values from the Prometheus server named by YUNZHANG_PROMETHEUS_URL."""
     url = request.app.state.settings.prometheus_url
@@ -69,7 +81,7 @@ def pull_metrics(request: Request, session: SessionDep, actor: CurrentActor, bod
     return prometheus.pull(session, actor, url, request.app.state.policy.zombies, start, end)
 
 
-@router.get("/systems/{system_id:int}/usage")
+@router.get("/systems/{system_id:int}/usage", response_model=UsageSeries)
 def system_usage(session: SessionDep, actor: CurrentActor, system_id: Id, metric: Metric,
                  days: int = Query(90, ge=1, le=400), end: CalendarDate | None = None):
     end = end or today() - timedelta(days=1)
@@ -77,25 +89,25 @@ def system_usage(session: SessionDep, actor: CurrentActor, system_id: Id, metric
     return {"metric": metric.value, "points": [{"day": d.isoformat(), "value": v} for d, v in points]}
 
 
-@router.post("/zombie-scans", status_code=201)
+@router.post("/zombie-scans", status_code=201, response_model=ScanOut)
 def run_scan(request: Request, session: SessionDep, actor: CurrentActor, body: ScanIn | None = None):
     scan = service.run_scan(session, actor, request.app.state.policy.zombies, body.as_of if body else None)
     return scan.model_dump(exclude={"policy"})
 
 
-@router.get("/zombie-scans")
+@router.get("/zombie-scans", response_model=ScanList)
 def list_scans(session: SessionDep, actor: CurrentActor, limit: int = Query(50, ge=1, le=500),
                offset: Offset = 0):
     items, total = service.list_scans(session, actor, limit, offset)
     return {"items": [s.model_dump(exclude={"policy"}) for s in items], "total": total}
 
 
-@router.get("/zombie-scans/{scan_id:int}")
+@router.get("/zombie-scans/{scan_id:int}", response_model=ScanDetail)
 def get_scan(session: SessionDep, actor: CurrentActor, scan_id: Id):
     return service.get_scan(session, actor, scan_id)
 
 
-@router.get("/zombie-scans/{scan_id:int}/verdicts")
+@router.get("/zombie-scans/{scan_id:int}/verdicts", response_model=VerdictList)
 def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: Id, candidate: bool | None = None,
                   department_id: Id | None = None, criterion: Criterion | None = None,
                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0):
@@ -103,13 +115,13 @@ def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: Id, candida
     return {"items": items, "total": total}
 
 
-@router.get("/zombie-scans/{scan_id:int}/compare")
+@router.get("/zombie-scans/{scan_id:int}/compare", response_model=ScanComparison)
 def compare(session: SessionDep, actor: CurrentActor, scan_id: Id, with_scan: Annotated[Id, Query(alias="with")]):
     """Candidates new in this scan, gone from it, unchanged, against an earlier scan."""
     return service.compare_scans(session, actor, with_scan, scan_id)
 
 
-@router.get("/zombie-cases")
+@router.get("/zombie-cases", response_model=CaseList)
 def list_cases(session: SessionDep, actor: CurrentActor, state: CaseState | None = None,
                department_id: Id | None = None, needs_rereview: bool | None = None,
                limit: int = Query(100, ge=1, le=1000), offset: Offset = 0):
@@ -117,19 +129,20 @@ def list_cases(session: SessionDep, actor: CurrentActor, state: CaseState | None
     return {"items": items, "total": total}
 
 
-@router.get("/zombie-cases/export.xlsx")
+@router.get("/zombie-cases/export.xlsx", response_class=Response,
+            responses=file_response(XLSX, "僵尸系统清单"))
 def export_cases(session: SessionDep, actor: CurrentActor):
     data = export.auditors_list(session, actor)
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(data, media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="zombie-systems.xlsx"'})
 
 
-@router.get("/zombie-cases/{case_id:int}")
+@router.get("/zombie-cases/{case_id:int}", response_model=CaseOut)
 def get_case(session: SessionDep, actor: CurrentActor, case_id: Id):
     return service.get_case(session, actor, case_id)
 
 
-@router.post("/zombie-cases/{case_id:int}/{action}")
+@router.post("/zombie-cases/{case_id:int}/{action}", response_model=CaseOut)
 def case_action(session: SessionDep, actor: CurrentActor, case_id: Id, action: str, body: CaseActionIn | None = None):
     """confirm, exempt (reason; optional exempt_until), respond (department), plan_cleanup, complete_cleanup."""
     body = body or CaseActionIn()
