@@ -20,6 +20,7 @@ from control.core.calendar import CalendarLimits, YearArrangement, delete_arrang
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.messages import zh_message
 from control.core.params import AnyYear, Blank, Id, form_int
 from control.core.textsafe import clean_text
 from control.org import service as org_service
@@ -92,7 +93,7 @@ async def create_request(request: Request, session: SessionDep, actor: CurrentAc
             service.act(session, actor, cloud_context(request, session), req.id, "submit", ActionIn())
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \
+        message = "；".join(zh_message(e) for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
     if form.get("submit_now"):
@@ -161,7 +162,7 @@ async def act(request: Request, session: SessionDep, actor: CurrentActor, reques
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        reasons = "；".join(e["msg"] for e in exc.errors())
+        reasons = "；".join(zh_message(e) for e in exc.errors())
         flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 

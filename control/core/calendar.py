@@ -24,6 +24,7 @@ from sqlmodel import Field, Session, SQLModel
 from control.core.clock import now
 from control.core.db import UTCDateTime
 from control.core.errors import NotFound, ValidationFailed
+from control.core.messages import zh_message
 from control.core.textsafe import CleanLine, CleanText
 
 
@@ -110,7 +111,7 @@ class CalendarLimits:
 
 
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
-    return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "code": "calendar_invalid"}
+    return [{"field": ".".join(str(p) for p in e["loc"]), "message": zh_message(e), "code": "calendar_invalid"}
             for e in exc.errors()]
 
 

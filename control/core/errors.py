@@ -7,6 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from control.core.messages import zh_message
+
 
 class ServiceError(Exception):
     status = 400
@@ -80,7 +82,7 @@ def install_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError):
         errors = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
-             "message": e.get("msg", ""), "code": e.get("type", "invalid")}
+             "message": zh_message(e), "code": e.get("type", "invalid")}
             for e in exc.errors()
         ]
         # A page's bad query string (?month=13) gets the error page, the API problem+json.
