@@ -147,7 +147,7 @@ def read_csv(data: bytes) -> Iterable[tuple[int, str, str, str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed("CSV 文件须为 UTF-8 编码", code="not_utf8") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # as csv wants: a lone \r ends a line, no csv.Error
     expected = ["system_code", "metric", "day", "value"]
     header = [h.strip() for h in next(reader, [])]
     if header != expected:
