@@ -179,12 +179,11 @@ def capacity_page(request: Request, session: SessionDep, actor: CurrentActor):
 async def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, zone: Zone):
     form = await form_data(request)
     try:
-        service.set_capacity(
-            session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS})
-        )
+        amounts = {k: form_int(form.get(k), k, label) or 0 for k, label in rules.RESOURCE_LABELS.items()}
+        service.set_capacity(session, actor, zone, CapacityIn(**amounts))
         flash(request, "{zone}容量已保存", zone=zone)
-    except (ValueError, ServiceError) as exc:
-        flash(request, getattr(exc, "detail", str(exc)))
+    except ServiceError as exc:
+        flash(request, exc.detail)
     return redirect("/cloud/capacity")
 
 
@@ -192,11 +191,12 @@ async def capacity_save(request: Request, session: SessionDep, actor: CurrentAct
 async def quota_save(request: Request, session: SessionDep, actor: CurrentActor):
     form = await form_data(request)
     try:
-        service.set_quota(session, actor, int(form["department_id"]),
-                          QuotaIn(**{k: int(form[k]) if form.get(k) else None for k in rules.RESOURCE_LABELS}))
+        department_id = form_int(form.get("department_id"), "department_id", "部门", ge=1) or 0
+        quota = QuotaIn(**{k: form_int(form.get(k), k, label) for k, label in rules.RESOURCE_LABELS.items()})
+        service.set_quota(session, actor, department_id, quota)
         flash(request, "配额已保存")
-    except (ValueError, KeyError, ServiceError) as exc:
-        flash(request, getattr(exc, "detail", str(exc)))
+    except ServiceError as exc:
+        flash(request, exc.detail)
     return redirect("/cloud/capacity")
 
 

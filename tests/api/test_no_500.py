@@ -169,6 +169,11 @@ def test_bad_numbers_and_dates_in_forms(client, cloud):  # noqa: F811
                         follow_redirects=False)
         assert r.status_code == 303, r.text
         assert "核减后数量" in client.get(f"/cloud/{req['id']}").text
+    for path, data in [("/cloud/capacity/public", {"vcpu": "abc"}), ("/cloud/quotas", {"department_id": HUGE}),
+                       ("/cloud/quotas", {"department_id": "1", "vcpu": "-5"})]:
+        r = client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+        assert r.status_code == 303, (path, r.text)
+        assert re.search("应为整数|应在", client.get("/cloud/capacity").text), path
     login(client, "edu")
     token = csrf(client)
     r = client.post("/cloud/new", data={"csrf_token": token, "lines-x-kind": "vm", "lines-99999999999-kind": "vm"})
