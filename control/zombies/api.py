@@ -33,10 +33,10 @@ router = APIRouter(prefix="/api/v1", tags=["zombie systems"])
 
 
 class SampleIn(BaseModel):
-    system_code: CleanLine
-    metric: CleanLine
-    day: CleanLine
-    value: float
+    system_code: CleanLine = Field(max_length=64)
+    metric: CleanLine = Field(max_length=64)
+    day: CleanLine = Field(max_length=32)
+    value: float = Field(allow_inf_nan=False)  # JSON parsers take NaN and Infinity; a usage value is finite
 
 
 class SamplesIn(BaseModel):

@@ -193,3 +193,10 @@ def test_metrics_csv_with_carriage_returns_is_read_not_a_500(client, world):
     r = client.post("/api/v1/metrics/import", files={"file": ("m.csv", data, "text/csv")},
                     headers=world.headers("ops"))
     assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2, r.text
+
+
+def test_non_finite_usage_values_are_422(client, world):
+    body = b'{"samples": [{"system_code": "X", "metric": "requests", "day": "2026-01-05", "value": NaN}]}'
+    r = client.post("/api/v1/metrics/samples", content=body,
+                    headers={**world.headers("ops"), "content-type": "application/json"})
+    assert r.status_code == 422 and "samples.0.value" in fields(r), r.text
