@@ -32,18 +32,26 @@ ACTION_LABELS = {"start": "投入运行", "stop": "停止运行", "decommission"
 
 
 def _filter(params: dict[str, str]) -> service.SystemFilter:
-    def choice(enum, key: str, label: str) -> str | None:
-        value = form_choice(enum, params.get(key), key, label)
+    """The list's filters from its query string; a value that cannot be one (a bookmarked link after a
+    rename, a hand-edited URL) is ignored, as the form would never send it."""
+    def ignoring_bad(parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except ValidationFailed:
+            return None
+
+    def choice(enum, key: str) -> str | None:
+        value = ignoring_bad(form_choice, enum, params.get(key), key, key)
         return value.value if value else None
+
+    def number(key: str, ge: int, le: int) -> int | None:
+        return ignoring_bad(form_int, params.get(key), key, key, ge=ge, le=le)
     sort = params.get("sort") or "name"
-    return service.SystemFilter(department_id=form_int(params.get("department_id"), "department_id", "部门", ge=1,
-                                                       le=INT64_MAX),
-                                network=choice(Network, "network", "网络"),
-                                status=choice(SystemStatus, "status", "状态"),
-                                protection_level=form_int(params.get("protection_level"), "protection_level",
-                                                          "等保级别", ge=1, le=5),
-                                usage_frequency=choice(UsageFrequency, "usage_frequency", "使用频度"),
-                                kind=choice(SystemKind, "kind", "类型"),
+    return service.SystemFilter(department_id=number("department_id", 1, INT64_MAX),
+                                network=choice(Network, "network"), status=choice(SystemStatus, "status"),
+                                protection_level=number("protection_level", 1, 5),
+                                usage_frequency=choice(UsageFrequency, "usage_frequency"),
+                                kind=choice(SystemKind, "kind"),
                                 q=clean_text(params.get("q") or "", multiline=False).strip()[:100] or None,
                                 sort=sort if sort.lstrip("-") in service.SORTABLE else "name")
 
@@ -52,7 +60,10 @@ def _filter(params: dict[str, str]) -> service.SystemFilter:
 def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
     params = {k: v for k, v in request.query_params.items() if k in (*FILTER_KEYS, "offset")}
     f = _filter(params)
-    offset = form_int(params.get("offset"), "offset", "翻页位置", le=INT64_MAX) or 0
+    try:
+        offset = form_int(params.get("offset"), "offset", "翻页位置", le=INT64_MAX) or 0
+    except ValidationFailed:
+        offset = 0
     items, total = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
