@@ -96,10 +96,10 @@ class ArrangementSaved(BaseModel):
 @dataclass(frozen=True)
 class CalendarLimits:
     """The bounds an added arrangement must keep (settings YUNZHANG_CALENDAR_*)."""
-    first_year: int = 2000
-    last_year: int = 2100
-    max_holidays: int = 60
-    max_workdays: int = 30
+    first_year: int
+    last_year: int
+    max_holidays: int
+    max_workdays: int
 
     @classmethod
     def of(cls, settings: Any = None) -> CalendarLimits:

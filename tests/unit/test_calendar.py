@@ -1,5 +1,6 @@
 """Working days across the 2026 Spring Festival and National Day, make-up days, unknown years and
 administrator arrangements."""
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -107,4 +108,4 @@ def test_bad_arrangements_name_the_field(bad, field, message):
 def test_arrangement_size_is_bounded():
     many = {"year": 2027, "holidays": [{"name": "x", "from": f"2027-03-{d:02d}"} for d in range(1, 32)]}
     with pytest.raises(ValidationFailed, match="最多 30 段"):
-        YearArrangement.from_mapping(many, limits=CalendarLimits(max_holidays=30))
+        YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(), max_holidays=30))
