@@ -100,6 +100,14 @@ class Settings(BaseSettings):
     # verify names at most this many broken entries (and counts all of them).
     audit_verify_max_problems: int = Field(100, ge=1, le=100_000)
 
+    # --- input validation (issue 11: no 5xx for any input) ---
+    # Years a holiday arrangement may be added for; outside them a PUT is refused with 422.
+    calendar_min_year: int = 2000
+    calendar_max_year: int = 2100
+    # Holiday periods and make-up working days one year's arrangement may hold.
+    calendar_max_holidays: int = 60
+    calendar_max_workdays: int = 30
+
     def resolved_secret_key(self) -> str:
         if self.secret_key:
             return self.secret_key

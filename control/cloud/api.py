@@ -21,6 +21,7 @@ from control.cloud.schemas import (
     RequestUpdate,
 )
 from control.core.deps import CurrentActor, SessionDep
+from control.core.params import Id, Offset, SearchText, file_response
 
 router = APIRouter(prefix="/api/v1", tags=["cloud requests"])
 
@@ -32,10 +33,10 @@ def cloud_context(request: Request, session: SessionDep) -> service.Context:
 ContextDep = Annotated[service.Context, Depends(cloud_context)]
 
 
-def request_filter(status: RequestStatus | None = None, department_id: int | None = None,
+def request_filter(status: RequestStatus | None = None, department_id: Id | None = None,
                    queue: str | None = Query(None, pattern="^(review|acceptance|assessment|delivery)$"),
                    sla_state: SlaState | None = None, overdue: bool | None = None, awaiting_me: bool = False,
-                   q: str | None = Query(None, max_length=100),
+                   q: SearchText | None = None,
                    sort: str = Query("due", pattern="^(due|-created|number)$")) -> service.RequestFilter:
     return service.RequestFilter(status=status, department_id=department_id, queue=queue, sla_state=sla_state,
                                  overdue=overdue, awaiting_me=awaiting_me, q=q, sort=sort)
@@ -47,7 +48,7 @@ def list_requests(
     actor: CurrentActor,
     f: Annotated[service.RequestFilter, Depends(request_filter)],
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ):
     """Lists and queues: `queue=acceptance` is the Bureau's queue, sorted by due date."""
     items, total = service.list_requests(session, actor, f, limit, offset)
@@ -60,25 +61,26 @@ def create_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, da
 
 
 @router.get("/cloud-requests/{request_id:int}", response_model=RequestOut)
-def get_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: int):
+def get_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: Id):
     return service.detail(session, service.get_request(session, actor, request_id), ctx)
 
 
 @router.patch("/cloud-requests/{request_id:int}", response_model=RequestOut)
-def update_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: int, data: RequestUpdate):
+def update_request(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: Id, data: RequestUpdate):
     return service.detail(session, service.update_request(session, actor, request_id, data), ctx)
 
 
 @router.post("/cloud-requests/{request_id:int}/attachments", response_model=AttachmentOut, status_code=201)
-def upload_attachment(request: Request, session: SessionDep, actor: CurrentActor, request_id: int,
+def upload_attachment(request: Request, session: SessionDep, actor: CurrentActor, request_id: Id,
                       file: UploadFile):
     """A plain def: the spooled file is read on a worker thread, up to the attachment limit."""
     return service.add_attachment(session, actor, request_id, file.filename or "attachment",
                                   file.content_type or "", file.file, request.app.state.settings.attachment_max_bytes)
 
 
-@router.get("/cloud-requests/{request_id:int}/attachments/{attachment_id:int}")
-def download_attachment(session: SessionDep, actor: CurrentActor, request_id: int, attachment_id: int):
+@router.get("/cloud-requests/{request_id:int}/attachments/{attachment_id:int}", response_class=Response,
+            responses=file_response("application/octet-stream", "附件原文件（按上传时的类型）"))
+def download_attachment(session: SessionDep, actor: CurrentActor, request_id: Id, attachment_id: Id):
     att = service.get_attachment(session, actor, request_id, attachment_id)
     return Response(att.content, media_type=att.content_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.filename)}"})
@@ -90,7 +92,7 @@ def _quote(name: str) -> str:
 
 
 @router.post("/cloud-requests/{request_id:int}/{action}", response_model=RequestOut)
-def act(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: int, action: str,
+def act(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: Id, action: str,
         body: ActionIn | None = None):
     """Workflow steps: submit, cancel, approve, return, reject, assess, deliver, reclaim."""
     req = service.act(session, actor, ctx, request_id, action, body or ActionIn())
@@ -114,6 +116,6 @@ def get_quotas(session: SessionDep, actor: CurrentActor):
 
 
 @router.put("/cloud-quotas/{department_id:int}", response_model=list[QuotaOut])
-def put_quota(session: SessionDep, actor: CurrentActor, department_id: int, data: QuotaIn):
+def put_quota(session: SessionDep, actor: CurrentActor, department_id: Id, data: QuotaIn):
     service.set_quota(session, actor, department_id, data)
     return service.quotas(session, actor)

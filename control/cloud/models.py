@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
 from control.core.clock import now
+from control.core.db import UTCDateTime
 from control.core.enums import enum_column
 
 
 def _ts(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class CloudRequest(SQLModel, table=True):

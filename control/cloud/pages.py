@@ -4,23 +4,27 @@ quotas, and the working-day calendar."""
 from __future__ import annotations
 
 import calendar as month_calendar
+import re
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from control.cloud import rules, service
 from control.cloud.api import cloud_context
-from control.cloud.enums import LineKind, ReclaimReason, Zone
+from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
 from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, QuotaIn, RequestIn, Trim
-from control.core.calendar import YearArrangement, save_arrangement
+from control.core.calendar import CalendarLimits, YearArrangement, delete_arrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
+from control.core.messages import zh_message
+from control.core.params import AnyYear, Blank, Id, form_int
 from control.core.roles import Role
+from control.core.textsafe import clean_text
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
 from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
@@ -32,11 +36,14 @@ QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}
 
 
 @router.get("/cloud")
-def cloud_list(request: Request, session: SessionDep, actor: CurrentActor, queue: str | None = None,
-               overdue: bool | None = None, awaiting_me: bool = False, status: str | None = None):
+def cloud_list(request: Request, session: SessionDep, actor: CurrentActor,
+               queue: Annotated[Literal["review", "acceptance", "assessment", "delivery"] | None, Blank] = None,
+               overdue: Annotated[bool | None, Blank] = None, awaiting_me: Annotated[bool, Blank] = False,
+               status: Annotated[RequestStatus | None, Blank] = None):
     if queue is None and not awaiting_me and status is None and overdue is None:
         queue = QUEUES.get(actor.role)
-    f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me, status=status or None,
+    f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me,
+                              status=status.value if status else None,
                               sort="due" if queue or overdue else "-created")
     items, total = service.list_requests(session, actor, f, limit=200)
     return render(request, "cloud/list.html", {"items": items, "total": total, "f": f,
@@ -44,9 +51,11 @@ def cloud_list(request: Request, session: SessionDep, actor: CurrentActor, queue
 
 
 @router.get("/cloud/line")
-def line_fragment(request: Request, actor: CurrentActor, i: int = 0, kind: str = "vm"):
+def line_fragment(request: Request, actor: CurrentActor, i: Annotated[int, Query(ge=0, le=1000)] = 0,
+                  kind: LineKind = LineKind.vm):
     """One resource line of the form, added in place by htmx."""
-    return render(request, "cloud/_line.html", {"i": i, "line": {"kind": kind, "count": 1}, "kinds": list(LineKind)})
+    return render(request, "cloud/_line.html", {"i": i, "line": {"kind": kind.value, "count": 1},
+                                                "kinds": list(LineKind)})
 
 
 def _form_context(session, actor, values=None, error=None) -> dict:
@@ -64,8 +73,11 @@ def new_request(request: Request, session: SessionDep, actor: CurrentActor):
         "lines": [{"kind": "vm", "count": 1}]}))
 
 
+_LINE_KIND = re.compile(r"lines-(\d{1,4})-kind")
+
+
 def _lines(form: dict[str, Any]) -> list[dict]:
-    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("lines-") and k.endswith("-kind")})
+    indexes = sorted({int(m.group(1)) for k in form if (m := _LINE_KIND.fullmatch(k))})
     return [{f: form.get(f"lines-{i}-{f}") or None for f in LINE_FIELDS} for i in indexes]
 
 
@@ -80,7 +92,7 @@ def create_request(request: Request, session: SessionDep, actor: CurrentActor, f
                                      submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        message = "；".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()) \
+        message = "；".join(zh_message(e) for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
     if form.get("submit_now"):
@@ -91,7 +103,7 @@ def create_request(request: Request, session: SessionDep, actor: CurrentActor, f
 
 
 @router.get("/cloud/{request_id:int}")
-def request_page(request: Request, session: SessionDep, actor: CurrentActor, request_id: int):
+def request_page(request: Request, session: SessionDep, actor: CurrentActor, request_id: Id):
     ctx = cloud_context(request, session)
     req = service.get_request(session, actor, request_id)
     data = service.detail(session, req, ctx)
@@ -108,7 +120,7 @@ def request_page(request: Request, session: SessionDep, actor: CurrentActor, req
 
 
 @router.post("/cloud/{request_id:int}/attachments")
-def upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, request_id: int):
+def upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, request_id: Id):
     file = form.get("file")
     try:
         if not isinstance(file, UploadFile):
@@ -122,28 +134,23 @@ def upload(request: Request, session: SessionDep, actor: CurrentActor, form: Pos
 
 
 @router.post("/cloud/{request_id:int}/{action}")
-def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, request_id: int, action: str):
+def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, request_id: Id, action: str):
     lines = service.lines_of(session, request_id)
-    trims = [
-        Trim(
-            line_id=line.id,
-            count=int(form[f"trim-{line.id}-count"]),
-            reason=form.get(f"trim-{line.id}-reason") or "评估核减",
-        )
-        for line in lines
-        if form.get(f"trim-{line.id}-count") not in (None, "") and int(form[f"trim-{line.id}-count"]) != line.count
-    ]
-    delivered = [
-        DeliveredIn(
-            line_id=line.id,
-            name=form[f"item-{line.id}-name"],
-            address=form.get(f"item-{line.id}-address") or None,
-            spec=form.get(f"item-{line.id}-spec") or None,
-        )
-        for line in lines
-        if form.get(f"item-{line.id}-name")
-    ]
     try:
+        counts = {line.id: form_int(form.get(f"trim-{line.id}-count"), f"trim-{line.id}-count", "核减后数量")
+                  for line in lines}
+        trims = [Trim(line_id=line.id, count=counts[line.id], reason=form.get(f"trim-{line.id}-reason") or "评估核减")
+                 for line in lines if counts[line.id] is not None and counts[line.id] != line.count]
+        delivered = [
+            DeliveredIn(
+                line_id=line.id,
+                name=form[f"item-{line.id}-name"],
+                address=form.get(f"item-{line.id}-address") or None,
+                spec=form.get(f"item-{line.id}-spec") or None,
+            )
+            for line in lines
+            if form.get(f"item-{line.id}-name")
+        ]
         body = ActionIn(comment=form.get("comment", ""), trims=trims, delivered=delivered,
                         delivery_note=form.get("delivery_note") or None,
                         reclaim_reason=form.get("reclaim_reason") or None)
@@ -153,7 +160,7 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        reasons = "；".join(e["msg"] for e in exc.errors())
+        reasons = "；".join(zh_message(e) for e in exc.errors())
         flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 
@@ -169,29 +176,29 @@ def capacity_page(request: Request, session: SessionDep, actor: CurrentActor):
 @router.post("/cloud/capacity/{zone}")
 def capacity_save(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, zone: Zone):
     try:
-        service.set_capacity(
-            session, actor, zone, CapacityIn(**{k: int(form.get(k) or 0) for k in rules.RESOURCE_LABELS})
-        )
+        amounts = {k: form_int(form.get(k), k, label) or 0 for k, label in rules.RESOURCE_LABELS.items()}
+        service.set_capacity(session, actor, zone, CapacityIn(**amounts))
         flash(request, "{zone}容量已保存", zone=zone)
-    except (ValueError, ServiceError) as exc:
-        flash(request, getattr(exc, "detail", str(exc)))
+    except ServiceError as exc:
+        flash(request, exc.detail)
     return redirect("/cloud/capacity")
 
 
 @router.post("/cloud/quotas")
 def quota_save(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
     try:
-        service.set_quota(session, actor, int(form["department_id"]),
-                          QuotaIn(**{k: int(form[k]) if form.get(k) else None for k in rules.RESOURCE_LABELS}))
+        department_id = form_int(form.get("department_id"), "department_id", "部门", ge=1) or 0
+        quota = QuotaIn(**{k: form_int(form.get(k), k, label) for k, label in rules.RESOURCE_LABELS.items()})
+        service.set_quota(session, actor, department_id, quota)
         flash(request, "配额已保存")
-    except (ValueError, KeyError, ServiceError) as exc:
-        flash(request, getattr(exc, "detail", str(exc)))
+    except ServiceError as exc:
+        flash(request, exc.detail)
     return redirect("/cloud/capacity")
 
 
 @router.get("/calendar")
-def calendar_page(request: Request, session: SessionDep, actor: CurrentActor, year: int | None = None,
-                  month: int | None = None):
+def calendar_page(request: Request, session: SessionDep, actor: CurrentActor,
+                  year: int | None = Query(None, ge=1990, le=2200), month: int | None = Query(None, ge=1, le=12)):
     cal = request.app.state.calendars.get(session)
     now_day = today()
     year, month = year or now_day.year, month or now_day.month
@@ -210,10 +217,12 @@ def calendar_page(request: Request, session: SessionDep, actor: CurrentActor, ye
     prev = date(year - (month == 1), 12 if month == 1 else month - 1, 1)
     nxt = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
     known = cal.known_until()
+    is_admin = actor.role == Role.admin
     return render(request, "calendar.html", {
         "year": year, "month": month, "days": days, "prev": prev, "next": nxt, "known_until": known,
         "warning": (known - now_day).days < 45, "years": [(y, cal.source_of(y)) for y in sorted(cal.years)][-6:],
-        "is_admin": actor.role == Role.admin, "year_known": year in cal.years})
+        "is_admin": is_admin, "year_known": year in cal.years,
+        "unreadable": request.app.state.calendars.broken if is_admin else {}})
 
 
 @router.post("/calendar/years")
@@ -221,8 +230,9 @@ def calendar_import(request: Request, session: SessionDep, actor: CurrentActor, 
     actor.require(Role.admin)
     try:
         data = yaml.safe_load(form.get("arrangement", ""))
-        arr = YearArrangement.from_mapping(data if isinstance(data, dict) else {}, source=f"admin:{actor.username}")
-        result = save_arrangement(session, arr, actor, note=str(data.get("note", "")))
+        arr = YearArrangement.from_mapping(data, source=f"admin:{actor.username}",
+                                           limits=CalendarLimits.of(request.app.state.settings))
+        result = save_arrangement(session, arr, actor, note=clean_text(str(data.get("note", ""))))
         flash(request, "{year} 年安排已保存：{holidays} 个节假日，{workdays} 个调休上班日", year=result["year"],
               holidays=result["holidays"], workdays=result["workdays"])
         return redirect(f"/calendar?year={result['year']}&month=1")
@@ -230,4 +240,15 @@ def calendar_import(request: Request, session: SessionDep, actor: CurrentActor, 
         flash(request, exc.detail)
     except yaml.YAMLError as exc:
         flash(request, "YAML 格式错误：{error}", error=exc)
+    return redirect("/calendar")
+
+
+@router.post("/calendar/years/{year}/delete")
+def calendar_delete(request: Request, session: SessionDep, actor: CurrentActor, year: AnyYear):
+    actor.require(Role.admin)
+    try:
+        delete_arrangement(session, year, actor)
+        flash(request, "{year} 年的安排已删除", year=year)
+    except ServiceError as exc:
+        flash(request, exc.detail)
     return redirect("/calendar")

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
+from control.core.params import CalendarDate, Id, Int32
+from control.core.textsafe import CleanLine, CleanText
 
 
 class LineIn(BaseModel):
@@ -15,13 +17,13 @@ class LineIn(BaseModel):
     memory_gib: int | None = Field(default=None, ge=1, le=4096)
     system_disk_gib: int | None = Field(default=None, ge=1, le=4096)
     data_disk_gib: int | None = Field(default=None, ge=0, le=1_000_000)
-    os_image: str | None = Field(default=None, max_length=100)
+    os_image: CleanLine | None = Field(default=None, max_length=100)
     size_gib: int | None = Field(default=None, ge=1, le=10_000_000)
     quantity: int | None = Field(default=None, ge=1, le=1024)
     bandwidth_mbps: int | None = Field(default=None, ge=1, le=100_000)
-    product: str | None = Field(default=None, max_length=100)
-    spec: str | None = Field(default=None, max_length=300)
-    note: str | None = Field(default=None, max_length=300)
+    product: CleanLine | None = Field(default=None, max_length=100)
+    spec: CleanText | None = Field(default=None, max_length=300)
+    note: CleanText | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _required_by_kind(self) -> LineIn:
@@ -59,14 +61,14 @@ class LineOut(BaseModel):
 
 
 class RequestIn(BaseModel):
-    department_id: int
-    system_id: int | None = None
-    new_system_name: str | None = Field(default=None, max_length=200)
-    contact_name: str = Field(min_length=1, max_length=100)
-    contact_phone: str = Field(min_length=3, max_length=100)
-    purpose: str = Field(min_length=1, max_length=5000)
-    needed_by: date | None = None
-    use_until: date | None = None
+    department_id: Id
+    system_id: Id | None = None
+    new_system_name: CleanLine | None = Field(default=None, max_length=200)
+    contact_name: CleanLine = Field(min_length=1, max_length=100)
+    contact_phone: CleanLine = Field(min_length=3, max_length=100)
+    purpose: CleanText = Field(min_length=1, max_length=5000)
+    needed_by: CalendarDate | None = None
+    use_until: CalendarDate | None = None
     zone: Zone
     protection_level: int | None = Field(default=None, ge=1, le=5)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
@@ -79,45 +81,46 @@ class RequestIn(BaseModel):
 
 
 class RequestUpdate(BaseModel):
+    """Only the fields sent change; null only where the field may be empty (422 naming it otherwise)."""
     model_config = ConfigDict(extra="forbid")
-    system_id: int | None = None
-    new_system_name: str | None = Field(default=None, max_length=200)
-    contact_name: str | None = Field(default=None, min_length=1, max_length=100)
-    contact_phone: str | None = Field(default=None, min_length=3, max_length=100)
-    purpose: str | None = Field(default=None, min_length=1, max_length=5000)
-    needed_by: date | None = None
-    use_until: date | None = None
-    zone: Zone | None = None
+    system_id: Id | None = None
+    new_system_name: CleanLine | None = Field(default=None, max_length=200)
+    contact_name: CleanLine = Field(default=None, min_length=1, max_length=100)
+    contact_phone: CleanLine = Field(default=None, min_length=3, max_length=100)
+    purpose: CleanText = Field(default=None, min_length=1, max_length=5000)
+    needed_by: CalendarDate | None = None
+    use_until: CalendarDate | None = None
+    zone: Zone = None
     protection_level: int | None = Field(default=None, ge=1, le=5)
-    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=200)
+    lines: list[LineIn] = Field(default=None, min_length=1, max_length=200)
 
 
 class Trim(BaseModel):
-    line_id: int
-    count: int | None = Field(default=None, ge=0)
-    vcpu: int | None = Field(default=None, ge=1)
-    memory_gib: int | None = Field(default=None, ge=1)
-    data_disk_gib: int | None = Field(default=None, ge=0)
-    size_gib: int | None = Field(default=None, ge=1)
-    quantity: int | None = Field(default=None, ge=0)
-    bandwidth_mbps: int | None = Field(default=None, ge=1)
-    reason: str = Field(min_length=1, max_length=500)
+    line_id: Id
+    count: Int32 | None = Field(default=None, ge=0)
+    vcpu: Int32 | None = Field(default=None, ge=1)
+    memory_gib: Int32 | None = Field(default=None, ge=1)
+    data_disk_gib: Int32 | None = Field(default=None, ge=0)
+    size_gib: Int32 | None = Field(default=None, ge=1)
+    quantity: Int32 | None = Field(default=None, ge=0)
+    bandwidth_mbps: Int32 | None = Field(default=None, ge=1)
+    reason: CleanText = Field(min_length=1, max_length=500)
 
 
 class DeliveredIn(BaseModel):
-    line_id: int | None = None
-    name: str = Field(min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=200)
-    spec: str | None = Field(default=None, max_length=300)
-    note: str | None = Field(default=None, max_length=300)
+    line_id: Id | None = None
+    name: CleanLine = Field(min_length=1, max_length=200)
+    address: CleanLine | None = Field(default=None, max_length=200)
+    spec: CleanText | None = Field(default=None, max_length=300)
+    note: CleanText | None = Field(default=None, max_length=300)
 
 
 class ActionIn(BaseModel):
     """The body of POST /cloud-requests/{id}/{action}: a comment, and what the action needs."""
-    comment: str = Field(default="", max_length=2000)
+    comment: CleanText = Field(default="", max_length=2000)
     trims: list[Trim] = []                   # assess
     delivered: list[DeliveredIn] = []        # deliver
-    delivery_note: str | None = Field(default=None, max_length=2000)  # deliver: e.g. credentials handed over
+    delivery_note: CleanText | None = Field(default=None, max_length=2000)  # deliver: e.g. credentials handed over
     reclaim_reason: ReclaimReason | None = None  # reclaim
 
 
@@ -205,12 +208,12 @@ class RequestList(BaseModel):
 
 
 class CapacityIn(BaseModel):
-    vcpu: int = Field(ge=0)
-    memory_gib: int = Field(ge=0)
-    storage_gib: int = Field(ge=0)
-    extranet_ips: int = Field(ge=0)
-    internet_ips: int = Field(ge=0)
-    bandwidth_mbps: int = Field(ge=0)
+    vcpu: Int32 = Field(ge=0)
+    memory_gib: Int32 = Field(ge=0)
+    storage_gib: Int32 = Field(ge=0)
+    extranet_ips: Int32 = Field(ge=0)
+    internet_ips: Int32 = Field(ge=0)
+    bandwidth_mbps: Int32 = Field(ge=0)
 
 
 class CapacityOut(CapacityIn):
@@ -220,12 +223,12 @@ class CapacityOut(CapacityIn):
 
 
 class QuotaIn(BaseModel):
-    vcpu: int | None = Field(default=None, ge=0)
-    memory_gib: int | None = Field(default=None, ge=0)
-    storage_gib: int | None = Field(default=None, ge=0)
-    extranet_ips: int | None = Field(default=None, ge=0)
-    internet_ips: int | None = Field(default=None, ge=0)
-    bandwidth_mbps: int | None = Field(default=None, ge=0)
+    vcpu: Int32 | None = Field(default=None, ge=0)
+    memory_gib: Int32 | None = Field(default=None, ge=0)
+    storage_gib: Int32 | None = Field(default=None, ge=0)
+    extranet_ips: Int32 | None = Field(default=None, ge=0)
+    internet_ips: Int32 | None = Field(default=None, ge=0)
+    bandwidth_mbps: Int32 | None = Field(default=None, ge=0)
 
 
 class QuotaOut(QuotaIn):

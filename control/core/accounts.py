@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
+from control.core.db import UTCDateTime
 from control.core.enums import LabeledEnum, enum_column
 from control.core.roles import Role
 
@@ -24,7 +25,7 @@ LEVEL_ORDER = [Level.province, Level.city, Level.county, Level.township, Level.v
 
 
 def utc_column() -> Column:
-    return Column(DateTime(timezone=True), nullable=False)
+    return Column(UTCDateTime(), nullable=False)
 
 
 class Department(SQLModel, table=True):

@@ -18,6 +18,7 @@ from control.core.auth import Actor
 from control.core.clock import SHANGHAI
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Conflict
+from control.core.params import CalendarDate, Offset, SearchText, file_response
 from control.core.roles import Role
 from control.core.textsafe import csv_safe
 
@@ -49,14 +50,15 @@ class AuditFilter(BaseModel):
     action: str | None = None
     entity_type: str | None = None
     entity_id: str | None = None
-    since: date | None = None   # Asia/Shanghai calendar days, inclusive
-    until: date | None = None
+    since: CalendarDate | None = None   # Asia/Shanghai calendar days, inclusive
+    until: CalendarDate | None = None
     q: str | None = None
 
 
-def audit_filter(actor: str | None = None, action: str | None = None, entity_type: str | None = None,
-                 entity_id: str | None = None, since: date | None = None, until: date | None = None,
-                 q: str | None = Query(None, max_length=100)) -> AuditFilter:
+def audit_filter(actor: SearchText | None = None, action: SearchText | None = None,
+                 entity_type: SearchText | None = None, entity_id: SearchText | None = None,
+                 since: CalendarDate | None = None, until: CalendarDate | None = None,
+                 q: SearchText | None = None) -> AuditFilter:
     return AuditFilter(actor=actor, action=action, entity_type=entity_type, entity_id=entity_id, since=since,
                        until=until, q=q)
 
@@ -93,12 +95,12 @@ FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 @router.get("", response_model=AuditList)
 def list_audit(session: SessionDep, actor: CurrentActor, f: FilterDep, limit: int = Query(100, ge=1, le=1000),
-               offset: int = Query(0, ge=0)):
+               offset: Offset = 0):
     items, total = list_entries(session, actor, f, limit, offset)
     return AuditList(items=items, total=total)
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", response_class=StreamingResponse, responses=file_response("text/csv", "审计日志 CSV"))
 def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
     """The filtered log as CSV (UTF-8 with BOM so Excel opens the Chinese correctly)."""
     stmt = query_entries(session, actor, f).order_by(AuditEntry.id)

@@ -8,18 +8,24 @@ Rule: N working days from day D ends at the end of the Nth working day after D; 
 from __future__ import annotations
 
 import bisect
+import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import chinese_calendar
 from chinese_calendar import constants as cc_data
-from sqlalchemy import Column, DateTime, func, select
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import Field as PField
+from sqlalchemy import Column, String, delete, func, select, type_coerce
 from sqlmodel import Field, Session, SQLModel
 
 from control.core.clock import now
-from control.core.errors import ValidationFailed
+from control.core.db import UTCDateTime
+from control.core.errors import NotFound, ValidationFailed
+from control.core.messages import zh_message
+from control.core.textsafe import CleanLine, CleanText
 
 
 class UnknownYear(ValidationFailed):
@@ -40,7 +46,7 @@ class CalendarYear(SQLModel, table=True):
     source: str = Field(default="admin", max_length=200)
     note: str = Field(default="", max_length=500)
     updated_by: str = Field(default="", max_length=64)
-    updated_at: datetime = Field(default_factory=now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class CalendarDay(SQLModel, table=True):
@@ -52,6 +58,63 @@ class CalendarDay(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
 
 
+class HolidayIn(BaseModel):
+    """A holiday period: `from` … `to` (both included; `to` defaults to `from`)."""
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    name: CleanLine = PField(min_length=1, max_length=100, description="节日名称")
+    start: date = PField(alias="from", description="放假首日")
+    end: date | None = PField(default=None, alias="to", description="放假末日（含）")
+
+
+class WorkdayIn(BaseModel):
+    """A make-up working day (调休上班), a Saturday or Sunday; a bare date is read as one too."""
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    name: CleanLine = PField(default="调休上班", max_length=100, description="名称")
+    day: date = PField(alias="date", description="上班日期")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_date(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {"date": value}
+
+
+class ArrangementIn(BaseModel):
+    """One year's arrangement as the State Council publishes it (JSON body, YAML file or policy entry)."""
+    model_config = ConfigDict(extra="forbid")
+    year: int = PField(description="年份，须与路径中的年份相同")
+    note: CleanText = PField(default="", max_length=500, description="依据，如通知文号")
+    holidays: list[HolidayIn] = PField(default_factory=list, max_length=366)
+    workdays: list[WorkdayIn] = PField(default_factory=list, max_length=366)
+
+
+class ArrangementSaved(BaseModel):
+    year: int
+    holidays: int = PField(description="节假日天数")
+    workdays: int = PField(description="调休上班日天数")
+
+
+@dataclass(frozen=True)
+class CalendarLimits:
+    """The bounds an added arrangement must keep (settings YUNZHANG_CALENDAR_*)."""
+    first_year: int
+    last_year: int
+    max_holidays: int
+    max_workdays: int
+
+    @classmethod
+    def of(cls, settings: Any = None) -> CalendarLimits:
+        if settings is None:
+            from control.settings import get_settings
+            settings = get_settings()
+        return cls(settings.calendar_min_year, settings.calendar_max_year, settings.calendar_max_holidays,
+                   settings.calendar_max_workdays)
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in e["loc"]), "message": zh_message(e), "code": "calendar_invalid"}
+            for e in exc.errors()]
+
+
 @dataclass
 class YearArrangement:
     """A year's holidays and make-up working days; every other day follows Monday–Friday."""
@@ -61,37 +124,70 @@ class YearArrangement:
     source: str = "admin"
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any], source: str = "admin") -> YearArrangement:
+    def from_mapping(cls, data: Any, source: str = "admin", limits: CalendarLimits | None = None) -> YearArrangement:
         """Parse the YAML form:
         year: 2027
-        holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}, {name: 清明节, dates: [2027-04-05]}]
+        holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}, {name: 清明节, from: 2027-04-05}]
         workdays: [{name: 春节调休, date: 2027-02-20}]"""
-        errors: list[str] = []
         try:
-            year = int(data["year"])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationFailed("节假日安排缺少有效的 year", code="calendar_invalid") from None
+            body = ArrangementIn.model_validate(data)
+        except ValidationError as exc:
+            raise ValidationFailed("节假日安排格式有误：需要年份、节假日（名称与起止日期）和调休上班日",
+                                   code="calendar_invalid", errors=_pydantic_errors(exc)) from None
+        return cls.from_body(body, source, limits)
+
+    @classmethod
+    def from_body(cls, body: ArrangementIn, source: str = "admin", limits: CalendarLimits | None = None,
+                  ) -> YearArrangement:
+        """Check an arrangement against its year: periods in order inside it and not overlapping,
+        make-up days on a weekend inside it and not a holiday. Every finding names its field."""
+        limits = limits or CalendarLimits.of()
+        year = body.year
+        errors: list[dict[str, str]] = []
+
+        def bad(where: str, message: str) -> None:
+            errors.append({"field": where, "message": message, "code": "calendar_invalid"})
+
+        if not limits.first_year <= year <= limits.last_year:
+            bad("year", f"年份应在 {limits.first_year} 至 {limits.last_year} 之间")
+            raise ValidationFailed(f"年份 {year} 超出可导入的范围（{limits.first_year}–{limits.last_year}）",
+                                   code="calendar_invalid", errors=errors)
+        if len(body.holidays) > limits.max_holidays:
+            bad("holidays", f"节假日最多 {limits.max_holidays} 段")
+        if len(body.workdays) > limits.max_workdays:
+            bad("workdays", f"调休上班日最多 {limits.max_workdays} 天")
         arr = cls(year=year, source=source)
-        for item in data.get("holidays") or []:
-            name = str(item.get("name", "节假日"))
-            for d in _dates_of(item, errors):
-                arr.holidays[d] = name
-        for item in data.get("workdays") or []:
-            item = item if isinstance(item, dict) else {"date": item}
-            for d in _dates_of(item, errors):
-                arr.workdays[d] = str(item.get("name", "调休上班"))
-        for d in [*arr.holidays, *arr.workdays]:
-            if d.year != year:
-                errors.append(f"{d} 不在 {year} 年内")
-        for d in set(arr.holidays) & set(arr.workdays):
-            errors.append(f"{d} 不能既是节假日又是调休上班日")
-        for d in arr.workdays:
-            if d.weekday() < 5:
-                errors.append(f"调休上班日 {d} 应为周六或周日")
+        taken: dict[date, int] = {}
+        for i, h in enumerate(body.holidays[:limits.max_holidays]):
+            end = h.end or h.start
+            label = f"第 {i + 1} 段节假日（{h.name}）"
+            if h.start.year != year or end.year != year:
+                bad(f"holidays.{i}", f"{label}不在 {year} 年内")
+            elif end < h.start:
+                bad(f"holidays.{i}.to", f"{label}的放假末日 {end} 早于首日 {h.start}")
+            else:
+                days = [h.start + timedelta(days=k) for k in range((end - h.start).days + 1)]
+                clash = next((d for d in days if d in taken), None)
+                if clash is not None:
+                    bad(f"holidays.{i}", f"{label}与第 {taken[clash] + 1} 段在 {clash} 重叠")
+                for d in days:
+                    taken.setdefault(d, i)
+                    arr.holidays[d] = h.name
+        for i, w in enumerate(body.workdays[:limits.max_workdays]):
+            label = f"第 {i + 1} 个调休上班日 {w.day}"
+            if w.day.year != year:
+                bad(f"workdays.{i}.date", f"{label}不在 {year} 年内")
+            elif w.day.weekday() < 5:
+                bad(f"workdays.{i}.date", f"{label}应为周六或周日")
+            elif w.day in arr.holidays:
+                bad(f"workdays.{i}.date", f"{label}不能既是节假日又是调休上班日")
+            elif w.day in arr.workdays:
+                bad(f"workdays.{i}.date", f"{label}重复")
+            else:
+                arr.workdays[w.day] = w.name
         if errors:
-            raise ValidationFailed(f"{year} 年节假日安排有误：" + "；".join(errors), code="calendar_invalid",
-                                   errors=[{"field": "calendar", "message": e, "code": "calendar_invalid"}
-                                           for e in errors])
+            raise ValidationFailed(f"{year} 年节假日安排有误：" + "；".join(e["message"] for e in errors),
+                                   code="calendar_invalid", errors=errors)
         return arr
 
     def is_workday(self, d: date) -> bool:
@@ -100,30 +196,6 @@ class YearArrangement:
         if d in self.holidays:
             return False
         return d.weekday() < 5
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value).strip())
-
-
-def _dates_of(item: dict[str, Any], errors: list[str]) -> list[date]:
-    try:
-        if "date" in item:
-            return [_as_date(item["date"])]
-        if "dates" in item:
-            return [_as_date(v) for v in item["dates"]]
-        start, end = _as_date(item["from"]), _as_date(item["to"])
-    except (KeyError, ValueError) as exc:
-        errors.append(f"日期无法识别：{item}（{exc}）")
-        return []
-    if end < start:
-        errors.append(f"{start} 至 {end}：结束早于开始")
-        return []
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 @lru_cache(maxsize=1)
@@ -148,9 +220,11 @@ class WorkingCalendar:
     """Working-day arithmetic over the known years, answering in O(log n) from a sorted list of
     working-day ordinals."""
 
-    def __init__(self, arrangements: dict[int, YearArrangement] | None = None):
-        self.arrangements = dict(arrangements or {})
-        self.years = frozenset(library_years() | set(self.arrangements))
+    def __init__(self, arrangements: dict[int, YearArrangement] | None = None, unknown: frozenset[int] = frozenset()):
+        """`unknown`: years whose stored arrangement cannot be read; they are not taken from the library
+        either, since an administrator replaced the library's arrangement for them."""
+        self.arrangements = {y: a for y, a in (arrangements or {}).items() if y not in unknown}
+        self.years = frozenset((library_years() | set(self.arrangements)) - unknown)
         ordinals: list[int] = []
         for year in sorted(self.years):
             arr = self.arrangements.get(year)
@@ -224,59 +298,110 @@ HOLIDAY_NAMES_ZH = {
 
 # --- loading the arrangements an administrator or a policy file added -------------------------------
 
-def stored_arrangements(session: Session) -> dict[int, YearArrangement]:
-    years = {y.year: YearArrangement(year=y.year, source=y.source)
-             for y in session.execute(select(CalendarYear)).scalars()}
-    for day in session.execute(select(CalendarDay)).scalars():
-        arr = years.get(day.year)
-        if arr is not None:
-            (arr.workdays if day.is_workday else arr.holidays)[day.day] = day.name
-    return years
+log = logging.getLogger(__name__)
+
+
+def stored_arrangements(session: Session) -> tuple[dict[int, YearArrangement], dict[Any, str]]:
+    """The stored arrangements, and the years whose rows cannot be read (written by hand or by an older
+    version) with the reason. Rows are read as plain values and checked here, so one bad row makes its
+    year unknown instead of failing every page that needs the calendar."""
+    years: dict[int, YearArrangement] = {}
+    broken: dict[Any, str] = {}
+    for year, source in session.execute(select(CalendarYear.year, CalendarYear.source)).all():
+        if not isinstance(year, int) or not MINYEAR < year < MAXYEAR:
+            broken[year] = "年份无效"
+        else:
+            years[year] = YearArrangement(year=year, source=str(source))
+    day_text = type_coerce(CalendarDay.day, String)
+    for year, day, is_workday, name in session.execute(
+            select(CalendarDay.year, day_text, CalendarDay.is_workday, CalendarDay.name)).all():
+        arr = years.get(year) if isinstance(year, int) else None
+        if arr is None:
+            continue
+        try:
+            d = day if isinstance(day, date) else date.fromisoformat(str(day))
+            if d.year != year:
+                raise ValueError(f"{d} 不在 {year} 年内")
+        except (TypeError, ValueError) as exc:
+            broken[year] = f"日期 {day!r} 无法识别（{exc}）"
+            continue
+        (arr.workdays if is_workday else arr.holidays)[d] = str(name or "")
+    for year, reason in broken.items():
+        years.pop(year, None)
+        log.warning("calendar year %r skipped: its stored arrangement cannot be read (%s)", year, reason)
+    return years, broken
 
 
 def stored_version(session: Session) -> tuple:
-    return tuple(session.execute(select(func.count(), func.max(CalendarYear.updated_at))
+    """A cheap fingerprint of the stored arrangements (the time read as text, so a bad one cannot fail)."""
+    return tuple(session.execute(select(func.count(), type_coerce(func.max(CalendarYear.updated_at), String))
                                  .select_from(CalendarYear)).one())
 
 
 class CalendarProvider:
     """Hands out the current WorkingCalendar, rebuilt only when the stored arrangements change
-    (checked with one cheap query, so replicas pick up another replica's import)."""
+    (checked with one cheap query, so replicas pick up another replica's import). `broken` names the
+    stored years that could not be read, for the administrators' calendar page."""
 
     def __init__(self, policy_years: list[YearArrangement] | None = None):
         self.policy_years = {a.year: a for a in (policy_years or [])}
         self._version: tuple | None = None
         self._calendar: WorkingCalendar | None = None
+        self.broken: dict[Any, str] = {}
 
     def get(self, session: Session) -> WorkingCalendar:
         version = stored_version(session)
         if self._calendar is None or version != self._version:
+            stored, broken = stored_arrangements(session)
+            unknown = frozenset(y for y in broken if isinstance(y, int))
             # Stored (admin) arrangements win over policy-file ones for the same year.
-            self._calendar = WorkingCalendar({**self.policy_years, **stored_arrangements(session)})
-            self._version = version
+            self._calendar = WorkingCalendar({**self.policy_years, **stored}, unknown=unknown)
+            self._version, self.broken = version, broken
         return self._calendar
+
+
+def _summary(arr: YearArrangement | None) -> dict | None:
+    if arr is None:
+        return None
+    return {"holidays": {d.isoformat(): n for d, n in sorted(arr.holidays.items())},
+            "workdays": {d.isoformat(): n for d, n in sorted(arr.workdays.items())}}
+
+
+def _remove_rows(session: Session, year: int) -> int:
+    """Delete a year's rows with plain statements, so rows that cannot be loaded go as well."""
+    days = session.execute(delete(CalendarDay).where(CalendarDay.year == year)).rowcount
+    return session.execute(delete(CalendarYear).where(CalendarYear.year == year)).rowcount + days
+
+
+def _old_summary(session: Session, year: int) -> dict | None:
+    stored, broken = stored_arrangements(session)
+    if year in broken:
+        return {"unreadable": broken[year]}
+    return _summary(stored.get(year))
 
 
 def save_arrangement(session: Session, arr: YearArrangement, actor: Any, note: str = "") -> dict[str, int]:
     """Store (or replace) a year's arrangement, audited. The caller checks the role."""
     from control.core import audit
-    old = stored_arrangements(session).get(arr.year)
-    for day in session.execute(select(CalendarDay).where(CalendarDay.year == arr.year)).scalars():
-        session.delete(day)
-    session.flush()
-    row = session.get(CalendarYear, arr.year) or CalendarYear(year=arr.year)
-    row.source, row.note, row.updated_at = arr.source, note, now()
-    row.updated_by = actor if isinstance(actor, str) else actor.username
-    session.add(row)
+    old = _old_summary(session, arr.year)
+    _remove_rows(session, arr.year)
+    session.add(CalendarYear(year=arr.year, source=arr.source, note=note, updated_at=now(),
+                             updated_by=actor if isinstance(actor, str) else actor.username))
     session.add_all(CalendarDay(day=d, year=arr.year, is_workday=False, name=n) for d, n in arr.holidays.items())
     session.add_all(CalendarDay(day=d, year=arr.year, is_workday=True, name=n) for d, n in arr.workdays.items())
-
-    def summary(a: YearArrangement | None) -> dict | None:
-        if a is None:
-            return None
-        return {"holidays": {d.isoformat(): n for d, n in sorted(a.holidays.items())},
-                "workdays": {d.isoformat(): n for d, n in sorted(a.workdays.items())}}
     audit.record(session, actor, "import" if old is None else "replace", "calendar_year", arr.year,
-                 changes={"arrangement": [summary(old), summary(arr)], "note": note}, label=f"{arr.year} 年节假日安排")
+                 changes={"arrangement": [old, _summary(arr)], "note": note}, label=f"{arr.year} 年节假日安排")
     session.commit()
     return {"year": arr.year, "holidays": len(arr.holidays), "workdays": len(arr.workdays)}
+
+
+def delete_arrangement(session: Session, year: int, actor: Any) -> None:
+    """Remove a stored arrangement (a wrong or unreadable one), audited; the year falls back to the
+    library's data, or becomes unknown. The caller checks the role."""
+    from control.core import audit
+    old = _old_summary(session, year)
+    if not _remove_rows(session, year):
+        raise NotFound(f"没有为 {year} 年导入的节假日安排", code="calendar_year_not_stored")
+    audit.record(session, actor, "delete", "calendar_year", year, changes={"arrangement": [old, None]},
+                 label=f"{year} 年节假日安排")
+    session.commit()

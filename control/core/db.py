@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Select, Table, event
+from sqlalchemy import DateTime, Select, Table, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 
@@ -22,6 +24,26 @@ def compact_json(value: object) -> str:
     """JSON columns as UTF-8 text without padding: zh-CN sentences take 3 bytes a character, not 6.
     One encoder for all (json.dumps with options builds a new one per call)."""
     return _JSON.encode(value)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp kept in UTC and read back timezone-aware on every database. PostgreSQL's timestamptz
+    returns aware values already; SQLite stores no offset and returns naive ones, which then reach
+    the API without the `+00:00` the schema promises. Over DateTime(timezone=True), so no migration."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)  # as before: SQLite's text holds the UTC wall time
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str) -> Engine:

@@ -7,6 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from control.core.messages import zh_message
+
 
 class ServiceError(Exception):
     status = 400
@@ -84,7 +86,8 @@ def install_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError):
         errors = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
-             "message": e.get("msg", ""), "code": e.get("type", "invalid")}
+             "message": zh_message(e), "code": e.get("type", "invalid")}
             for e in exc.errors()
         ]
-        return problem_response(ValidationFailed("请求参数不符合要求", errors=errors))
+        # A page's bad query string (?month=13) gets the error page, the API problem+json.
+        return await _service_error(request, ValidationFailed("请求参数不符合要求", errors=errors))

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from control.core.calendar import YearArrangement
+from control.core.errors import ValidationFailed
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 DEFAULT_POLICY = POLICY_DIR / "default.yaml"
@@ -114,7 +115,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         policy = Policy.model_validate({**data, "source": str(path)})
         policy.calendar_arrangements()
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
+    except (OSError, yaml.YAMLError, ValidationError, ValidationFailed) as exc:
         raise PolicyError(f"策略文件 {path} 无效：{exc}") from exc
     return policy
 

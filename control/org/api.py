@@ -8,7 +8,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from control.core.auth import authenticate
 from control.core.deps import CurrentActor, SessionDep
+from control.core.params import Id, Offset, SearchText
 from control.org import service
+from control.org.models import Level
 from control.org.schemas import (
     DepartmentCreate,
     DepartmentList,
@@ -42,9 +44,10 @@ def me(session: SessionDep, actor: CurrentActor):
 
 
 @router.get("/departments", response_model=DepartmentList, tags=["departments"])
-def list_departments(session: SessionDep, actor: CurrentActor, q: str | None = None, level: str | None = None,
-                     parent_id: int | None = None, limit: int = Query(1000, ge=1, le=5000),
-                     offset: int = Query(0, ge=0)):
+def list_departments(session: SessionDep, actor: CurrentActor, q: SearchText | None = None,
+                     level: Level | None = None,
+                     parent_id: Id | None = None, limit: int = Query(1000, ge=1, le=5000),
+                     offset: Offset = 0):
     items, total = service.list_departments(session, actor, q=q, level=level, parent_id=parent_id,
                                             limit=limit, offset=offset)
     return DepartmentList(items=items, total=total)
@@ -56,18 +59,18 @@ def create_department(session: SessionDep, actor: CurrentActor, data: Department
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentPublic, tags=["departments"])
-def get_department(session: SessionDep, actor: CurrentActor, department_id: int):
+def get_department(session: SessionDep, actor: CurrentActor, department_id: Id):
     return service.get_department(session, actor, department_id)
 
 
 @router.patch("/departments/{department_id}", response_model=DepartmentPublic, tags=["departments"])
-def update_department(session: SessionDep, actor: CurrentActor, department_id: int, data: DepartmentUpdate):
+def update_department(session: SessionDep, actor: CurrentActor, department_id: Id, data: DepartmentUpdate):
     return service.update_department(session, actor, department_id, data)
 
 
 @router.get("/users", response_model=UserList, tags=["users"])
 def list_users(session: SessionDep, actor: CurrentActor, limit: int = Query(200, ge=1, le=1000),
-               offset: int = Query(0, ge=0)):
+               offset: Offset = 0):
     items, total = service.list_users(session, actor, limit, offset)
     return UserList(items=items, total=total)
 
@@ -78,15 +81,15 @@ def create_user(session: SessionDep, actor: CurrentActor, data: UserCreate):
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, tags=["users"])
-def get_user(session: SessionDep, actor: CurrentActor, user_id: int):
+def get_user(session: SessionDep, actor: CurrentActor, user_id: Id):
     return service.get_user(session, actor, user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, tags=["users"])
-def update_user(session: SessionDep, actor: CurrentActor, user_id: int, data: UserUpdate):
+def update_user(session: SessionDep, actor: CurrentActor, user_id: Id, data: UserUpdate):
     return service.update_user(session, actor, user_id, data)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic, tags=["users"])
-def deactivate_user(session: SessionDep, actor: CurrentActor, user_id: int):
+def deactivate_user(session: SessionDep, actor: CurrentActor, user_id: Id):
     return service.deactivate_user(session, actor, user_id)

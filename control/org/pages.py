@@ -10,6 +10,7 @@ from control.core.accounts import Department, Level
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.params import Id
 from control.core.roles import Role
 from control.org import service
 from control.org.schemas import DepartmentCreate, DepartmentUpdate
@@ -81,14 +82,14 @@ def _edit(request: Request, session, actor: Actor, dept: Department, values=None
 
 
 @router.get("/departments/{department_id:int}/edit")
-def edit_department_form(request: Request, session: SessionDep, actor: CurrentActor, department_id: int):
+def edit_department_form(request: Request, session: SessionDep, actor: CurrentActor, department_id: Id):
     actor.require(Role.admin)
     return _edit(request, session, actor, service.get_department(session, actor, department_id))
 
 
 @router.post("/departments/{department_id:int}/edit")
 def edit_department(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm,
-                    department_id: int):
+                    department_id: Id):
     actor.require(Role.admin)
     dept = service.get_department(session, actor, department_id)
     values = {**_values(form), "active": form.get("active") == "true"}

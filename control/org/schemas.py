@@ -2,20 +2,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from control.core.accounts import Level
+from control.core.params import Id
 from control.core.roles import Role
+from control.core.textsafe import CleanLine
 from control.org.codes import CodeError, normalize_code
 
 
+def _encodable(value: str) -> str:
+    """A password is kept exactly as typed (no cleaning), but must be text that can be hashed."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("密码含有无法识别的字符") from None
+    return value
+
+
+Password = Annotated[str, Field(min_length=8, max_length=200), AfterValidator(_encodable)]
+
+
 class DepartmentCreate(BaseModel):
-    code: str
-    name: str = Field(min_length=1, max_length=200)
+    code: CleanLine
+    name: CleanLine = Field(min_length=1, max_length=200)
     level: Level
-    parent_id: int | None = None
-    region: str | None = None
+    parent_id: Id | None = None
+    region: CleanLine | None = None
 
     @field_validator("code")
     @classmethod
@@ -27,12 +42,14 @@ class DepartmentCreate(BaseModel):
 
 
 class DepartmentUpdate(BaseModel):
-    code: str | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    level: Level | None = None
-    parent_id: int | None = None
-    region: str | None = None
-    active: bool | None = None
+    """Only the fields sent change. A field whose column cannot be empty is left out to keep it, never
+    sent as null (422 naming it); `parent_id` and `region` may be cleared with null."""
+    code: CleanLine = None
+    name: CleanLine = Field(default=None, min_length=1, max_length=200)
+    level: Level = None
+    parent_id: Id | None = None
+    region: CleanLine | None = None
+    active: bool = None
 
     _code = field_validator("code")(DepartmentCreate._code.__func__)
 
@@ -55,20 +72,21 @@ class DepartmentList(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=200)
+    username: CleanLine = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: Password
     role: Role
-    department_id: int | None = None
-    display_name: str = ""
+    department_id: Id | None = None
+    display_name: CleanLine = ""
 
 
 class UserUpdate(BaseModel):
-    password: str | None = Field(default=None, min_length=8, max_length=200)
-    role: Role | None = None
-    department_id: int | None = None
-    display_name: str | None = None
-    active: bool | None = None
-    locale: str | None = Field(default=None, pattern=r"^(zh_CN|en)$")
+    """As DepartmentUpdate: null only for `department_id` and `locale`, whose columns may be empty."""
+    password: Password = None
+    role: Role = None
+    department_id: Id | None = None
+    display_name: CleanLine = None
+    active: bool = None
+    locale: CleanLine | None = Field(default=None, pattern=r"^(zh_CN|en)$")
 
 
 class UserPublic(BaseModel):

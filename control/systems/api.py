@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
 from control.core.deps import CurrentActor, SessionDep
+from control.core.params import Id, Offset, SearchText, file_response
 from control.systems import census, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
 from control.systems.schemas import ImportResult, StatusChange, SystemCreate, SystemList, SystemPublic, SystemUpdate
@@ -14,10 +15,10 @@ from control.systems.service import SystemFilter
 router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
 
 
-def system_filter(department_id: int | None = None, network: Network | None = None,
+def system_filter(department_id: Id | None = None, network: Network | None = None,
                   status: SystemStatus | None = None, protection_level: int | None = Query(None, ge=1, le=5),
                   usage_frequency: UsageFrequency | None = None, kind: SystemKind | None = None,
-                  classified: bool | None = None, q: str | None = Query(None, max_length=100),
+                  classified: bool | None = None, q: SearchText | None = None,
                   sort: str = "name") -> SystemFilter:
     return SystemFilter(department_id=department_id, network=network, status=status,
                         protection_level=protection_level, usage_frequency=usage_frequency, kind=kind,
@@ -34,13 +35,13 @@ def xlsx(data: bytes, filename: str) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/template.xlsx")
+@router.get("/template.xlsx", response_class=Response, responses=file_response(XLSX, "普查表模板"))
 def census_template(actor: CurrentActor):
     """The census questionnaire (附件2/附件3) as a workbook with drop-downs and instructions."""
     return xlsx(census.template_workbook(), "census-template.xlsx")
 
 
-@router.get("/export.xlsx")
+@router.get("/export.xlsx", response_class=Response, responses=file_response(XLSX, "按普查表格式导出"))
 def census_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
     """Any filtered list in the template's layout (classified systems are left out)."""
     return xlsx(census.export_workbook(session, actor, f), "census-export.xlsx")
@@ -56,7 +57,7 @@ def census_import(request: Request, session: SessionDep, actor: CurrentActor, fi
 
 @router.get("", response_model=SystemList)
 def list_systems(session: SessionDep, actor: CurrentActor, f: FilterDep,
-                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+                 limit: int = Query(50, ge=1, le=500), offset: Offset = 0):
     items, total = service.list_systems(session, actor, f, limit, offset)
     return SystemList(items=items, total=total, limit=limit, offset=offset)
 
@@ -72,23 +73,23 @@ def get_system_by_code(session: SessionDep, actor: CurrentActor, code: str):
 
 
 @router.get("/{system_id:int}", response_model=SystemPublic)
-def get_system(session: SessionDep, actor: CurrentActor, system_id: int):
+def get_system(session: SessionDep, actor: CurrentActor, system_id: Id):
     return service.public(session, service.get_system(session, actor, system_id))
 
 
 @router.patch("/{system_id:int}", response_model=SystemPublic)
-def update_system(session: SessionDep, actor: CurrentActor, system_id: int, data: SystemUpdate):
+def update_system(session: SessionDep, actor: CurrentActor, system_id: Id, data: SystemUpdate):
     return service.public(session, service.update_system(session, actor, system_id, data))
 
 
 @router.delete("/{system_id:int}", status_code=204)
-def delete_system(session: SessionDep, actor: CurrentActor, system_id: int):
+def delete_system(session: SessionDep, actor: CurrentActor, system_id: Id):
     service.delete_system(session, actor, system_id)
     return Response(status_code=204)
 
 
 @router.post("/{system_id:int}/{action}", response_model=SystemPublic)
-def change_status(session: SessionDep, actor: CurrentActor, system_id: int, action: str,
+def change_status(session: SessionDep, actor: CurrentActor, system_id: Id, action: str,
                   body: StatusChange | None = None):
     """Lifecycle actions: start, stop, decommission."""
     comment = body.comment if body else ""

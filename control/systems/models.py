@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, text
+from sqlalchemy import JSON, Column, Index, Numeric, text
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
+from control.core.db import UTCDateTime
 from control.core.enums import enum_column
 from control.systems.enums import (
     ClassifiedGrade,
@@ -86,9 +87,9 @@ class InformationSystem(SQLModel, table=True):
     additional_notes: str | None = None
     tech_support_contact: str | None = Field(default=None, max_length=500)
 
-    created_at: datetime = Field(default_factory=now, sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(default_factory=now, sa_column=Column(DateTime(timezone=True), nullable=False))
-    deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime(), nullable=False))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class SystemSharing(SQLModel, table=True):

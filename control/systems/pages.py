@@ -12,6 +12,8 @@ from starlette.datastructures import UploadFile
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
+from control.core.params import INT64_MAX, Id, form_choice, form_int
+from control.core.textsafe import clean_text
 from control.org import service as org_service
 from control.systems import census, rules, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
@@ -30,14 +32,27 @@ ACTION_LABELS = {"start": "投入运行", "stop": "停止运行", "decommission"
 
 
 def _filter(params: dict[str, str]) -> service.SystemFilter:
-    def num(key: str) -> int | None:
-        value = (params.get(key) or "").strip()
-        return int(value) if value.isdigit() else None
+    """The list's filters from its query string; a value that cannot be one (a bookmarked link after a
+    rename, a hand-edited URL) is ignored, as the form would never send it."""
+    def ignoring_bad(parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except ValidationFailed:
+            return None
+
+    def choice(enum, key: str) -> str | None:
+        value = ignoring_bad(form_choice, enum, params.get(key), key, key)
+        return value.value if value else None
+
+    def number(key: str, ge: int, le: int) -> int | None:
+        return ignoring_bad(form_int, params.get(key), key, key, ge=ge, le=le)
     sort = params.get("sort") or "name"
-    return service.SystemFilter(department_id=num("department_id"), network=params.get("network") or None,
-                                status=params.get("status") or None, protection_level=num("protection_level"),
-                                usage_frequency=params.get("usage_frequency") or None,
-                                kind=params.get("kind") or None, q=(params.get("q") or "").strip() or None,
+    return service.SystemFilter(department_id=number("department_id", 1, INT64_MAX),
+                                network=choice(Network, "network"), status=choice(SystemStatus, "status"),
+                                protection_level=number("protection_level", 1, 5),
+                                usage_frequency=choice(UsageFrequency, "usage_frequency"),
+                                kind=choice(SystemKind, "kind"),
+                                q=clean_text(params.get("q") or "", multiline=False).strip()[:100] or None,
                                 sort=sort if sort.lstrip("-") in service.SORTABLE else "name")
 
 
@@ -45,7 +60,10 @@ def _filter(params: dict[str, str]) -> service.SystemFilter:
 def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
     params = {k: v for k, v in request.query_params.items() if k in (*FILTER_KEYS, "offset")}
     f = _filter(params)
-    offset = int(params["offset"]) if params.get("offset", "").isdigit() else 0
+    try:
+        offset = form_int(params.get("offset"), "offset", "翻页位置", le=INT64_MAX) or 0
+    except ValidationFailed:
+        offset = 0
     items, total = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
@@ -175,7 +193,7 @@ def create(request: Request, session: SessionDep, actor: CurrentActor, form: Pos
 
 
 @router.get("/systems/{system_id:int}/edit")
-def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
     values = system.model_dump()
@@ -185,7 +203,7 @@ def edit_form(request: Request, session: SessionDep, actor: CurrentActor, system
 
 
 @router.post("/systems/{system_id:int}/edit")
-def update(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: int):
+def update(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: Id):
     actor.require(*service.WRITE_ROLES)
     system = service.get_system(session, actor, system_id)
     values = _values(form)
@@ -202,7 +220,7 @@ def update(request: Request, session: SessionDep, actor: CurrentActor, form: Pos
 # --- the system page and its lifecycle ----------------------------------------------------------------
 
 @router.get("/systems/{system_id:int}")
-def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: int):
+def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id: Id):
     system = service.get_system(session, actor, system_id)
     can_write = actor.role in service.WRITE_ROLES
     actions = [(a, ACTION_LABELS[a]) for (current, _target), a in rules.TRANSITIONS.items()
@@ -216,7 +234,7 @@ def detail(request: Request, session: SessionDep, actor: CurrentActor, system_id
 
 
 @router.post("/systems/{system_id:int}/{action}")
-def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: int,
+def lifecycle(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, system_id: Id,
               action: str):
     if action not in (*rules.ACTIONS, "delete"):
         raise NotFound(f"没有“{action}”这一操作")

@@ -2,12 +2,13 @@
 characters, one-line fields flattened) before its length is checked, so a name typed composed or
 decomposed is one system, as in the census import."""
 from copy import copy
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from control.core.params import CalendarDate, Id, Int32
 from control.core.textsafe import CleanLine, CleanText
 from control.systems.enums import (
     ClassifiedGrade,
@@ -58,7 +59,7 @@ class CensusFields(BaseModel):
     site_consolidation: bool | None = None
     use_scopes: list[UseScope] = []
     use_scope_names: CleanText | None = None
-    user_count: int | None = Field(default=None, ge=0)
+    user_count: Int32 | None = Field(default=None, ge=0)
     user_count_varies: bool = False
     usage_frequency: UsageFrequency | None = None
     responsible_name: Line100 | None = None
@@ -66,9 +67,9 @@ class CensusFields(BaseModel):
     responsible_phone: Line200 | None = None
     other_notes: CleanText | None = None
     approving_unit: Line200 | None = None
-    approval_date: date | None = None
+    approval_date: CalendarDate | None = None
     builder: Line200 | None = None
-    build_date: date | None = None
+    build_date: CalendarDate | None = None
     warranty_years: Decimal | None = Field(default=None, ge=0, max_digits=6, decimal_places=2)
     build_cost: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
     build_funding_source: Line200 | None = None
@@ -77,11 +78,11 @@ class CensusFields(BaseModel):
     om_vendors: Line500 | None = None
     additional_notes: CleanText | None = None
     tech_support_contact: Line500 | None = None
-    replaced_by_id: int | None = None
+    replaced_by_id: Id | None = None
 
 
 class SystemCreate(CensusFields):
-    department_id: int
+    department_id: Id
     name: Name200
     code: Annotated[CleanLine, Field(max_length=64)] | None = None
     kind: SystemKind = SystemKind.self_built
@@ -90,15 +91,13 @@ class SystemCreate(CensusFields):
 
 
 def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
-    """The same fields and constraints as `model`, every one optional with no default."""
+    """The same fields and constraints as `model`, every one optional (left out: unchanged). Null is
+    accepted only where `model` accepts it, i.e. where the column may be empty; elsewhere 422."""
     fields = {}
     for field_name, info in model.model_fields.items():
         info = copy(info)
         info.default, info.default_factory = None, None
-        # A required field's validators and constraints apply to its value, not to the null a PATCH may send.
-        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-        info.metadata = []
-        fields[field_name] = (annotation | None, info)
+        fields[field_name] = (info.annotation, info)
     partial = create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
     return partial
 

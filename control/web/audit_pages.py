@@ -14,6 +14,7 @@ from control.core.audit import parse_checkpoint, verify_chain
 from control.core.audit_api import AUDIT_READERS, AuditFilter, list_entries
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
+from control.core.params import MAX_DATE, MIN_DATE, Offset
 from control.core.roles import Role
 from control.systems.enums import SharingDirection, SharingMethod, SystemKind
 from control.systems.fields import FIELDS_BY_NAME
@@ -115,16 +116,17 @@ def entity_history(session: Session, actor: Actor, entity_type: str, entity_id: 
 def _day(text: str | None) -> date | None:
     """A date field of the filter form: blank (the form always sends it) or unreadable means no bound."""
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return day if day is None or MIN_DATE <= day <= MAX_DATE else None
 
 
 @router.get("/audit")
 def audit_page(request: Request, session: SessionDep, actor: CurrentActor,
                who: str | None = Query(None, alias="actor", max_length=64), action: str | None = None,
                entity_type: str | None = None, since: str | None = None, until: str | None = None,
-               q: str | None = Query(None, max_length=100), offset: int = Query(0, ge=0)):
+               q: str | None = Query(None, max_length=100), offset: Offset = 0):
     f = AuditFilter(actor=who or None, action=action or None, entity_type=entity_type or None,
                     since=_day(since), until=_day(until), q=q or None)
     items, total = list_entries(session, actor, f, PAGE, offset)

@@ -13,6 +13,7 @@ from control.core.auth import authenticate
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep, optional_actor
 from control.core.errors import NotAuthenticated, ServiceError, TooManyRequests
+from control.core.params import Id
 from control.core.roles import Role
 from control.org import service as org_service
 from control.org.schemas import UserCreate, UserUpdate
@@ -129,7 +130,7 @@ def users_create(request: Request, session: SessionDep, actor: CurrentActor, pos
 
 
 @router.post("/users/{user_id:int}/deactivate")
-def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor, user_id: int):
+def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor, user_id: Id):
     try:
         user = org_service.deactivate_user(session, actor, user_id)
     except ServiceError as exc:

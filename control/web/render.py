@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from control.core.bodylimit import bad_form
 from control.core.clock import SHANGHAI
 from control.core.errors import Forbidden, ServiceError, problem_response
+from control.core.messages import zh_message
 from control.core.roles import Role
 from control.web.i18n import pick_locale, translations
 
@@ -208,34 +209,13 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-_PYDANTIC_ZH = {
-    "missing": "必填", "string_too_short": "必填", "int_parsing": "应为整数", "int_from_float": "应为整数",
-    "decimal_parsing": "应为数字", "float_parsing": "应为数字", "date_parsing": "日期格式应为 2024-01-31",
-    "date_from_datetime_parsing": "日期格式应为 2024-01-31", "enum": "不是可选值之一",
-    "string_pattern_mismatch": "格式不正确", "bool_parsing": "应为“是”或“否”",
-}
-
-
 def field_errors(exc: Exception) -> tuple[dict[str, str], str]:
     """({field: zh-CN message}, overall message) from a pydantic ValidationError or a ServiceError,
     so a form can show each problem next to its field."""
     if isinstance(exc, ValidationError):
         errors: dict[str, str] = {}
         for e in exc.errors():
-            ctx = e.get("ctx") or {}
-            if e["type"] == "less_than_equal":
-                msg = f"不能大于 {ctx.get('le')}"
-            elif e["type"] == "greater_than_equal":
-                msg = f"不能小于 {ctx.get('ge')}"
-            elif e["type"] == "string_too_short" and (ctx.get("min_length") or 0) > 1:
-                msg = f"至少 {ctx.get('min_length')} 个字符"
-            elif e["type"] == "string_too_long":
-                msg = f"不能超过 {ctx.get('max_length')} 个字符"
-            elif e["type"] == "value_error":
-                msg = str(e["msg"]).removeprefix("Value error, ")
-            else:
-                msg = _PYDANTIC_ZH.get(e["type"], e["msg"])
-            errors.setdefault(str(e["loc"][0]) if e["loc"] else "", msg)
+            errors.setdefault(str(e["loc"][0]) if e["loc"] else "", zh_message(e))
         return errors, "请修改标出的字段"
     errors = {e["field"]: e["message"] for e in getattr(exc, "errors", None) or [] if e.get("field")}
     return errors, getattr(exc, "detail", str(exc))

@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Numeric, SmallInteger
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
+from control.core.db import UTCDateTime
 from control.core.enums import enum_column
 from control.zombies.enums import CaseState, CriterionStatus, VerdictStatus
 
 
 def _ts(nullable: bool = False) -> Column:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class UsageTile(SQLModel, table=True):

@@ -3,6 +3,7 @@ criterion and the review actions, and the per-department summary."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
@@ -10,6 +11,7 @@ from markupsafe import Markup
 from control.core.accounts import Department
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
+from control.core.params import Blank, Id, form_date
 from control.systems.models import InformationSystem
 from control.web.render import FormDep, csrf_protect, flash, redirect, render
 from control.zombies import service
@@ -42,21 +44,23 @@ def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> d
 
 
 @router.get("/zombies")
-def zombies_home(request: Request, session: SessionDep, actor: CurrentActor, state: str | None = None):
+def zombies_home(request: Request, session: SessionDep, actor: CurrentActor,
+                 state: Annotated[CaseState | None, Blank] = None):
     scans, _ = service.list_scans(session, actor, limit=20)
-    cases, total = service.list_cases(session, actor, CaseState(state) if state else None, limit=500)
+    cases, total = service.list_cases(session, actor, state, limit=500)
     summary: dict[str, dict[str, int]] = {}
     for c in cases:
         row = summary.setdefault(c["department_name"], {})
         row[c["state"].value] = row.get(c["state"].value, 0) + 1
     return render(request, "zombies/index.html", {
         "scans": scans, "cases": cases, "total": total, "summary": summary, "states": list(CaseState),
-        "state": state, "can_scan": actor.role.value in ("admin", "auditor", "bureau", "infocenter")})
+        "state": state.value if state else None,
+        "can_scan": actor.role.value in ("admin", "auditor", "bureau", "infocenter")})
 
 
 @router.post("/zombies/scan")
 def run_scan(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
-    as_of = date.fromisoformat(form["as_of"]) if form.get("as_of") else None
+    as_of = form_date(form.get("as_of"), "as_of", "评估基准日")
     scan = service.run_scan(session, actor, request.app.state.policy.zombies, as_of)
     flash(request, "扫描 #{id} 完成：疑似 {candidates} 个，数据不足 {insufficient} 个", id=scan.id,
           candidates=scan.candidates, insufficient=scan.insufficient)
@@ -64,11 +68,11 @@ def run_scan(request: Request, session: SessionDep, actor: CurrentActor, form: F
 
 
 @router.get("/zombies/scans/{scan_id:int}")
-def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_id: int, candidate: str = "true",
-              criterion: str | None = None):
+def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_id: Id, candidate: str = "true",
+              criterion: Annotated[Criterion | None, Blank] = None):
     scan = service.get_scan(session, actor, scan_id)
     flag = {"true": True, "false": False}.get(candidate)
-    items, total = service.verdicts(session, actor, scan_id, flag, None, Criterion(criterion) if criterion else None,
+    items, total = service.verdicts(session, actor, scan_id, flag, None, criterion,
                                     limit=1000)
     previous = [s for s in service.list_scans(session, actor, limit=50)[0] if s.id < scan_id]
     diff = service.compare_scans(session, actor, previous[0].id, scan_id) if previous else None
@@ -81,7 +85,7 @@ def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_i
             "items": items,
             "total": total,
             "candidate": candidate,
-            "criterion": criterion,
+            "criterion": criterion.value if criterion else None,
             "criteria": list(Criterion),
             "Criterion": Criterion,
             "diff": diff,
@@ -92,7 +96,7 @@ def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_i
 
 
 @router.get("/zombies/cases/{case_id:int}")
-def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_id: int):
+def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_id: Id):
     c = service.get_case(session, actor, case_id)
     system = session.get(InformationSystem, c.system_id)
     verdict = session.get(ZombieVerdict, session.execute(
@@ -112,10 +116,10 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
 
 
 @router.post("/zombies/cases/{case_id:int}/{action}")
-def case_action(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, case_id: int,
+def case_action(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, case_id: Id,
                 action: str):
     try:
-        until = date.fromisoformat(form["exempt_until"]) if form.get("exempt_until") else None
+        until = form_date(form.get("exempt_until"), "exempt_until", "豁免截止日期")
         c = service.case_action(session, actor, case_id, action, form.get("reason", ""), until,
                                 {"archive": form.get("archive") or "归档业务数据后停止运行", "reclaim_cloud": True},
                                 cleanup=decommission_and_reclaim)

@@ -1,10 +1,11 @@
 """Working days across the 2026 Spring Festival and National Day, make-up days, unknown years and
 administrator arrangements."""
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from control.core.calendar import UnknownYear, WorkingCalendar, YearArrangement
+from control.core.calendar import CalendarLimits, UnknownYear, WorkingCalendar, YearArrangement
 from control.core.errors import ValidationFailed
 
 CAL = WorkingCalendar()
@@ -75,19 +76,36 @@ def test_admin_arrangement_makes_a_year_known():
 
 
 def test_arrangement_corrects_a_library_year():
-    fix = YearArrangement.from_mapping({"year": 2026, "holidays": [{"name": "临时", "dates": ["2026-03-02"]}]})
+    fix = YearArrangement.from_mapping({"year": 2026, "holidays": [{"name": "临时", "from": "2026-03-02"}]})
     cal = WorkingCalendar({2026: fix})
     assert not cal.is_workday(D(2026, 3, 2))
     assert cal.is_workday(D(2026, 10, 1))  # the arrangement replaces the library's year entirely
 
 
-@pytest.mark.parametrize("bad,message", [
-    ({"year": 2027, "workdays": ["2027-02-15"]}, "应为周六或周日"),
-    ({"year": 2027, "holidays": [{"name": "x", "dates": ["2028-01-01"]}]}, "不在 2027 年内"),
-    ({"year": 2027, "holidays": [{"name": "x", "from": "2027-01-05", "to": "2027-01-01"}]}, "结束早于开始"),
-    ({"year": 2027, "holidays": [{"name": "x", "dates": ["2027-02-13"]}], "workdays": ["2027-02-13"]}, "既是"),
-    ({"holidays": []}, "year"),
+@pytest.mark.parametrize("bad,field,message", [
+    ({"year": 2027, "workdays": ["2027-02-15"]}, "workdays.0.date", "应为周六或周日"),
+    ({"year": 2027, "holidays": [{"name": "x", "from": "2028-01-01"}]}, "holidays.0", "不在 2027 年内"),
+    ({"year": 2027, "holidays": [{"name": "x", "from": "2027-01-05", "to": "2027-01-01"}]}, "holidays.0.to", "早于"),
+    ({"year": 2027, "holidays": [{"name": "x", "from": "2027-02-13"}], "workdays": ["2027-02-13"]},
+     "workdays.0.date", "既是"),
+    ({"year": 2027, "holidays": [{"name": "a", "from": "2027-02-01", "to": "2027-02-07"},
+                                 {"name": "b", "from": "2027-02-07", "to": "2027-02-09"}]}, "holidays.1", "重叠"),
+    ({"year": 2027, "workdays": ["2027-02-13", "2027-02-13"]}, "workdays.1.date", "重复"),
+    ({"year": 0}, "year", "2000–2100"),
+    ({"year": 2201}, "year", "2000–2100"),
+    ({"holidays": []}, "year", "格式有误"),
+    ({"year": 2027, "holidays": [{"from": "2027-01-01"}]}, "holidays.0.name", "格式有误"),
+    ({"year": 2027, "holidays": [{"name": "x", "from": "2027-02-30"}]}, "holidays.0.from", "格式有误"),
+    ({"year": 2027, "holidays": "元旦"}, "holidays", "格式有误"),
+    ([], "", "格式有误"),
 ])
-def test_bad_arrangements(bad, message):
-    with pytest.raises(ValidationFailed, match=message):
+def test_bad_arrangements_name_the_field(bad, field, message):
+    with pytest.raises(ValidationFailed, match=message) as exc:
         YearArrangement.from_mapping(bad)
+    assert exc.value.status == 422 and field in [e["field"] for e in exc.value.errors]
+
+
+def test_arrangement_size_is_bounded():
+    many = {"year": 2027, "holidays": [{"name": "x", "from": f"2027-03-{d:02d}"} for d in range(1, 32)]}
+    with pytest.raises(ValidationFailed, match="最多 30 段"):
+        YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(), max_holidays=30))

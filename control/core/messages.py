@@ -1,0 +1,40 @@
+"""Pydantic's validation errors in zh-CN, for the API's problem+json and the pages' forms alike."""
+from __future__ import annotations
+
+from typing import Any
+
+_ZH = {
+    "missing": "必填", "string_too_short": "必填", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "int_type": "应为整数", "decimal_parsing": "应为数字", "float_parsing": "应为数字", "float_type": "应为数字",
+    "decimal_type": "应为数字", "date_parsing": "日期格式应为 2024-01-31", "date_type": "日期格式应为 2024-01-31",
+    "date_from_datetime_parsing": "日期格式应为 2024-01-31",
+    "datetime_parsing": "时间格式应为 2024-01-31T08:00:00+08:00",
+    "enum": "不是可选值之一", "literal_error": "不是可选值之一", "string_pattern_mismatch": "格式不正确",
+    "bool_parsing": "应为“是”或“否”", "bool_type": "应为“是”或“否”", "string_type": "应为文本",
+    "list_type": "应为列表", "dict_type": "应为对象", "model_type": "应为对象", "model_attributes_type": "应为对象",
+    "extra_forbidden": "不接受此字段", "json_invalid": "JSON 格式有误", "int_parsing_size": "数值过大",
+    "decimal_max_digits": "位数过多", "decimal_max_places": "小数位数过多", "decimal_whole_digits": "整数位数过多",
+    "finite_number": "应为有限的数", "uuid_parsing": "格式不正确", "url_parsing": "网址格式不正确",
+}
+
+
+def zh_message(error: dict[str, Any]) -> str:
+    """One pydantic error (an item of ValidationError.errors()) as a zh-CN sentence without field names."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "string_too_short" and (ctx.get("min_length") or 0) > 1:
+        return f"至少 {ctx.get('min_length')} 个字符"
+    if kind == "string_too_long":
+        return f"不能超过 {ctx.get('max_length')} 个字符"
+    if kind == "too_long":
+        return f"最多 {ctx.get('max_length')} 项"
+    if kind == "too_short":
+        return f"至少 {ctx.get('min_length')} 项"
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("input", ...) is None and kind.endswith("_type"):
+        return "不能为空"
+    return _ZH.get(kind, "格式不正确")

@@ -1,0 +1,144 @@
+"""Holiday arrangements through the API: the year and the body are validated (422 naming the field),
+an arrangement can be deleted (admin, audited), and a stored arrangement that cannot be read makes its
+year unknown instead of taking every page down."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PASSWORD
+
+ARRANGEMENT_2027 = {"year": 2027, "note": "国办发明电〔2026〕1号",
+                    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+                                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}],
+                    "workdays": [{"name": "春节调休", "date": "2027-02-14"}]}
+
+
+def put(client, world, year, body, user="admin"):
+    return client.put(f"/api/v1/calendar/years/{year}", json=body, headers=world.headers(user))
+
+
+def fields(r) -> list[str]:
+    return [e["field"] for e in r.json().get("errors", [])]
+
+
+@pytest.mark.parametrize("year,body,field", [
+    (0, {}, "year"),                                                    # the request that broke every page
+    (0, {"year": 0}, "year"),
+    (2027, {"year": 2028}, "year"),                                     # path and body disagree
+    (1999, {"year": 1999}, "year"),                                     # outside 2000–2100
+    (2027, {"year": 2027, "holidays": [{"name": "元旦", "from": "2026-12-31", "to": "2027-01-01"}]}, "holidays.0"),
+    (2027, {"year": 2027, "holidays": [{"name": "春节", "from": "2027-02-13", "to": "2027-02-06"}]}, "holidays.0.to"),
+    (2027, {"year": 2027, "holidays": [{"name": "a", "from": "2027-02-01", "to": "2027-02-07"},
+                                       {"name": "b", "from": "2027-02-05"}]}, "holidays.1"),
+    (2027, {"year": 2027, "holidays": [{"from": "2027-02-01"}]}, "holidays.0.name"),
+    (2027, {"year": 2027, "holidays": [{"name": "x", "from": "2027-02-30"}]}, "holidays.0.from"),
+    (2027, {"year": 2027, "workdays": [{"date": "2027-02-15"}]}, "workdays.0.date"),      # a Monday
+    (2027, {"year": 2027, "workdays": [{"date": "2028-01-08"}]}, "workdays.0.date"),      # another year
+    (2027, {"year": 2027, "holidays": [{"name": "x", "from": "2027-02-13"}], "workdays": ["2027-02-13"]},
+     "workdays.0.date"),
+    (2027, {"year": 2027, "colour": "red"}, "colour"),
+    (2027, [], ""),
+])
+def test_bad_arrangement_is_refused_naming_the_field(client, world, year, body, field):
+    r = put(client, world, year, body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert field in fields(r), r.json()
+    assert client.get("/api/v1/calendar/years", headers=world.headers("admin")).status_code == 200
+    assert client.get("/metrics").status_code == 200
+
+
+def test_huge_year_in_the_path_is_a_422(client, world):
+    r = put(client, world, 2**64, {"year": 2**64})
+    assert r.status_code == 422
+
+
+def test_put_then_delete_a_year_audited(client, world):
+    r = put(client, world, 2027, ARRANGEMENT_2027, user="infocenter")
+    assert r.status_code == 403
+    r = put(client, world, 2027, ARRANGEMENT_2027)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"year": 2027, "holidays": 11, "workdays": 1}
+    due = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
+    assert due.status_code == 200 and due.json()["due"] == "2027-01-04"
+
+    assert client.delete("/api/v1/calendar/years/2027", headers=world.headers("infocenter")).status_code == 403
+    r = client.delete("/api/v1/calendar/years/2027", headers=world.headers("admin"))
+    assert r.status_code == 204
+    r = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
+    assert r.status_code == 422 and r.json()["code"] == "calendar_year_unknown"
+    assert client.delete("/api/v1/calendar/years/2027", headers=world.headers("admin")).status_code == 404
+    audit = client.get("/api/v1/audit", params={"entity_type": "calendar_year", "entity_id": "2027"},
+                       headers=world.headers("auditor")).json()["items"]
+    assert [e["action"] for e in reversed(audit)] == ["import", "delete"]
+    assert audit[0]["changes"]["arrangement"][0]["holidays"]["2027-01-01"] == "元旦"
+
+
+def test_unreadable_stored_arrangement_makes_its_year_unknown_not_the_service_down(app, client, world, caplog):
+    r = put(client, world, 2027, ARRANGEMENT_2027)
+    assert r.status_code == 200
+    with app.state.engine.begin() as conn:
+        # Written by hand or by an older version: a year 0, and a 2027 day that is not in 2027.
+        conn.execute(text("INSERT INTO calendar_year (year, source, note, updated_by, updated_at) "
+                          "VALUES (0, 'admin', '', 'old', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO calendar_day (day, year, is_workday, name) "
+                          "VALUES ('2031-05-01', 2027, false, '劳动节')"))
+        if conn.dialect.name == "sqlite":  # SQLite keeps any text in a DATE column
+            conn.execute(text("INSERT INTO calendar_year (year, source, note, updated_by, updated_at) "
+                              "VALUES (2029, 'admin', '', 'old', 'yesterday')"))
+            conn.execute(text("INSERT INTO calendar_day (day, year, is_workday, name) "
+                              "VALUES ('2029-13-45', 2029, false, '劳动节')"))
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    headers = world.headers("admin")
+    for path in ["/api/v1/calendar/years", "/metrics"]:
+        assert client.get(path, headers=headers).status_code == 200, path
+    years = client.get("/api/v1/calendar/years", headers=headers).json()
+    assert {u["year"] for u in years["unreadable"]} == {"0", "2027"} | ({"2029"} if sqlite else set())
+    assert 2027 not in [y["year"] for y in years["years"]]
+    assert "calendar year 2027 skipped" in caplog.text
+    r = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
+    assert r.status_code == 422 and r.json()["code"] == "calendar_year_unknown"
+    # Others do not see the list; the pages keep working and show it to administrators.
+    assert client.get("/api/v1/calendar/years", headers=world.headers("edu")).json()["unreadable"] == []
+    r = client.post("/login", data={"username": "admin", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303
+    for path in ["/", "/calendar", "/calendar?year=2027&month=2", "/cloud"]:
+        assert client.get(path).status_code == 200, path
+    page = client.get("/calendar").text
+    assert "存储的节假日安排无法读取" in page
+    assert len(re.findall('class="error unreadable-year"', page)) == (3 if sqlite else 2)
+
+    # The administrator removes both; the service is whole again.
+    assert client.delete("/api/v1/calendar/years/0", headers=headers).status_code == 204
+    assert client.delete("/api/v1/calendar/years/2027", headers=headers).status_code == 204
+    if sqlite:
+        assert client.delete("/api/v1/calendar/years/2029", headers=headers).status_code == 204
+    assert client.get("/api/v1/calendar/years", headers=headers).json()["unreadable"] == []
+    assert put(client, world, 2027, ARRANGEMENT_2027).status_code == 200
+    due = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
+    assert due.json()["due"] == "2027-01-04"
+
+
+@pytest.mark.parametrize("query", ["month=13", "month=0", "year=0", "year=99999999999999999999", "month=abc"])
+def test_calendar_page_bad_query_is_a_4xx(client, world, query):
+    client.post("/login", data={"username": "edu", "password": PASSWORD})
+    r = client.get(f"/calendar?{query}")
+    assert 400 <= r.status_code < 500
+
+
+@pytest.mark.parametrize("params", [
+    {"start": "2026-01-05", "end": "0001-01-05"},
+    {"start": "9999-12-31", "end": "2026-01-05"},
+    {"start": "2026-01-05", "end": "2026-02-30"},
+])
+def test_working_days_between_out_of_range_dates(client, params):
+    r = client.get("/api/v1/calendar/working-days-between", params=params)
+    assert r.status_code == 422, r.text
+
+
+def test_add_working_days_at_the_end_of_time(client):
+    r = client.get("/api/v1/calendar/add-working-days", params={"start": "9999-12-31", "days": 5})
+    assert r.status_code == 422
