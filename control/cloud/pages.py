@@ -51,7 +51,7 @@ def cloud_list(request: Request, session: SessionDep, actor: CurrentActor,
 
 
 @router.get("/cloud/line")
-def line_fragment(request: Request, actor: CurrentActor, i: Annotated[int, Query(ge=0, le=1000)] = 0,
+def line_fragment(request: Request, actor: CurrentActor, i: Annotated[int, Query(ge=0, le=999_999)] = 0,
                   kind: LineKind = LineKind.vm):
     """One resource line of the form, added in place by htmx."""
     return render(request, "cloud/_line.html", {"i": i, "line": {"kind": kind.value, "count": 1},
@@ -73,7 +73,7 @@ def new_request(request: Request, session: SessionDep, actor: CurrentActor):
         "lines": [{"kind": "vm", "count": 1}]}))
 
 
-_LINE_KIND = re.compile(r"lines-(\d{1,4})-kind")
+_LINE_KIND = re.compile(r"lines-(\d{1,6})-kind")  # the form numbers lines below 10^6 (form.html)
 
 
 def _lines(form: dict[str, Any]) -> list[dict]:

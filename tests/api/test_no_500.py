@@ -141,7 +141,7 @@ def csrf(client, path="/") -> str:
 @pytest.mark.parametrize("path", [
     "/calendar?month=13", "/calendar?year=0", f"/calendar?year={HUGE}", "/zombies?state=bogus",
     "/zombies/scans/1?criterion=bogus", "/cloud?status=bogus", "/cloud?queue=bogus", "/cloud?overdue=maybe",
-    f"/systems/{HUGE}", f"/audit?offset={HUGE}", "/cloud/line?i=99999999",
+    f"/systems/{HUGE}", f"/audit?offset={HUGE}", "/cloud/line?i=99999999999",
     "/cloud/line?kind=bogus",
 ])
 def test_bad_page_query_is_a_4xx_page_in_chinese(client, world, path):
