@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from control.core.accounts import Level
 from control.core.auth import authenticate
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Id, Offset, SearchText
 from control.org import service
-from control.org.models import Level
 from control.org.schemas import (
     DepartmentCreate,
     DepartmentList,
