@@ -83,15 +83,23 @@ def check_csrf(request: Request, form_token: str | None) -> None:
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+UPLOAD_FIELD = "file"
+
+
 async def read_form(request: Request) -> FormData:
     """The posted form, parsed once (Starlette keeps it for the route) within the multipart limits of the
     settings: number of fields and files, size of one text field. The body itself is bounded by BodyLimit."""
     settings = request.app.state.settings
     try:
-        return await request.form(max_fields=settings.form_max_fields, max_files=settings.form_max_files,
+        form = await request.form(max_fields=settings.form_max_fields, max_files=settings.form_max_files,
                                   max_part_size=settings.form_max_part_bytes)
     except HTTPException as exc:                       # Starlette's answer to a form past them, in English
         raise bad_form() from exc
+    # Pages read their text fields as str: a file sent in any field but the upload field `file` is refused
+    # here rather than met by .strip() in a handler.
+    if any(not isinstance(value, str) for key, value in form.multi_items() if key != UPLOAD_FIELD):
+        raise bad_form()
+    return form
 
 
 async def csrf_protect(request: Request) -> None:

@@ -485,3 +485,12 @@ def test_login_keeps_the_query_of_the_page_asked_for(client, world):
     r = client.post("/login", data={"username": "edu", "password": PASSWORD, "csrf_token": csrf(client, "/login"),
                                     "next": "/systems?network=private&status=running"}, follow_redirects=False)
     assert r.headers["location"] == "/systems?network=private&status=running"
+
+
+@pytest.mark.parametrize("path", ["/systems/new", "/cloud/new", "/lang"])
+def test_a_file_in_a_text_field_is_refused(client, world, path):
+    """Pages read text fields as str: a file sent where text is expected is a 400, not a 500 from .strip()."""
+    login(client, "edu")
+    token = csrf(client, "/systems/new")
+    r = client.post(path, data={"csrf_token": token}, files={"name": ("x.txt", b"x"), "lang": ("y.txt", b"y")})
+    assert r.status_code == 400 and "表单无法读取" in r.text
