@@ -89,5 +89,7 @@ def install_handlers(app: FastAPI) -> None:
              "message": zh_message(e), "code": e.get("type", "invalid")}
             for e in exc.errors()
         ]
-        # A page's bad query string (?month=13) gets the error page, the API problem+json.
-        return await _service_error(request, ValidationFailed("请求参数不符合要求", errors=errors))
+        # Through whichever ServiceError handler the app has: a page's bad query string (?month=13) gets the
+        # web layer's error page, the API problem+json.
+        handler = request.app.exception_handlers.get(ServiceError, _service_error)
+        return await handler(request, ValidationFailed("请求参数不符合要求", errors=errors))

@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
+
+from tests.conftest import PASSWORD
+
+
+def csrf(client, path: str = "/") -> str:
+    """The CSRF token a page's form carries (the login page's too)."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def login(client, username: str) -> None:
+    """Sign in through the login form, as a browser does."""
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client, "/login")},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
 
 
 def system_payload(department_id: int, name: str = "县中小学学籍管理系统", **extra) -> dict:

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import PASSWORD
+from tests.api.helpers import login
 
 ARRANGEMENT_2027 = {"year": 2027, "note": "国办发明电〔2026〕1号",
                     "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
@@ -103,8 +103,7 @@ def test_unreadable_stored_arrangement_makes_its_year_unknown_not_the_service_do
     assert r.status_code == 422 and r.json()["code"] == "calendar_year_unknown"
     # Others do not see the list; the pages keep working and show it to administrators.
     assert client.get("/api/v1/calendar/years", headers=world.headers("edu")).json()["unreadable"] == []
-    r = client.post("/login", data={"username": "admin", "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303
+    login(client, "admin")
     for path in ["/", "/calendar", "/calendar?year=2027&month=2", "/cloud"]:
         assert client.get(path).status_code == 200, path
     page = client.get("/calendar").text
@@ -124,7 +123,7 @@ def test_unreadable_stored_arrangement_makes_its_year_unknown_not_the_service_do
 
 @pytest.mark.parametrize("query", ["month=13", "month=0", "year=0", "year=99999999999999999999", "month=abc"])
 def test_calendar_page_bad_query_is_a_4xx(client, world, query):
-    client.post("/login", data={"username": "edu", "password": PASSWORD})
+    login(client, "edu")
     r = client.get(f"/calendar?{query}")
     assert 400 <= r.status_code < 500
 

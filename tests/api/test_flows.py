@@ -3,7 +3,6 @@ cloud services, the daily reclaim isolates each request, and the cloud request p
 one transaction."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -16,7 +15,7 @@ from control.cloud.models import CloudRequest
 from control.scheduled import JOB_LOCK_IDS, run_cloud_reclaim, run_zombie_scan
 from control.zombies.enums import CaseState
 from control.zombies.models import ZombieCase, ZombieScan
-from tests.api.helpers import create_system
+from tests.api.helpers import create_system, csrf
 from tests.api.test_cloud_requests import PATH, do, file_request
 from tests.conftest import PASSWORD
 
@@ -124,10 +123,6 @@ ALLOW_STAGES = {"sqlite": ["DROP TRIGGER refuse_stage"],
 def request_count(app) -> int:
     with Session(app.state.engine) as session:
         return session.execute(select(func.count()).select_from(CloudRequest)).scalar_one()
-
-
-def csrf(page, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.get(path).text).group(1)
 
 
 def test_page_saves_and_submits_in_one_transaction(app, world):

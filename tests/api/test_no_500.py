@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.api.helpers import create_system
+from tests.api.helpers import create_system, csrf, login
 from tests.api.test_cloud_requests import cloud, reach  # noqa: F401  (the fixture is used by name)
-from tests.conftest import PASSWORD
 
 HUGE = str(2**64)
 
@@ -128,15 +127,6 @@ def test_timestamps_carry_their_offset(client, world):
 
 
 # --- pages ---------------------------------------------------------------------------------------------
-
-def login(client, username):
-    r = client.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303
-
-
-def csrf(client, path="/") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
 
 @pytest.mark.parametrize("path", [
     "/calendar?month=13", "/calendar?year=0", f"/calendar?year={HUGE}", "/zombies?state=bogus",

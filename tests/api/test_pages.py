@@ -9,20 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.api.helpers import create_system, fill_self_built_sheet
+from tests.api.helpers import create_system, csrf, fill_self_built_sheet, login
 from tests.conftest import PASSWORD
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "control" / "web" / "templates"
-
-
-def login(client, username):
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(client, "/login")},
-                    follow_redirects=False)
-    assert r.status_code == 303
-
-
-def csrf(client, path="/") -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
 
 
 def nav(html: str) -> list[str]:

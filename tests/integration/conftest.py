@@ -12,6 +12,19 @@ from control.app import create_app
 from tests.conftest import build_world, fresh_sqlite, make_settings
 from tests.pgserver import free_port
 
+
+def wait_for_health(base: str, seconds: float = 30) -> None:
+    """Poll /healthz until the server at `base` answers (a server thread or a `yunzhang serve` process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    pytest.fail(f"no answer from {base}/healthz within {seconds} s")
+
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -27,12 +40,7 @@ def live(sqlite_template, tmp_path):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    wait_for_health(base)
     yield base, app, world
     server.should_exit = True
     thread.join(timeout=10)

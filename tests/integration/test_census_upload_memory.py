@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests import census_bombs as bombs
+from tests.integration.conftest import wait_for_health
 from tests.pgserver import free_port
 
 YUNZHANG = str(Path(sys.executable).parent / "yunzhang")
@@ -40,15 +40,11 @@ def server(tmp_path):
     proc = subprocess.Popen([YUNZHANG, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
+    try:
+        wait_for_health(base)
+    except BaseException:
         proc.kill()
-        pytest.fail("the server did not start: " + proc.stderr.read().decode()[-2000:])
+        raise
     yield base, proc.pid
     proc.terminate()
     proc.wait(timeout=30)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import fresh_sqlite
+from tests.integration.conftest import wait_for_health
 from tests.pgserver import free_port
 
 YUNZHANG = str(Path(sys.executable).parent / "yunzhang")
@@ -26,12 +26,7 @@ def test_rotating_forwarded_for_over_real_http(sqlite_template, tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        wait_for_health(base)
         codes = [httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": "guess"},
                             headers={"X-Forwarded-For": f"10.7.{i}.1"}).status_code for i in range(8)]
         assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 
 import httpx
@@ -19,6 +18,7 @@ from control.app import create_app
 from control.core.clock import today
 from control.systems.models import InformationSystem
 from tests.conftest import build_world, fresh_sqlite, make_settings
+from tests.integration.conftest import wait_for_health
 from tests.pgserver import free_port
 
 SYSTEMS = 200
@@ -44,12 +44,7 @@ def server(sqlite_template, tmp_path):
                              "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        wait_for_health(base)
         yield base, world
     finally:
         proc.terminate()
