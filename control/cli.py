@@ -244,11 +244,11 @@ def calendar_import(file: Path) -> None:
     import yaml
     from sqlmodel import Session
 
-    from control.core.calendar import YearArrangement, save_arrangement
+    from control.core.calendar import CalendarLimits, YearArrangement, save_arrangement
     from control.core.errors import ValidationFailed
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        arr = YearArrangement.from_mapping(data, source=f"cli:{file.name}")
+        arr = YearArrangement.from_mapping(data, source=f"cli:{file.name}", limits=CalendarLimits.of(get_settings()))
     except ValidationFailed as exc:
         fail(exc.detail)
     except (OSError, yaml.YAMLError, AttributeError) as exc:

@@ -25,6 +25,7 @@ from control.core.clock import now
 from control.core.db import UTCDateTime
 from control.core.errors import NotFound, ValidationFailed
 from control.core.messages import zh_message
+from control.core.params import MAX_DATE, MIN_DATE
 from control.core.textsafe import CleanLine, CleanText
 
 
@@ -102,12 +103,16 @@ class CalendarLimits:
     max_workdays: int
 
     @classmethod
-    def of(cls, settings: Any = None) -> CalendarLimits:
-        if settings is None:
-            from control.settings import get_settings
-            settings = get_settings()
+    def of(cls, settings: Any) -> CalendarLimits:
+        """From the service's settings (passed in: core does not read the settings module)."""
         return cls(settings.calendar_min_year, settings.calendar_max_year, settings.calendar_max_holidays,
                    settings.calendar_max_workdays)
+
+    @classmethod
+    def structural(cls) -> CalendarLimits:
+        """What every arrangement keeps whatever the settings: years whose dates the service can hold, no
+        more periods or make-up days than a year has days. For the policy file, read at start."""
+        return cls(MIN_DATE.year, MAX_DATE.year, 366, 366)
 
 
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -141,7 +146,7 @@ class YearArrangement:
                   ) -> YearArrangement:
         """Check an arrangement against its year: periods in order inside it and not overlapping,
         make-up days on a weekend inside it and not a holiday. Every finding names its field."""
-        limits = limits or CalendarLimits.of()
+        limits = limits or CalendarLimits.structural()
         year = body.year
         errors: list[dict[str, str]] = []
 

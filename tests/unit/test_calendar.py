@@ -7,6 +7,7 @@ import pytest
 
 from control.core.calendar import CalendarLimits, UnknownYear, WorkingCalendar, YearArrangement
 from control.core.errors import ValidationFailed
+from control.settings import Settings
 
 CAL = WorkingCalendar()
 D = date
@@ -101,11 +102,16 @@ def test_arrangement_corrects_a_library_year():
 ])
 def test_bad_arrangements_name_the_field(bad, field, message):
     with pytest.raises(ValidationFailed, match=message) as exc:
-        YearArrangement.from_mapping(bad)
+        YearArrangement.from_mapping(bad, limits=CalendarLimits.of(Settings()))
     assert exc.value.status == 422 and field in [e["field"] for e in exc.value.errors]
+
+
+def test_a_policy_file_keeps_to_the_dates_the_service_can_hold():
+    with pytest.raises(ValidationFailed, match="1900–2200"):
+        YearArrangement.from_mapping({"year": 0})
 
 
 def test_arrangement_size_is_bounded():
     many = {"year": 2027, "holidays": [{"name": "x", "from": f"2027-03-{d:02d}"} for d in range(1, 32)]}
     with pytest.raises(ValidationFailed, match="最多 30 段"):
-        YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(), max_holidays=30))
+        YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(Settings()), max_holidays=30))
