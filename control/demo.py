@@ -69,6 +69,8 @@ DEMO_USERS = [
     ("eduhead", "department", "edu", "eduhead-yz-2026"),
     ("countyoffice", "department", "county", "countyoffice-yz-2026"),
 ]
+# Designated to sign review levels for their departments.
+DEMO_REVIEWERS = {"eduhead", "countyoffice"}
 
 SYSTEM_NAMES = {
     "prov": ["省级政务数据共享交换平台", "省电子证照库", "省一体化在线政务服务平台"],
@@ -123,7 +125,7 @@ def load_demo(session: Session) -> bool:
     for username, role, dept_key, password in DEMO_USERS:
         org_service.create_user(session, DEMO_ACTOR, UserCreate(
             username=username, password=password, role=Role(role), display_name=f"演示{Role(role).zh}",
-            department_id=depts[dept_key].id if dept_key else None))
+            department_id=depts[dept_key].id if dept_key else None, reviewer=username in DEMO_REVIEWERS))
     rng = random.Random(20261123)
     statuses = list(SystemStatus)
     networks = list(Network)

@@ -51,6 +51,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     locale: str | None = Field(default=None, max_length=10)
+    # Designated by an admin to sign review levels for their department (本单位负责人 and the like).
+    reviewer: bool = False
+    # Set with a temporary password an admin hands out; the user must choose a new one at next login.
+    must_change_password: bool = False
     created_at: datetime = Field(default_factory=now, sa_column=utc_column())
 
 

@@ -44,6 +44,7 @@ class Actor:
     scope_path: str | None
     display_name: str = ""
     locale: str | None = None
+    reviewer: bool = False
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
@@ -72,7 +73,8 @@ def actor_for(session: Session, user: User) -> Actor:
         # A department user with no department sees nothing rather than everything.
         scope = dept.path if dept else "/nowhere/"
     return Actor(id=user.id, username=user.username, role=user.role, department_id=user.department_id,
-                 scope_path=scope, display_name=user.display_name or user.username, locale=user.locale)
+                 scope_path=scope, display_name=user.display_name or user.username, locale=user.locale,
+                 reviewer=user.reviewer)
 
 
 # --- login with throttle -----------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class UserCreate(BaseModel):
     role: Role
     department_id: Id | None = None
     display_name: CleanLine = ""
+    reviewer: bool = False
 
 
 class UserUpdate(BaseModel):
@@ -87,6 +88,7 @@ class UserUpdate(BaseModel):
     display_name: CleanLine = None
     active: bool = None
     locale: CleanLine | None = Field(default=None, pattern=r"^(zh_CN|en)$")
+    reviewer: bool = None
 
 
 class UserPublic(BaseModel):
@@ -98,6 +100,8 @@ class UserPublic(BaseModel):
     department_id: int | None
     active: bool
     locale: str | None
+    reviewer: bool
+    must_change_password: bool
     created_at: datetime
 
 

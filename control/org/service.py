@@ -135,7 +135,8 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
         raise Conflict(f"用户名 {data.username} 已存在", code="duplicate_username")
     _check_user_department(session, data.role, data.department_id)
     user = User(username=data.username, display_name=data.display_name or data.username, role=data.role,
-                department_id=data.department_id, password_hash=hash_password(data.password))
+                department_id=data.department_id, password_hash=hash_password(data.password),
+                reviewer=data.reviewer)
     session.add(user)
     session.flush()
     audit.record(session, actor, "create", "user", user.id, after=audit.snapshot(user, USER_AUDIT_EXCLUDE),

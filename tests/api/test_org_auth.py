@@ -113,7 +113,7 @@ def test_users_admin_only(client, world):
                                            "department_id": world.depts["health"].id}, headers=admin)
     assert r.status_code == 201
     uid = r.json()["id"]
-    assert "password" not in r.text
+    assert "long-enough-1" not in r.text and "password_hash" not in r.text
     assert client.post("/api/v1/users", json={"username": "x1", "password": "long-enough-1", "role": "admin"},
                        headers=world.headers("edu")).status_code == 403
     assert client.get("/api/v1/users", headers=world.headers("edu")).status_code == 403
