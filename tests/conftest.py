@@ -23,6 +23,7 @@ from control.settings import Settings
 from tests.pgserver import PostgresServer
 
 PASSWORD = "Passw0rd!demo"
+WORLD_REVIEWERS = {"edu2", "countyoffice"}   # designated to sign review levels for 教育局 and the county office
 _counter = itertools.count()
 
 
@@ -102,7 +103,8 @@ def uscc(seed: int) -> str:
 @dataclass
 class World:
     """A small organisation: province → city → county with two bureaus and a township under one,
-    one user per role, a second user in 教育局 (edu2) and one in the county office (countyoffice).
+    one user per role, a second user in 教育局 (edu2) and one in the county office (countyoffice), these
+    two designated reviewers of their departments.
     `headers(name)` gives a bearer header for a user."""
 
     client: TestClient
@@ -147,7 +149,7 @@ def build_world(client: TestClient, engine) -> World:
                                  ("edu2", Role.department, "edu"), ("countyoffice", Role.department, "county"),
                                  ("health", Role.department, "health"), ("school", Role.department, "school")]:
         user = User(username=username, display_name=username, role=role, password_hash=pw,
-                    department_id=w.depts[dept].id if dept else None)
+                    department_id=w.depts[dept].id if dept else None, reviewer=username in WORLD_REVIEWERS)
         session.add(user)
         w.users[username] = user
     session.commit()

@@ -36,10 +36,12 @@ ContextDep = Annotated[service.Context, Depends(cloud_context)]
 def request_filter(status: RequestStatus | None = None, department_id: Id | None = None,
                    queue: str | None = Query(None, pattern="^(review|acceptance|assessment|delivery)$"),
                    sla_state: SlaState | None = None, overdue: bool | None = None, awaiting_me: bool = False,
-                   q: SearchText | None = None,
+                   mine: bool = False, q: SearchText | None = None,
                    sort: str = Query("due", pattern="^(due|-created|number)$")) -> service.RequestFilter:
+    """`awaiting_me`: what the caller may decide now; `mine`: what they filed; `sort=due` (the default) puts
+    the nearest deadline first and requests with nothing due last."""
     return service.RequestFilter(status=status, department_id=department_id, queue=queue, sla_state=sla_state,
-                                 overdue=overdue, awaiting_me=awaiting_me, q=q, sort=sort)
+                                 overdue=overdue, awaiting_me=awaiting_me, mine=mine, q=q, sort=sort)
 
 
 @router.get("/cloud-requests", response_model=RequestList)

@@ -58,3 +58,13 @@ class ReclaimReason(LabeledEnum):
     end_date = ("end_date", "使用期满", "End date reached")
     requested = ("requested", "用户单位申请释放", "Released on request")
     zombie_cleanup = ("zombie_cleanup", "僵尸系统清理", "Zombie clean-up")
+
+
+class NextStep(LabeledEnum):
+    """The step a request waits for, as its next actor's line names it."""
+    submit = ("submit", "提交", "submit")
+    resubmit = ("resubmit", "修改后重新提交", "revise and resubmit")
+    review = ("review", "审核", "review")
+    acceptance = ("acceptance", "受理审批", "accept and approve")
+    assessment = ("assessment", "评估", "assess")
+    delivery = ("delivery", "交付", "deliver")

@@ -7,6 +7,7 @@ import calendar as month_calendar
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import yaml
 from fastapi import APIRouter, Depends, Query, Request
@@ -33,21 +34,25 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "os_image", "size_gib",
                "quantity", "bandwidth_mbps", "product", "spec", "note")
 QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}
+SORT_LABELS = {"due": "截止日（最近在前）", "-created": "填报时间（最新在前）", "number": "编号"}
 
 
 @router.get("/cloud")
 def cloud_list(request: Request, session: SessionDep, actor: CurrentActor,
                queue: Annotated[Literal["review", "acceptance", "assessment", "delivery"] | None, Blank] = None,
                overdue: Annotated[bool | None, Blank] = None, awaiting_me: Annotated[bool, Blank] = False,
-               status: Annotated[RequestStatus | None, Blank] = None):
-    if queue is None and not awaiting_me and status is None and overdue is None:
+               mine: Annotated[bool, Blank] = False, status: Annotated[RequestStatus | None, Blank] = None,
+               sort: Annotated[Literal["due", "-created", "number"] | None, Blank] = None):
+    """Lists and queues, nearest deadline first unless another order is chosen."""
+    if queue is None and not awaiting_me and not mine and status is None and overdue is None:
         queue = QUEUES.get(actor.role)
-    f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me,
-                              status=status.value if status else None,
-                              sort="due" if queue or overdue else "-created")
+    f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me, mine=mine,
+                              status=status.value if status else None, sort=sort or "due")
     items, total = service.list_requests(session, actor, f, limit=200)
+    kept = {k: v for k, v in request.query_params.items() if k != "sort"}
+    sorts = [(key, name, "/cloud?" + urlencode({**kept, "sort": key})) for key, name in SORT_LABELS.items()]
     return render(request, "cloud/list.html", {"items": items, "total": total, "f": f,
-                                               "can_file": actor.role == Role.department})
+                                               "can_file": actor.role == Role.department, "sorts": sorts})
 
 
 @router.get("/cloud/line")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from control.cloud.enums import LineKind, RequestStatus, SlaState
+from control.cloud.enums import LineKind, NextStep, RequestStatus, SlaState
 from control.core.calendar import UnknownYear, WorkingCalendar
 from control.core.roles import Role
 
@@ -17,6 +17,9 @@ TRANSITIONS: dict[tuple[RequestStatus, str], RequestStatus] = {
     (S.draft, "cancel"): S.cancelled,
     (S.returned, "submit"): S.review,
     (S.returned, "cancel"): S.cancelled,
+    (S.review, "cancel"): S.cancelled,
+    (S.acceptance, "cancel"): S.cancelled,
+    (S.assessment, "cancel"): S.cancelled,
     (S.review, "approve"): S.acceptance,
     (S.review, "return"): S.returned,
     (S.review, "reject"): S.rejected,
@@ -33,7 +36,7 @@ ACTIONS = sorted({a for _, a in TRANSITIONS})
 ACTION_LABELS = {"submit": "提交", "cancel": "撤销", "approve": "通过", "return": "退回修改", "reject": "驳回",
                  "assess": "评估通过", "deliver": "交付", "reclaim": "收回"}
 
-# Who acts in each status. Review steps are checked against the review plan's department instead.
+# Who acts in each status. Review steps are signed by the level department's designated reviewer instead.
 STAGE_ROLES: dict[RequestStatus, tuple[Role, ...]] = {
     S.draft: (Role.department,),
     S.returned: (Role.department,),
@@ -43,6 +46,34 @@ STAGE_ROLES: dict[RequestStatus, tuple[Role, ...]] = {
     S.in_use: (Role.infocenter, Role.department),
 }
 EDITABLE = (S.draft, S.returned)
+# Steps that decide nothing about the request (the applicant's own, and reclaiming what is in use): every
+# other step is a decision, which the applicant and the creator never take.
+AUTHOR_ACTIONS = ("submit", "cancel", "reclaim")
+# Withdrawn while in the workflow by its applicant or creator only (a draft: by its department).
+IN_FLIGHT = (S.review, S.acceptance, S.assessment)
+NEXT_STEPS = {S.draft: NextStep.submit, S.returned: NextStep.resubmit, S.review: NextStep.review,
+              S.acceptance: NextStep.acceptance, S.assessment: NextStep.assessment, S.delivery: NextStep.delivery}
+# The statuses whose step a user of each role decides (review levels: designated department users).
+DECIDES = {role: tuple(s for s in (S.acceptance, S.assessment, S.delivery) if role in STAGE_ROLES[s])
+           for role in Role}
+
+
+def next_actor(status: RequestStatus, department: tuple[int, str], reviewer_department: tuple[int, str] | None,
+               due_date: date | None) -> dict | None:
+    """Who acts next on a request (None once nothing is awaited): the role, the department (the applicant's
+    for its own steps; a review level's, whose designated reviewer signs it), the step and its due date,
+    with the line people read, e.g. "待 白水县教育局 审核人 审核，截止 2026-12-03"."""
+    step = NEXT_STEPS.get(status)
+    if step is None:
+        return None
+    designated = status == S.review
+    role = Role.department if designated else STAGE_ROLES[status][0]
+    dept_id, dept_name = ((reviewer_department or (None, None)) if designated else department) \
+        if role == Role.department else (None, None)
+    who = f"{dept_name} 审核人" if designated else (dept_name or role.zh)
+    text = f"待 {who} {step.zh}" + (f"，截止 {due_date.isoformat()}" if due_date else "")
+    return {"role": role, "department_id": dept_id, "department_name": dept_name, "designated": designated,
+            "step": step, "due_date": due_date, "text": text}
 
 
 def transition_error(status: RequestStatus, action: str) -> str | None:

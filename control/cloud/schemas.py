@@ -5,8 +5,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.enums import LineKind, NextStep, ReclaimReason, RequestStatus, SlaState, Zone
 from control.core.params import CalendarDate, Id, Int32
+from control.core.roles import Role
 from control.core.textsafe import CleanLine, CleanText
 
 
@@ -160,6 +161,18 @@ class AttachmentOut(BaseModel):
     uploaded_at: datetime
 
 
+class NextActor(BaseModel):
+    """Who must act next and by when: a role, for the applicant's own steps its department, for a review level
+    that department's designated reviewer; `text` is the line people read."""
+    role: Role
+    department_id: int | None = None
+    department_name: str | None = None
+    designated: bool = False
+    step: NextStep
+    due_date: date | None = None
+    text: str
+
+
 class RequestSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -174,6 +187,7 @@ class RequestSummary(BaseModel):
     due_date: date | None = None
     sla_state: SlaState | None = None
     sla_working_days: int = 0
+    next_actor: NextActor | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, false, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from control.cloud import rules
@@ -22,7 +23,7 @@ from control.cloud.models import (
     StageRecord,
 )
 from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
-from control.core import audit, scope
+from control.core import audit, duties, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.bodylimit import too_large
@@ -78,7 +79,11 @@ def detail(session: Session, req: CloudRequest, ctx: Context) -> dict:
         row["working_days_left"] = _left(ctx, s)
         stage_rows.append(row)
     current = next((s for s in stages if s.active), None)
+    reviewer = session.get(Department, req.reviewer_department_id) if req.reviewer_department_id else None
     return {**req.model_dump(), "department_name": dept.name,
+            "next_actor": rules.next_actor(req.status, (dept.id, dept.name),
+                                           (reviewer.id, reviewer.name) if reviewer else None,
+                                           current.due_date if current else None),
             "system_name": system.name if system else req.new_system_name,
             "stage": current.stage if current else None, "stage_name": current.name if current else None,
             "due_date": current.due_date if current else None,
@@ -108,9 +113,32 @@ class RequestFilter:
     queue: str | None = None          # review | acceptance | assessment | delivery
     sla_state: str | None = None
     overdue: bool | None = None
-    awaiting_me: bool = False         # review steps waiting for the actor's department
+    awaiting_me: bool = False         # steps the actor may take now (a designated reviewer: their reviews)
+    mine: bool = False                # requests the actor created or submitted
     q: str | None = None
     sort: str = "due"                 # due | -created | number
+
+
+SORTS = ("due", "-created", "number")
+
+
+def _not_authored_by(actor: Actor) -> list:
+    """The applicant and the creator never decide their own request (control/core/duties.py)."""
+    return [CloudRequest.created_by != actor.username,
+            or_(CloudRequest.submitted_by.is_(None), CloudRequest.submitted_by != actor.username)]
+
+
+def _awaiting(actor: Actor) -> list:
+    """What the actor may decide now, as the duties rule says: a designated department reviewer the review
+    levels of their department, the Bureau acceptance, the Information Center assessment and delivery;
+    never a request they filed."""
+    if actor.role == Role.department:
+        if not actor.reviewer or actor.department_id is None:
+            return [false()]
+        return [CloudRequest.status == S.review, CloudRequest.reviewer_department_id == actor.department_id,
+                *_not_authored_by(actor)]
+    statuses = rules.DECIDES.get(actor.role, ())
+    return [CloudRequest.status.in_(statuses), *_not_authored_by(actor)] if statuses else [false()]
 
 
 def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tuple[list, bool, bool]:
@@ -127,8 +155,12 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
             raise ValidationFailed(f"没有名为 {f.queue} 的队列", code="invalid_queue")
         # Driven by the active stage, so the (active, stage, due_date) index gives the order.
         where.append(StageRecord.stage.like("review:%") if f.queue == "review" else StageRecord.stage == f.queue)
+        if f.queue == "review" and actor.role == Role.department:
+            where += _awaiting(actor)     # a department's review queue: only what this user may sign
     if f.awaiting_me:
-        where += [CloudRequest.status == S.review, CloudRequest.reviewer_department_id == (actor.department_id or -1)]
+        where += _awaiting(actor)
+    if f.mine:
+        where.append(or_(CloudRequest.created_by == actor.username, CloudRequest.submitted_by == actor.username))
     if f.sla_state:
         where.append(StageRecord.sla_state == f.sla_state)
     if f.overdue is not None:
@@ -139,7 +171,7 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
         where.append(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
                          CloudRequest.new_system_name.like(like), InformationSystem.name.like(like)))
         need_system = True
-    stage_only = bool(f.queue) and not (need_request or need_system or f.status or f.awaiting_me)
+    stage_only = bool(f.queue) and not (need_request or need_system or f.status or f.awaiting_me or f.mine)
     return where, need_system, stage_only
 
 
@@ -154,24 +186,29 @@ def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int =
     if need_system:
         count = count.outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
     total = session.execute(count.where(*where)).scalar_one()
-    # Deadlines not computable yet (calendar year unknown) come first: they need attention.
-    order = {"due": (StageRecord.due_date.asc().nulls_first(), CloudRequest.id),
+    # Nearest deadline first; nothing due (no open stage, no deadline, calendar year unknown) last.
+    order = {"due": (StageRecord.due_date.asc().nulls_last(), CloudRequest.id),
              "-created": (CloudRequest.created_at.desc(), CloudRequest.id.desc()),
              "number": (CloudRequest.number,)}.get(f.sort)
     if order is None:
         raise ValidationFailed(f"不能按“{f.sort}”排序", code="invalid_sort")
-    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name)
+    reviewer = aliased(Department)
+    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name, reviewer.name)
             .select_from(CloudRequest).outerjoin(StageRecord, stage_join)
             .join(Department, Department.id == CloudRequest.department_id)
-            .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id))
+            .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
+            .outerjoin(reviewer, reviewer.id == CloudRequest.reviewer_department_id))
     rows = session.execute(stmt.where(*where).order_by(*order).limit(limit).offset(offset)).all()
     items = [RequestSummary(id=r.id, number=r.number, department_id=r.department_id, department_name=dname,
                             system_name=sname or r.new_system_name, zone=r.zone, status=r.status,
                             stage=st.stage if st else None, stage_name=st.name if st else None,
                             due_date=st.due_date if st else None, sla_state=st.sla_state if st else None,
                             sla_working_days=st.sla_working_days if st else 0, created_at=r.created_at,
-                            updated_at=r.updated_at)
-             for r, dname, st, sname in rows]
+                            updated_at=r.updated_at,
+                            next_actor=rules.next_actor(r.status, (r.department_id, dname),
+                                                        (r.reviewer_department_id, rname) if rname else None,
+                                                        st.due_date if st else None))
+             for r, dname, st, sname, rname in rows]
     return items, total
 
 
@@ -335,19 +372,31 @@ def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudReques
         _start_stage(session, ctx, req, "acceptance", stage.name, stage.working_days, keep)
 
 
-def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str) -> None:
-    """403 with the reason when this user may not take this step."""
+def _authors(req: CloudRequest) -> set[str]:
+    return {name for name in (req.created_by, req.submitted_by) if name}
+
+
+def current_step(session: Session, req: CloudRequest) -> duties.Step:
+    """The step the request is at, as the duties rule reads it: a review level signed by its department's
+    designated reviewer, or a stage taken by a role."""
     if req.status == S.review:
         level = req.review_plan[req.review_index]
         dept = session.get(Department, level["department_id"])
-        if actor.role != Role.department or actor.department_id != level["department_id"]:
-            raise Forbidden(f"本步骤（{level['name']}）由{dept.name}的用户办理")
-        if level.get("own") and actor.username == req.submitted_by and action == "approve":
-            raise Forbidden("申请人不能审核自己提交的申请（需本单位其他人员审核）")
+        return duties.Step.review_level(level["name"], dept.id, dept.name)
+    step = rules.NEXT_STEPS.get(req.status)
+    return duties.Step(name=step.zh if step else req.status.zh, roles=rules.STAGE_ROLES.get(req.status, ()))
+
+
+def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str) -> None:
+    """403 with the reason when this user may not take this step (control/core/duties.py decides)."""
+    if action not in rules.AUTHOR_ACTIONS:
+        duties.check(actor, current_step(session, req), _authors(req))
         return
-    roles = rules.STAGE_ROLES.get(req.status, ())
-    if actor.role not in roles:
-        raise Forbidden(f"申请处于“{req.status.zh}”，此步骤由{'、'.join(r.zh for r in roles) or '无人'}办理")
+    if action == "cancel" and req.status in rules.IN_FLIGHT:
+        if actor.username not in _authors(req):
+            raise Forbidden("办理中的申请只能由申请人或填报人撤销", code="not_author")
+        return
+    duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.STAGE_ROLES.get(req.status, ())))
 
 
 def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
@@ -371,10 +420,14 @@ def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action:
                                errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
     old_status, current = req.status, active_stage(session, req.id)
     extra: dict = {}
+    if action not in rules.AUTHOR_ACTIONS:     # who decided under which level (or stage)
+        step = current_step(session, req)
+        extra["stage"] = f"{step.name}（{step.department_name}）" if step.department_name else step.name
     if action == "submit":
         _submit(session, ctx, req, actor)
     elif action == "cancel":
-        req.status = S.cancelled
+        _close_stage(ctx, current, "cancelled", actor, body.comment)
+        req.status, req.reviewer_department_id = S.cancelled, None
     elif action in ("return", "reject"):
         _close_stage(ctx, current, "returned" if action == "return" else "rejected", actor, body.comment)
         req.status = S.returned if action == "return" else S.rejected

@@ -109,7 +109,7 @@ def test_full_workflow_with_timeline(client, cloud, frozen_clock):
 def test_submitter_cannot_review_own_request(client, cloud):
     req = reach(client, cloud, "review")
     r = do(client, cloud, "edu", req["id"], "approve")
-    assert r.status_code == 403 and "不能审核自己" in r.json()["detail"]
+    assert r.status_code == 403 and "指定审核人" in r.json()["detail"]
 
 
 def test_top_level_department_skips_the_parent_review(client, cloud):
@@ -117,7 +117,8 @@ def test_top_level_department_skips_the_parent_review(client, cloud):
     admin = cloud.headers("admin")
     for name in ("prov1", "prov2"):
         r = client.post("/api/v1/users", json={"username": name, "password": "long-enough-1", "role": "department",
-                                               "department_id": cloud.depts["province"].id}, headers=admin)
+                                               "department_id": cloud.depts["province"].id,
+                                               "reviewer": name == "prov2"}, headers=admin)
         assert r.status_code == 201
     h1 = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={
         "username": "prov1", "password": "long-enough-1"}).json()["access_token"]}
@@ -133,10 +134,12 @@ def test_top_level_department_skips_the_parent_review(client, cloud):
 LEGAL = {  # (state, action) → users who may take it (others in scope get 403)
     ("draft", "submit"): {"edu", "edu2", "countyoffice"}, ("draft", "cancel"): {"edu", "edu2", "countyoffice"},
     ("returned", "submit"): {"edu", "edu2", "countyoffice"}, ("returned", "cancel"): {"edu", "edu2", "countyoffice"},
-    ("review", "approve"): {"edu2"}, ("review", "return"): {"edu", "edu2"}, ("review", "reject"): {"edu", "edu2"},
+    ("review", "approve"): {"edu2"}, ("review", "return"): {"edu2"}, ("review", "reject"): {"edu2"},
+    ("review", "cancel"): {"edu"},                                        # the applicant withdraws
     ("acceptance", "approve"): {"bureau"}, ("acceptance", "return"): {"bureau"}, ("acceptance", "reject"): {"bureau"},
+    ("acceptance", "cancel"): {"edu"},
     ("assessment", "assess"): {"infocenter"}, ("assessment", "return"): {"infocenter"},
-    ("assessment", "reject"): {"infocenter"},
+    ("assessment", "reject"): {"infocenter"}, ("assessment", "cancel"): {"edu"},
     ("delivery", "deliver"): {"infocenter"},
     ("in_use", "reclaim"): {"infocenter", "edu", "edu2", "countyoffice"},
 }
