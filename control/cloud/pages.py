@@ -44,12 +44,12 @@ def cloud_list(request: Request, session: SessionDep, actor: CurrentActor,
                mine: Annotated[bool, Blank] = False, status: Annotated[RequestStatus | None, Blank] = None,
                sort: Annotated[Literal["due", "-created", "number"] | None, Blank] = None):
     """Lists and queues, nearest deadline first unless another order is chosen."""
-    if queue is None and not awaiting_me and not mine and status is None and overdue is None:
-        queue = QUEUES.get(actor.role)
+    if not request.query_params.keys() & {"queue", "overdue", "awaiting_me", "mine", "status"}:
+        queue = QUEUES.get(actor.role)   # the Bureau and the Information Center land on their queue; ?status= is all
     f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me, mine=mine,
                               status=status.value if status else None, sort=sort or "due")
     items, total = service.list_requests(session, actor, f, limit=200)
-    kept = {k: v for k, v in request.query_params.items() if k != "sort"}
+    kept = {**({"queue": queue} if queue else {}), **{k: v for k, v in request.query_params.items() if k != "sort"}}
     sorts = [(key, name, "/cloud?" + urlencode({**kept, "sort": key})) for key, name in SORT_LABELS.items()]
     return render(request, "cloud/list.html", {"items": items, "total": total, "f": f,
                                                "can_file": actor.role == Role.department, "sorts": sorts})

@@ -62,6 +62,6 @@ def _refusal(actor: Actor, step: Step, authors: Collection[str | None]) -> tuple
         return "not_designated", (f"本步骤（{step.name}）须由{step.department_name}的指定审核人办理；"
                                   "您未被指定为审核人（由系统管理员在用户管理中指定）")
     if actor.username in {a for a in authors if a}:
-        return "own_item", (f"您是本事项的申请人或填报人，不能办理“{step.name}”"
-                            "（职责分离：不得审批自己的事项），可撤销申请")
+        return "own_item", (f"您是本事项的申请人、填报人或提出人，不能办理“{step.name}”"
+                            "（职责分离：不得审批自己的事项）")
     return None

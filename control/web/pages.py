@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
@@ -21,6 +22,8 @@ from control.systems import service as systems_service
 from control.systems.enums import Network, SystemStatus
 from control.web.i18n import LOCALES
 from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
+from control.zombies import service as zombie_service
+from control.zombies.enums import CaseState
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -80,6 +83,39 @@ def switch_language(request: Request, session: SessionDep, actor: Annotated[Any,
 
 # --- home ---------------------------------------------------------------------------------------------
 
+# Cloud rows of the 待我处理 panel: (label, filter of the list it links to); awaiting_me keeps to what the
+# user may decide, mine to what they filed.
+CLOUD_AWAITING = {
+    Role.department: [("待我审核的申请", {"awaiting_me": True}),
+                      ("我填报的退回待修改申请", {"status": "returned", "mine": True}),
+                      ("我填报的草稿", {"status": "draft", "mine": True})],
+    Role.bureau: [("待受理审批", {"queue": "acceptance", "awaiting_me": True})],
+    Role.infocenter: [("待评估", {"queue": "assessment", "awaiting_me": True}),
+                      ("待交付", {"queue": "delivery", "awaiting_me": True})],
+}
+# Zombie cases waiting in a state, for whoever takes the step that moves them on.
+ZOMBIE_AWAITING = [(CaseState.candidate, "confirm", "待审核的疑似僵尸系统"),
+                   (CaseState.confirmed, "plan_cleanup", "已确认待安排清理"),
+                   (CaseState.cleanup_planned, "complete_cleanup", "已安排待完成清理")]
+
+
+def awaiting_me(session, actor) -> list[dict]:
+    """The home page's 待我处理 panel: what waits for this user, each count linking to its filtered list.
+    A department user who is not a designated reviewer has no review row."""
+    rows = []
+    for label, filters in CLOUD_AWAITING.get(actor.role, []):
+        if filters.get("awaiting_me") and actor.role == Role.department and not actor.reviewer:
+            continue
+        _, total = cloud_service.list_requests(session, actor, cloud_service.RequestFilter(**filters), limit=1)
+        query = urlencode({k: "true" if v is True else v for k, v in filters.items()})
+        rows.append({"label": label, "count": total, "link": f"/cloud?{query}"})
+    for state, action, label in ZOMBIE_AWAITING:
+        if actor.role in zombie_service.CASE_ACTIONS[action]:
+            _, total = zombie_service.list_cases(session, actor, state=state, limit=1)
+            rows.append({"label": label, "count": total, "link": f"/zombies?state={state.value}"})
+    return rows
+
+
 @router.get("/")
 def home(request: Request, session: SessionDep, actor: CurrentActor):
     counts = systems_service.dashboard_counts(session, actor)
@@ -89,7 +125,7 @@ def home(request: Request, session: SessionDep, actor: CurrentActor):
     return render(request, "home.html", {
         "counts": counts, "total": sum(counts["status"].values()), "statuses": list(SystemStatus),
         "networks": list(Network), "overdue": overdue, "known_until": known_until,
-        "calendar_warning": known_until - today() < timedelta(days=45),
+        "calendar_warning": known_until - today() < timedelta(days=45), "awaiting": awaiting_me(session, actor),
         "can_write": actor.role in systems_service.WRITE_ROLES})
 
 

@@ -105,7 +105,7 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
     scan = service.get_scan(session, actor, c.last_scan_id)
     results = service.explain(verdict, service.scan_policy(scan), scan.as_of)[1] if verdict else {}
     charts = charts_for(session, actor, system.id, results, scan.as_of)
-    actions = [a for (s, a) in service.CASE_TRANSITIONS if s == c.state and actor.role in service.CASE_ACTIONS[a]]
+    actions = [a for (s, a) in service.CASE_TRANSITIONS if s == c.state and not service.refusal(actor, c, a)]
     if actor.role.value == "department" and c.state.value in ("candidate", "confirmed", "exempted", "cleanup_planned"):
         actions.append("respond")
     return render(request, "zombies/case.html", {

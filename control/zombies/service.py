@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from control.core import audit, scope
+from control.core import audit, duties, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
@@ -354,6 +354,18 @@ ACTION_LABELS = {"confirm": "确认", "exempt": "豁免", "plan_cleanup": "安�
                  "respond": "部门说明"}
 
 
+def _duty(c: ZombieCase, action: str) -> tuple[duties.Step, list[str | None]]:
+    """The step and its authors for the duties rule (control/core/duties.py). Four eyes on a decommission:
+    whoever planned a clean-up does not also complete it."""
+    planner = (c.cleanup_plan or {}).get("planned_by") if action == "complete_cleanup" else None
+    return duties.Step(name=ACTION_LABELS[action], roles=CASE_ACTIONS[action]), [planner]
+
+
+def refusal(actor: Actor, c: ZombieCase, action: str) -> str | None:
+    """Why the actor may not take this step on the case (zh-CN), or None."""
+    return duties.refusal(actor, *_duty(c, action))
+
+
 def case_action(session: Session, actor: Actor, case_id: int, action: str, reason: str = "",
                 exempt_until: date | None = None, plan: dict | None = None, cleanup=None) -> ZombieCase:
     """One review step. `cleanup(session, actor, system_id)` decommissions the system and reclaims its
@@ -373,6 +385,7 @@ def case_action(session: Session, actor: Actor, case_id: int, action: str, reaso
         target = CASE_TRANSITIONS.get((c.state, action))
         if target is None:
             raise Conflict(f"事项当前为“{c.state.zh}”，不能“{ACTION_LABELS[action]}”", code="illegal_transition")
+        duties.check(actor, *_duty(c, action))
         if action in ("plan_cleanup", "complete_cleanup") and c.needs_rereview:
             raise Conflict(f"该系统需重新审核后才能清理：{c.rereview_reason}", code="needs_rereview")
         if action == "confirm" and c.state != CaseState.candidate and not c.needs_rereview:
@@ -387,7 +400,7 @@ def case_action(session: Session, actor: Actor, case_id: int, action: str, reaso
         if action == "plan_cleanup":
             c.cleanup_plan = {"stop": True, "archive": (plan or {}).get("archive", "归档业务数据后停止运行"),
                               "reclaim_cloud": bool((plan or {}).get("reclaim_cloud", True)),
-                              "due": (plan or {}).get("due")}
+                              "due": (plan or {}).get("due"), "planned_by": actor.username}
         if action == "complete_cleanup":
             if cleanup is None:
                 raise Conflict("清理需要系统下线与云资源收回", code="cleanup_unavailable")

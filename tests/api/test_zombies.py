@@ -181,6 +181,8 @@ def test_review_per_role_through_clean_up(client, world, fleet):
     r = act(client, world, "bureau", cid, "plan_cleanup", plan={"archive": "数据移交档案馆", "reclaim_cloud": True})
     assert r.status_code == 200 and r.json()["state"] == "cleanup_planned"
     assert act(client, world, "edu", cid, "complete_cleanup").status_code == 403
+    r = act(client, world, "bureau", cid, "complete_cleanup", reason="已下线")         # who planned it does not
+    assert r.status_code == 403 and r.json()["code"] == "own_item"                   # also complete it
     r = act(client, world, "infocenter", cid, "complete_cleanup", reason="已下线")
     assert r.status_code == 200 and r.json()["state"] == "cleaned_up"
     system = client.get(f"/api/v1/systems/{fleet['quiet']['id']}", headers=world.headers("admin")).json()
