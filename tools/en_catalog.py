@@ -17,10 +17,12 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 
 
 def msgids() -> list[str]:
+    from control.cloud import pages as cloud_pages
     from control.cloud import rules as cloud_rules
+    from control.navigation import NAV
     from control.systems.fields import CENSUS_FIELDS
     from control.systems.pages import ACTION_LABELS, SORTS
-    from control.web.render import NAV
+    from control.web import pages as web_pages
     from control.zombies import service as zombie_service
     found: list[str] = []
     for path in sorted((ROOT / "control/web/templates").rglob("*.html")):
@@ -32,6 +34,8 @@ def msgids() -> list[str]:
     for path in sorted((ROOT / "control").rglob("*.py")):        # flash(request, "…{name}…", name=…)
         found += re.findall(r'flash\(request, "((?:[^"\\]|\\.)*)"', path.read_text(encoding="utf-8"))
     found += list(cloud_rules.ACTION_LABELS.values()) + list(zombie_service.ACTION_LABELS.values())
+    found += list(cloud_pages.SORT_LABELS.values()) + [row[0] for rows in web_pages.CLOUD_AWAITING.values()
+                                                        for row in rows] + [row[2] for row in web_pages.ZOMBIE_AWAITING]
     return list(dict.fromkeys(found))
 
 
