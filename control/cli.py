@@ -269,13 +269,14 @@ def requests_list(overdue: bool = typer.Option(False, "--overdue", help="只列�
     with Session(engine()) as session:
         items, total = list_requests(session, cli_actor(), RequestFilter(overdue=True if overdue else None,
                                                                          queue=queue), limit=limit)
-    typer.echo(f"{'编号':<18}{'部门':<16}{'状态':<10}{'阶段':<10}{'截止':<12}时限")
+    typer.echo(f"{'编号':<18}{'部门':<16}{'状态':<10}{'阶段':<10}{'截止':<12}时限 / 下一步")
     for i in items:
         sla = (i.sla_state.zh if i.sla_state else "") + (
             f" {i.sla_working_days} 个工作日" if i.sla_working_days else ""
         )
         typer.echo(f"{i.number:<18}{i.department_name[:14]:<16}{i.status.zh:<10}{(i.stage_name or ''):<10}"
-                   f"{(i.due_date.isoformat() if i.due_date else '—'):<12}{sla}")
+                   f"{(i.due_date.isoformat() if i.due_date else '—'):<12}{sla}"
+                   + (f" / {i.next_actor.text}" if i.next_actor else ""))
     typer.echo(f"共 {total} 条")
 
 
