@@ -119,9 +119,6 @@ class RequestFilter:
     sort: str = "due"                 # due | -created | number
 
 
-SORTS = ("due", "-created", "number")
-
-
 def _not_authored_by(actor: Actor) -> list:
     """The applicant and the creator never decide their own request (control/core/duties.py)."""
     return [CloudRequest.created_by != actor.username,

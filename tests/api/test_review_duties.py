@@ -127,6 +127,9 @@ def test_the_audit_records_who_reviewed_under_which_level(client, cloud):
     approvals = [(e["actor"], e["changes"]["stage"]) for e in reversed(items) if e["action"] == "approve"]
     assert approvals == [("edu2", "本单位负责人审核（示范县教育局）"),
                          ("countyoffice", "上级主管部门审核（示范县人民政府办公室）")]
+    login(client, "auditor")
+    page = client.get("/audit", params={"entity_type": "cloud_request", "action": "approve"}).text
+    assert "办理环节" in page and "上级主管部门审核（示范县人民政府办公室）" in page
 
 
 def test_every_request_names_its_next_actor_and_due_date(client, cloud, frozen_clock):
