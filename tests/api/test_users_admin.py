@@ -226,6 +226,10 @@ def test_histories_show_name_and_department(client, world):
     client.patch(f"/api/v1/users/{world.users['edu2'].id}", json={"display_name": "李华"},
                  headers=world.headers("admin"))
     assert "admin（系统管理员）" in client.get("/audit").text
+    # In English the same lookup reads "name (department)", and a user outside departments shows the role.
+    client.post("/lang", data={"csrf_token": csrf(client, "/audit"), "lang": "en"})
+    page = client.get("/audit").text
+    assert "edu (示范县教育局)" in page and "admin (Administrator)" in page
 
 
 def test_login_page_lists_demo_accounts_only_with_the_demo(client, world):
