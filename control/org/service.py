@@ -169,6 +169,9 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) 
     self_service = actor.id == user_id and set(changes) <= {"display_name", "locale"}
     if not self_service:
         actor.require(Role.admin)
+    if actor.id == user_id and "password" in changes:
+        raise Forbidden("修改自己的密码须提供当前密码：请用“修改密码”页面或 POST /api/v1/me/password",
+                        code="current_password_required")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"用户 {user_id} 不存在")

@@ -247,3 +247,11 @@ def test_demo_users_have_names_of_their_own():
     from control.demo import DEMO_NAMES, DEMO_USERS
     names = [DEMO_NAMES[u] for u, *_ in DEMO_USERS]
     assert len(set(names)) == len(DEMO_USERS) and not any("演示" in n for n in names)
+
+
+def test_own_password_never_changes_without_the_current_one(client, world):
+    """Not even an admin's own, through the user PATCH that sets other people's."""
+    admin = world.headers("admin")
+    r = client.patch(f"/api/v1/users/{world.users['admin'].id}", json={"password": NEW}, headers=admin)
+    assert r.status_code == 403 and r.json()["code"] == "current_password_required" and "当前密码" in r.json()["detail"]
+    assert client.get("/api/v1/me", headers=admin).status_code == 200
