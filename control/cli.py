@@ -95,7 +95,8 @@ def demo_load() -> None:
 def user_add(username: str, role: Role = typer.Option(..., help="admin|bureau|infocenter|department|auditor|ops"),
              department: str | None = typer.Option(None, help="部门代码"),
              password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码"),
-             display_name: str = "") -> None:
+             display_name: str = "",
+             reviewer: bool = typer.Option(False, "--reviewer", help="指定为本单位审核人（仅部门用户）")) -> None:
     """新增用户 / add a user."""
     from sqlmodel import Session
 
@@ -113,12 +114,58 @@ def user_add(username: str, role: Role = typer.Option(..., help="admin|bureau|in
         try:
             user = service.create_user(session, cli_actor(), UserCreate(
                 username=username, password=password, role=role, department_id=dept_id,
-                display_name=display_name))
+                display_name=display_name, reviewer=reviewer))
         except ServiceError as exc:
             fail(exc.detail)
         except ValueError as exc:
             fail(str(exc))
     typer.echo(f"已创建用户 {user.username}（{user.role.zh}）")
+
+
+def _user_command(username: str, act):
+    """Run act(session, actor, user) on the named user; a refusal is one red line and exit 1."""
+    from sqlmodel import Session
+
+    from control.core.errors import ServiceError
+    from control.org import service
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            actor = cli_actor()
+            return act(session, actor, service.get_user_by_username(session, actor, username))
+        except ServiceError as exc:
+            fail(exc.detail)
+
+
+@user_app.command("set")
+def user_set(username: str,
+             reviewer: bool | None = typer.Option(None, "--reviewer/--no-reviewer",
+                                                  help="指定或取消本单位审核人（仅部门用户）"),
+             display_name: str | None = typer.Option(None, help="姓名")) -> None:
+    """修改用户的审核人指定或姓名 / set a user's reviewer designation or name."""
+    from control.org import service
+    from control.org.schemas import UserUpdate
+    changes = {k: v for k, v in (("reviewer", reviewer), ("display_name", display_name)) if v is not None}
+    if not changes:
+        fail("没有要修改的内容：请给出 --reviewer/--no-reviewer 或 --display-name")
+    user = _user_command(username, lambda s, a, u: service.update_user(s, a, u.id, UserUpdate(**changes)))
+    typer.echo(f"已修改用户 {user.username}：{'审核人' if user.reviewer else '非审核人'}，姓名 {user.display_name}")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str) -> None:
+    """解除登录锁定（清除登录失败记录）/ end a user's login back-off."""
+    from control.org import service
+    user, forgotten = _user_command(username, lambda s, a, u: service.unlock_user(s, a, u.id))
+    typer.echo(f"已解除 {user.username} 的登录锁定（清除登录失败记录 {forgotten} 条）")
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: str) -> None:
+    """设置临时密码（打印一次，下次登录须修改）/ give a user a temporary password."""
+    from control.org import service
+    user, temporary = _user_command(username, lambda s, a, u: service.reset_password(s, a, u.id))
+    typer.echo(f"已为 {user.username} 设置临时密码（只显示这一次，登录后须立即修改）：")
+    typer.echo(temporary)
 
 
 @systems_app.command("import")

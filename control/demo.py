@@ -71,6 +71,12 @@ DEMO_USERS = [
 ]
 # Designated to sign review levels for their departments.
 DEMO_REVIEWERS = {"eduhead", "countyoffice"}
+# Each a person of their own, so the header and histories tell edu, eduhead and countyoffice apart.
+DEMO_NAMES = {
+    "admin": "系统管理员 赵磊", "bureau": "大数据局审批人 陈静", "infocenter": "信息中心经办人 刘洋",
+    "edu": "教育局经办人 张敏", "auditor": "审计局审计员 周婷", "ops": "运维值班 吴刚",
+    "eduhead": "教育局负责人 李华", "countyoffice": "县政府办公室 王强",
+}
 
 SYSTEM_NAMES = {
     "prov": ["省级政务数据共享交换平台", "省电子证照库", "省一体化在线政务服务平台"],
@@ -109,6 +115,21 @@ def department_code(region: str, seq: int) -> str:
     return first17 + uscc_check_char(first17)
 
 
+def is_loaded(session: Session) -> bool:
+    """Whether this database holds the demo (its loader wrote the first audit entries)."""
+    from control.core.audit import AuditEntry
+    return session.execute(select(AuditEntry.id).where(AuditEntry.actor == DEMO_ACTOR.username).limit(1)).first() \
+        is not None
+
+
+def demo_accounts() -> list[dict[str, object]]:
+    """The demo logins as the login page lists them: username, password, name, department, role."""
+    names = {key: name for key, name, *_ in DEPARTMENTS}
+    return [{"username": username, "password": password, "name": DEMO_NAMES[username],
+             "department": names.get(dept_key, ""), "role": Role(role)}
+            for username, role, dept_key, password in DEMO_USERS]
+
+
 def is_empty(session: Session) -> bool:
     return session.execute(select(func.count()).select_from(Department)).scalar_one() == 0
 
@@ -124,7 +145,7 @@ def load_demo(session: Session) -> bool:
             parent_id=depts[parent].id if parent else None))
     for username, role, dept_key, password in DEMO_USERS:
         org_service.create_user(session, DEMO_ACTOR, UserCreate(
-            username=username, password=password, role=Role(role), display_name=f"演示{Role(role).zh}",
+            username=username, password=password, role=Role(role), display_name=DEMO_NAMES[username],
             department_id=depts[dept_key].id if dept_key else None, reviewer=username in DEMO_REVIEWERS))
     rng = random.Random(20261123)
     statuses = list(SystemStatus)

@@ -45,6 +45,7 @@ class Actor:
     display_name: str = ""
     locale: str | None = None
     reviewer: bool = False
+    department_name: str | None = None
 
     def has(self, *roles: Role) -> bool:
         return self.role in roles
@@ -68,13 +69,13 @@ SYSTEM_ACTOR = Actor(id=None, username="system", role=Role.admin, department_id=
 
 def actor_for(session: Session, user: User) -> Actor:
     scope = None
+    dept = session.get(Department, user.department_id) if user.department_id else None
     if user.role == Role.department:
-        dept = session.get(Department, user.department_id) if user.department_id else None
         # A department user with no department sees nothing rather than everything.
         scope = dept.path if dept else "/nowhere/"
     return Actor(id=user.id, username=user.username, role=user.role, department_id=user.department_id,
                  scope_path=scope, display_name=user.display_name or user.username, locale=user.locale,
-                 reviewer=user.reviewer)
+                 reviewer=user.reviewer, department_name=dept.name if dept else None)
 
 
 # --- login with throttle -----------------------------------------------------------------------------
@@ -145,6 +146,32 @@ def authenticate(session: Session, username: str, password: str, client: str, li
         session.add(user)
     session.commit()
     return user
+
+
+def unlock(session: Session, username: str) -> int:
+    """Forget every recorded failure of a username (all addresses), so its back-off ends now; returns how
+    many were forgotten. An address's own counter over other usernames is left alone. The caller commits."""
+    result = session.execute(delete(LoginFailure).where(LoginFailure.username == username[:64]))
+    return result.rowcount or 0
+
+
+def recent_failures(session: Session, limits: LoginThrottle) -> dict[str, int]:
+    """Failed logins per username within the throttle's window (for the users page's unlock button)."""
+    since = now() - timedelta(seconds=limits.window_seconds)
+    rows = session.execute(select(LoginFailure.username, func.count()).where(LoginFailure.at >= since)
+                           .group_by(LoginFailure.username)).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def check_current_password(session: Session, user: User, password: str, client: str, limits: LoginThrottle) -> None:
+    """Confirm a signed-in user's current password (changing it), throttled and counted as a login is,
+    so a borrowed session cannot be used to guess it."""
+    name, client = user.username[:64], client[:64]
+    _check_throttle(session, name, client, limits)
+    if not verify_password(user.password_hash, password):
+        session.add(LoginFailure(username=name, client=client))
+        session.commit()
+        raise Forbidden("当前密码不正确", code="wrong_password")
 
 
 # --- tokens ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from control.core import sessions
 from control.core.accounts import User
 from control.core.auth import Actor, actor_for
-from control.core.errors import NotAuthenticated
+from control.core.errors import Forbidden, NotAuthenticated
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -42,13 +42,29 @@ def _user_from_request(request: Request, session: Session) -> User | None:
     return user
 
 
-def current_actor(request: Request, session: SessionDep) -> Actor:
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
+
+
+def _signed_in(request: Request, session: Session, *, temporary_ok: bool) -> Actor:
     user = _user_from_request(request, session)
     if user is None:
         raise NotAuthenticated("请先登录或提供 Bearer 令牌")
+    if user.must_change_password and not temporary_ok:
+        # A temporary password from an admin opens one door only: choosing a new password.
+        raise Forbidden("请先修改管理员设置的临时密码，修改后才能继续使用（页面 /me/password，"
+                        "API POST /api/v1/me/password）", code=PASSWORD_CHANGE_REQUIRED)
     actor = actor_for(session, user)
     request.state.actor = actor
     return actor
+
+
+def current_actor(request: Request, session: SessionDep) -> Actor:
+    return _signed_in(request, session, temporary_ok=False)
+
+
+def password_actor(request: Request, session: SessionDep) -> Actor:
+    """The acting user even while they hold a temporary password: for changing it and reading /me only."""
+    return _signed_in(request, session, temporary_ok=True)
 
 
 def optional_actor(request: Request, session: SessionDep) -> Actor | None:
@@ -60,3 +76,4 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+PasswordActor = Annotated[Actor, Depends(password_actor)]

@@ -74,7 +74,10 @@ def revoke(session: Session, token: str) -> None:
                     .values(revoked_at=now()))
 
 
-def revoke_user(session: Session, user_id: int) -> None:
-    """End every session of a user (password change, deactivation) in the caller's transaction."""
-    session.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-                    .values(revoked_at=now()))
+def revoke_user(session: Session, user_id: int, keep_token: str | None = None) -> None:
+    """End every session of a user (password change, deactivation) in the caller's transaction, but for
+    the one whose token is `keep_token` (the user changing their own password stays signed in there)."""
+    stmt = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if keep_token is not None:
+        stmt = stmt.where(UserSession.id != _key(keep_token))
+    session.execute(stmt.values(revoked_at=now()))

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from control.core.accounts import Level
 from control.core.auth import authenticate
-from control.core.deps import CurrentActor, SessionDep
+from control.core.deps import CurrentActor, PasswordActor, SessionDep
 from control.core.params import Id, Offset, SearchText
 from control.org import service
 from control.org.schemas import (
@@ -16,6 +16,8 @@ from control.org.schemas import (
     DepartmentList,
     DepartmentPublic,
     DepartmentUpdate,
+    PasswordChange,
+    TemporaryPassword,
     Token,
     UserCreate,
     UserList,
@@ -39,8 +41,17 @@ def issue_token(request: Request, session: SessionDep, form: Annotated[OAuth2Pas
 
 
 @router.get("/me", response_model=UserPublic, tags=["auth"])
-def me(session: SessionDep, actor: CurrentActor):
+def me(session: SessionDep, actor: PasswordActor):
+    """Readable with a temporary password too, so a client can see `must_change_password`."""
     return service.get_user(session, actor, actor.id)
+
+
+@router.post("/me/password", response_model=UserPublic, tags=["auth"])
+def change_password(request: Request, session: SessionDep, actor: PasswordActor, data: PasswordChange):
+    """Set a new password with the current one (the only write allowed with a temporary password).
+    Bearer tokens issued before stop working: ask for a new one."""
+    return service.change_own_password(session, actor, data, client=client_of(request),
+                                       limits=request.app.state.login_throttle)
 
 
 @router.get("/departments", response_model=DepartmentList, tags=["departments"])
@@ -93,3 +104,16 @@ def update_user(session: SessionDep, actor: CurrentActor, user_id: Id, data: Use
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic, tags=["users"])
 def deactivate_user(session: SessionDep, actor: CurrentActor, user_id: Id):
     return service.deactivate_user(session, actor, user_id)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserPublic, tags=["users"])
+def unlock_user(session: SessionDep, actor: CurrentActor, user_id: Id):
+    """End a user's login back-off (admin)."""
+    return service.unlock_user(session, actor, user_id)[0]
+
+
+@router.post("/users/{user_id}/reset-password", response_model=TemporaryPassword, tags=["users"])
+def reset_password(session: SessionDep, actor: CurrentActor, user_id: Id):
+    """A temporary password, shown in this answer only; the user must change it at next sign-in."""
+    user, temporary = service.reset_password(session, actor, user_id)
+    return TemporaryPassword(user=user, temporary_password=temporary)

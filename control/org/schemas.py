@@ -110,6 +110,18 @@ class UserList(BaseModel):
     total: int
 
 
+class PasswordChange(BaseModel):
+    """A user choosing their own new password, proving who they are with the current one."""
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: Password
+
+
+class TemporaryPassword(BaseModel):
+    """An admin's reset: the temporary password is shown this once and stored only as its hash."""
+    user: UserPublic
+    temporary_password: str
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -1,15 +1,17 @@
 """Departments and users: the only code that writes them."""
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import String, func, literal, select, update
 from sqlmodel import Session
 
-from control.core import audit, scope, sessions
+from control.core import audit, auth, scope, sessions
 from control.core.accounts import LEVEL_ORDER, Department, User
-from control.core.auth import Actor, hash_password
-from control.core.errors import Conflict, NotFound, ValidationFailed
+from control.core.auth import Actor, LoginThrottle, hash_password
+from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.roles import Role
-from control.org.schemas import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
+from control.org.schemas import DepartmentCreate, DepartmentUpdate, PasswordChange, UserCreate, UserUpdate
 
 DEPT_AUDIT_EXCLUDE = {"created_at"}
 USER_AUDIT_EXCLUDE = {"password_hash", "created_at"}
@@ -113,11 +115,26 @@ def _check_user_department(session: Session, role: Role, department_id: int | No
                                                            "code": "department_missing"}])
 
 
+def _check_reviewer(role: Role, reviewer: bool) -> None:
+    """A reviewer signs review levels for their own department, so only a department user can be one."""
+    if reviewer and role != Role.department:
+        message = f"只有{Role.department.zh}的用户可以指定为审核人（当前角色：{role.zh}）"
+        raise ValidationFailed(message, errors=[{"field": "reviewer", "message": message, "code": "reviewer_role"}])
+
+
 def list_users(session: Session, actor: Actor, limit: int = 200, offset: int = 0) -> tuple[list[User], int]:
     actor.require(Role.admin, Role.auditor)
     total = session.execute(select(func.count()).select_from(User)).scalar_one()
     rows = session.execute(select(User).order_by(User.username).limit(limit).offset(offset)).scalars().all()
     return list(rows), total
+
+
+def get_user_by_username(session: Session, actor: Actor, username: str) -> User:
+    actor.require(Role.admin, Role.auditor)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
 
 
 def get_user(session: Session, actor: Actor, user_id: int) -> User:
@@ -134,6 +151,7 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
     if session.execute(select(User.id).where(User.username == data.username)).first():
         raise Conflict(f"用户名 {data.username} 已存在", code="duplicate_username")
     _check_user_department(session, data.role, data.department_id)
+    _check_reviewer(data.role, data.reviewer)
     user = User(username=data.username, display_name=data.display_name or data.username, role=data.role,
                 department_id=data.department_id, password_hash=hash_password(data.password),
                 reviewer=data.reviewer)
@@ -147,9 +165,13 @@ def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
 
 def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
-    self_service = actor.id == user_id and set(changes) <= {"password", "display_name", "locale"}
+    # A user's own password changes through change_own_password, which asks for the current one.
+    self_service = actor.id == user_id and set(changes) <= {"display_name", "locale"}
     if not self_service:
         actor.require(Role.admin)
+    if actor.id == user_id and "password" in changes:
+        raise Forbidden("修改自己的密码须提供当前密码：请用“修改密码”页面或 POST /api/v1/me/password",
+                        code="current_password_required")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"用户 {user_id} 不存在")
@@ -157,6 +179,7 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserUpdate) 
     password = changes.pop("password", None)
     role = changes.get("role", user.role)
     _check_user_department(session, role, changes.get("department_id", user.department_id))
+    _check_reviewer(role, changes.get("reviewer", user.reviewer))
     ensure_admin_remains(session, user, active=changes.get("active", user.active), role=role)
     for key, value in changes.items():
         setattr(user, key, value)
@@ -199,5 +222,73 @@ def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     session.add(user)
     audit.record(session, actor, "deactivate", "user", user.id, changes={"active": [True, False]},
                  label=user.username)
+    session.commit()
+    return user
+
+
+# --- getting back in: unlock, temporary password, own password ---------------------------------------------
+
+# No 0/O, 1/l/I: a temporary password is read out over the phone or copied from a screen.
+_TEMPORARY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+TEMPORARY_LENGTH = 12
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    return user
+
+
+def unlock_user(session: Session, actor: Actor, user_id: int) -> tuple[User, int]:
+    """End a user's login back-off now (admin): their recorded failures are forgotten. Returns how many."""
+    actor.require(Role.admin)
+    user = _user(session, user_id)
+    forgotten = auth.unlock(session, user.username)
+    audit.record(session, actor, "unlock", "user", user.id, changes={"login_failures": [forgotten, 0]},
+                 label=user.username)
+    session.commit()
+    return user, forgotten
+
+
+def reset_password(session: Session, actor: Actor, user_id: int) -> tuple[User, str]:
+    """Give a user a temporary password (admin): returned once to be handed over, stored only hashed, never
+    audited; the user must choose a new one at next sign-in. Their sessions end and their lockout is lifted."""
+    actor.require(Role.admin)
+    user = _user(session, user_id)
+    temporary = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+    before = user.must_change_password
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    sessions.revoke_user(session, user.id)
+    auth.unlock(session, user.username)
+    session.add(user)
+    audit.record(session, actor, "reset_password", "user", user.id, label=user.username,
+                 changes={"password": ["***", "***（临时密码）"], "must_change_password": [before, True]})
+    session.commit()
+    return user, temporary
+
+
+def change_own_password(session: Session, actor: Actor, data: PasswordChange, *, client: str,
+                        limits: LoginThrottle, keep_session: str | None = None) -> User:
+    """A signed-in user sets a new password with their current one. Every other session of theirs ends
+    (the one they are using stays, when given) and bearer tokens already issued stop working."""
+    if actor.id is None:
+        raise Forbidden("只有已登录的用户可以修改自己的密码", code="no_user")
+    user = _user(session, actor.id)
+    auth.check_current_password(session, user, data.current_password, client, limits)
+    if data.new_password == data.current_password:
+        message = "新密码不能与当前密码相同"
+        raise ValidationFailed(message, errors=[{"field": "new_password", "message": message,
+                                                 "code": "same_password"}])
+    before = user.must_change_password
+    user.password_hash = hash_password(data.new_password)
+    user.must_change_password = False
+    sessions.revoke_user(session, user.id, keep_token=keep_session)
+    session.add(user)
+    change = {"password": ["***", "***（已修改）"]}
+    if before:
+        change["must_change_password"] = [True, False]
+    audit.record(session, actor, "change_password", "user", user.id, changes=change, label=user.username)
     session.commit()
     return user

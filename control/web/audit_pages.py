@@ -39,6 +39,8 @@ KEY_LABELS = {
     "parent_id": ("上级部门", "Parent department"), "path": ("层级路径", "Tree path"), "level": ("层级", "Level"),
     "region": ("地区", "Region"), "name": ("名称", "Name"), "status": ("状态", "Status"),
     "stage": ("办理环节", "Stage"),
+    "reviewer": ("审核人", "Reviewer"), "must_change_password": ("须修改临时密码", "Must change temporary password"),
+    "login_failures": ("登录失败次数", "Failed sign-ins"),
 }
 _DEPT_CODE = ("部门代码", "Department code")
 

@@ -1,27 +1,26 @@
-"""Web pages shared by every domain: login, logout, language, home (dashboard), users."""
+"""Web pages shared by every domain: login, logout, language, home (dashboard)."""
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from pydantic import ValidationError
 
+from control import demo
 from control.cloud import service as cloud_service
 from control.core import sessions
 from control.core.auth import authenticate
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep, optional_actor
-from control.core.errors import NotAuthenticated, ServiceError, TooManyRequests
-from control.core.params import Id
+from control.core.errors import NotAuthenticated, TooManyRequests
 from control.core.roles import Role
 from control.org import service as org_service
-from control.org.schemas import UserCreate, UserUpdate
+from control.org.schemas import UserUpdate
 from control.systems import service as systems_service
 from control.systems.enums import Network, SystemStatus
 from control.web.i18n import LOCALES
-from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
+from control.web.render import PostedForm, csrf_protect, redirect, render
 from control.zombies import service as zombie_service
 from control.zombies.enums import CaseState
 
@@ -37,9 +36,17 @@ def safe_next(target: str | None) -> str:
 
 # --- sign in and out, language -------------------------------------------------------------------------
 
+def _login_page(request: Request, session, context: dict[str, Any], status_code: int = 200,
+                headers: dict[str, str] | None = None):
+    """The login form; on a database holding the demo, with every demo account listed."""
+    accounts = demo.demo_accounts() if demo.is_loaded(session) else []
+    return render(request, "login.html", {"demo_accounts": accounts, **context}, status_code=status_code,
+                  headers=headers)
+
+
 @router.get("/login")
-def login_form(request: Request, next: str | None = None):
-    return render(request, "login.html", {"next": safe_next(next), "error": None})
+def login_form(request: Request, session: SessionDep, next: str | None = None):
+    return _login_page(request, session, {"next": safe_next(next), "error": None})
 
 
 @router.post("/login")
@@ -50,11 +57,12 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
         user = authenticate(session, username, password, client, request.app.state.login_throttle)
     except (NotAuthenticated, TooManyRequests) as exc:
         context = {"next": safe_next(next), "error": exc.detail, "username": username}
-        return render(request, "login.html", context, status_code=exc.status,
-                      headers=exc.headers)
+        return _login_page(request, session, context, status_code=exc.status, headers=exc.headers)
     request.session.clear()  # a new session (and CSRF token) after sign-in
     request.session["sid"] = sessions.start(session, user.id, client,
                                             request.app.state.settings.session_ttl_seconds)
+    if user.must_change_password:
+        return redirect(f"/me/password?next={quote(safe_next(next), safe='/')}")
     return redirect(safe_next(next))
 
 
@@ -127,52 +135,3 @@ def home(request: Request, session: SessionDep, actor: CurrentActor):
         "networks": list(Network), "overdue": overdue, "known_until": known_until,
         "calendar_warning": known_until - today() < timedelta(days=45), "awaiting": awaiting_me(session, actor),
         "can_write": actor.role in systems_service.WRITE_ROLES})
-
-
-# --- users (admin) ----------------------------------------------------------------------------------------
-
-def _users_context(session, actor, values=None, errors=None, message=None) -> dict:
-    actor.require(Role.admin)
-    users, total = org_service.list_users(session, actor, limit=1000)
-    depts, _ = org_service.list_departments(session, actor, limit=5000)
-    return {"users": users, "total": total, "depts": depts, "dept_names": {d.id: d.name for d in depts},
-            "roles": list(Role), "values": values or {}, "errors": errors or {}, "message": message}
-
-
-@router.get("/users")
-def users_page(request: Request, session: SessionDep, actor: CurrentActor):
-    return render(request, "users.html", _users_context(session, actor))
-
-
-@router.post("/users")
-def users_create(request: Request, session: SessionDep, actor: CurrentActor, posted: PostedForm):
-    actor.require(Role.admin)
-    form = dict(posted)
-    try:
-        data = UserCreate(username=form.get("username", "").strip(), password=form.get("password", ""),
-                          role=form.get("role", ""), display_name=form.get("display_name", "").strip(),
-                          department_id=form.get("department_id") or None)
-        org_service.create_user(session, actor, data)
-    except (ValidationError, ServiceError) as exc:
-        session.rollback()
-        errors, message = field_errors(exc)
-        if getattr(exc, "code", "") == "duplicate_username":
-            errors["username"] = message
-        form.pop("password", None)
-        return render(request, "users.html", _users_context(session, actor, form, errors, message),
-                      status_code=getattr(exc, "status", 422))
-    flash(request, "已创建用户 {username}", username=data.username)
-    return redirect("/users")
-
-
-@router.post("/users/{user_id:int}/deactivate")
-def users_deactivate(request: Request, session: SessionDep, actor: CurrentActor, user_id: Id):
-    try:
-        user = org_service.deactivate_user(session, actor, user_id)
-    except ServiceError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        flash(request, exc.detail)
-        return redirect("/users")
-    flash(request, "已停用 {username}", username=user.username)
-    return redirect("/users")

@@ -13,11 +13,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from control.core import people
 from control.core.bodylimit import bad_form
 from control.core.clock import SHANGHAI
+from control.core.deps import PASSWORD_CHANGE_REQUIRED
 from control.core.errors import Forbidden, ServiceError, problem_response
 from control.core.messages import zh_message
 from control.core.roles import Role
@@ -164,6 +167,26 @@ def enum_label(value: Any, locale: str) -> str:
     return value.label(locale) if hasattr(value, "label") else ("" if value is None else str(value))
 
 
+def person_label(person, locale: str) -> str:
+    """“姓名（部门）”, or “姓名（角色）” for a user outside any department."""
+    where = person.department or person.role.label(locale)
+    return f"{person.name} ({where})" if locale == "en" else f"{person.name}（{where}）"
+
+
+def _person(request: Request, locale: str) -> Callable[[str | None], str]:
+    """The template's person(username): the users are read once per request, at the first name shown.
+    A name that is no user's (system, cli:…, demo-loader) is shown as recorded."""
+    def show(username: str | None) -> str:
+        if not username:
+            return ""
+        found = getattr(request.state, "people", None)
+        if found is None:
+            with Session(request.app.state.engine) as session:
+                found = request.state.people = people.directory(session)
+        return person_label(found[username], locale) if username in found else username
+    return show
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     locale = request_locale(request)
@@ -174,6 +197,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            "csrf_token": csrf_token(request), "_": trans.gettext, "gettext": trans.gettext,
            "label": lambda value: enum_label(value, locale),
            "field_label": lambda name: site.field_label(name, locale),
+           "person": _person(request, locale),
            "flash": _flash_text(request, locale, trans.gettext)}
     ctx.update(context or {})
     # A page URL answers a whole page or, to htmx, a fragment: the browser must not keep either for the
@@ -183,9 +207,11 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 
 
 def render_error_page(request: Request, exc) -> HTMLResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if exc.status == 401:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+    if exc.code == PASSWORD_CHANGE_REQUIRED:     # a temporary password: every page leads to changing it
+        return RedirectResponse(f"/me/password?next={quote(target, safe='/')}", status_code=303)
     return render(request, "error.html", {"error": exc}, status_code=exc.status)
 
 

@@ -45,7 +45,11 @@ def test_login_attempts_are_rate_limited(client, world):
 def test_password_change_revokes_tokens(client, world):
     h = world.headers("edu")
     uid = world.users["edu"].id
+    # Their own password is changed with the current one (POST /me/password), not by a bare PATCH.
     r = client.patch(f"/api/v1/users/{uid}", json={"password": "another-Passw0rd"}, headers=h)
+    assert r.status_code == 403
+    r = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "another-Passw0rd"},
+                    headers=h)
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=h).status_code == 401
 
