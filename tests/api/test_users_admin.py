@@ -31,10 +31,12 @@ def _user(world, username: str) -> User:
 
 def test_only_admin_designates_reviewers_and_only_department_users(client, world):
     admin, edu2 = world.headers("admin"), world.users["edu2"].id
+    # The world designates edu2; take it away first so the designation below is a change.
+    assert client.patch(f"/api/v1/users/{edu2}", json={"reviewer": False}, headers=admin).status_code == 200
     r = client.patch(f"/api/v1/users/{edu2}", json={"reviewer": True}, headers=admin)
     assert r.status_code == 200 and r.json()["reviewer"] is True
-    [entry] = [e for e in _audit(world, "update") if e.entity_id == str(edu2)]
-    assert entry.changes == {"reviewer": [False, True]}
+    entries = [e for e in _audit(world, "update") if e.entity_id == str(edu2)]
+    assert [e.changes for e in entries] == [{"reviewer": [True, False]}, {"reviewer": [False, True]}]
     # A department user cannot make themselves (or anyone) a reviewer.
     r = client.patch(f"/api/v1/users/{world.users['edu'].id}", json={"reviewer": True}, headers=world.headers("edu"))
     assert r.status_code == 403 and "系统管理员" in r.json()["detail"]
@@ -58,14 +60,14 @@ def test_users_page_shows_and_toggles_the_reviewer(client, world):
     login(client, "admin")
     page = client.get("/users").text
     assert "审核人" in page and "设为审核人" in page
-    uid = world.users["edu2"].id
+    uid = world.users["edu"].id
     token = csrf(client, "/users")
     r = client.post(f"/users/{uid}/reviewer", data={"csrf_token": token, "reviewer": "true"}, follow_redirects=False)
-    assert r.status_code == 303 and _user(world, "edu2").reviewer
+    assert r.status_code == 303 and _user(world, "edu").reviewer
     page = client.get("/users").text
-    assert "已指定 edu2 为审核人" in page and "取消审核人" in page
+    assert "已指定 edu 为审核人" in page and "取消审核人" in page
     r = client.post(f"/users/{uid}/reviewer", data={"csrf_token": token, "reviewer": "false"}, follow_redirects=False)
-    assert r.status_code == 303 and not _user(world, "edu2").reviewer
+    assert r.status_code == 303 and not _user(world, "edu").reviewer
     # Not for a non-department user: the refusal comes back as a notice, nothing changes.
     r = client.post(f"/users/{world.users['ops'].id}/reviewer", data={"csrf_token": token, "reviewer": "true"})
     assert "只有部门（用户单位）的用户可以指定为审核人" in r.text and not _user(world, "ops").reviewer
