@@ -18,9 +18,9 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 
 def msgids() -> list[str]:
     from control.cloud import rules as cloud_rules
+    from control.navigation import NAV
     from control.systems.fields import CENSUS_FIELDS
     from control.systems.pages import ACTION_LABELS, SORTS
-    from control.web.render import NAV
     from control.zombies import service as zombie_service
     found: list[str] = []
     for path in sorted((ROOT / "control/web/templates").rglob("*.html")):

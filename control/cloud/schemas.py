@@ -11,35 +11,36 @@ from control.core.params import CalendarDate, Id, Int32
 from control.core.textsafe import CleanLine, CleanText
 
 # What a person reads for each field of a request and of its lines, (zh-CN, English): the request page,
-# the form and the validation messages name fields by these, never by their keys.
+# the form and the validation messages name fields by these, never by their keys. (Worded as area D's
+# control/cloud/labels.py REQUEST, into which this folds.)
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "number": ("申请编号", "Request number"),
-    "department_id": ("申请部门", "Department"),
-    "system_id": ("清单中的信息系统", "Information system"),
+    "department_id": ("申请部门", "Requesting department"),
+    "system_id": ("信息系统", "Information system"),
     "new_system_name": ("拟新建系统名称", "New system name"),
     "contact_name": ("联系人", "Contact"),
     "contact_phone": ("联系电话", "Contact phone"),
     "purpose": ("用途", "Purpose"),
-    "needed_by": ("需要日期", "Needed by"),
+    "needed_by": ("需求日期", "Needed by"),
     "use_until": ("使用截止日期", "Use until"),
     "zone": ("部署区域", "Zone"),
-    "protection_level": ("等保级别", "Protection level"),
-    "created_by": ("填报人", "Filed by"),
+    "protection_level": ("安全等级（等保级别）", "Protection level"),
+    "created_by": ("填报人", "Created by"),
     "submitted_by": ("提交人", "Submitted by"),
     "reclaim_reason": ("收回原因", "Reclaim reason"),
-    "lines": ("资源清单", "Resource lines"),
+    "lines": ("资源明细", "Resource lines"),
     "kind": ("资源类型", "Resource type"),
     "count": ("数量", "Count"),
-    "vcpu": ("vCPU（核）", "vCPU (cores)"),
+    "vcpu": ("vCPU（核）", "vCPUs"),
     "memory_gib": ("内存（GiB）", "Memory (GiB)"),
     "system_disk_gib": ("系统盘（GiB）", "System disk (GiB)"),
     "data_disk_gib": ("数据盘（GiB）", "Data disk (GiB)"),
     "os_image": ("操作系统镜像", "OS image"),
-    "size_gib": ("存储容量（GiB）", "Storage size (GiB)"),
-    "quantity": ("IP 地址个数", "IP addresses"),
+    "size_gib": ("容量（GiB）", "Size (GiB)"),
+    "quantity": ("IP 地址数（个）", "IP addresses"),
     "bandwidth_mbps": ("带宽（Mbps）", "Bandwidth (Mbps)"),
-    "product": ("服务名称", "Service name"),
-    "spec": ("规格说明", "Specification"),
+    "product": ("产品", "Product"),
+    "spec": ("规格", "Spec"),
     "note": ("备注", "Note"),
 }
 
@@ -95,7 +96,7 @@ class LineIn(BaseModel):
                 LineKind.security: ("product",)}[self.kind]
         missing = [f for f in need if getattr(self, f) in (None, "")]
         if missing:
-            raise ValueError(f"{self.kind.zh}需填写：{'、'.join(field_label(f) for f in missing)}")
+            raise ValueError(f"{self.kind.zh}需填写：{', '.join(missing)}")
         return self
 
 

@@ -40,8 +40,8 @@ def page_text(response) -> str:
 
 @pytest.mark.parametrize(("dates", "field", "words"), [
     ({"use_until": day(-1)}, "use_until", "使用截止日期"),
-    ({"needed_by": day(-1)}, "needed_by", "需要日期"),
-    ({"needed_by": day(30), "use_until": day(10)}, "use_until", "需要日期"),
+    ({"needed_by": day(-1)}, "needed_by", "需求日期"),
+    ({"needed_by": day(30), "use_until": day(10)}, "use_until", "需求日期"),
 ])
 def test_dates_are_refused_in_the_api_naming_the_field(client, world, dates, field, words):
     r = client.post("/api/v1/cloud-requests", json=payload(world, **dates), headers=world.headers("edu"))
@@ -68,11 +68,11 @@ def test_a_past_use_until_is_refused_in_the_form(page, world):
     form = {"csrf_token": csrf(page, "/cloud/new"), "department_id": world.depts["edu"].id,
             "new_system_name": "智慧教育平台", "contact_name": "李明", "contact_phone": "0870-6100001",
             "purpose": "新建平台部署", "zone": "public", "use_until": day(-3), "lines-0-kind": "vm",
-            "lines-0-count": "1", "lines-0-vcpu": "4", "lines-0-memory_gib": "8"}
+            "lines-0-count": "1", "lines-0-vcpu": "4", "lines-0-memory_gib": "8", "lines-0-system_disk_gib": "50"}
     r = page.post("/cloud/new", data=form)
     assert r.status_code == 422
     error = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text).group(1)
-    assert "使用截止日期" in error and "系统盘" in error and not ASCII_FIELD.search(html.unescape(error))
+    assert "使用截止日期" in error and not ASCII_FIELD.search(html.unescape(error))
 
 
 # --- every field shown ---------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def test_a_past_use_until_is_refused_in_the_form(page, world):
 def test_the_page_shows_every_field_the_department_filled(client, world, page):
     req = file_request(client, world, needed_by=day(10), use_until=day(400), protection_level=3)
     text = page_text(page.get(f"/cloud/{req['id']}"))
-    for label, value in [("需要日期", day(10)), ("使用截止日期", day(400)), ("等保级别", "3"),
+    for label, value in [("需求日期", day(10)), ("使用截止日期", day(400)), ("等保级别）", "3"),
                          ("部署区域", "政务外网公用网络区"), ("拟新建系统名称", "智慧教育平台"),
                          ("用途", "新建平台部署"), ("联系电话", "0870-6100001"), ("填报人", "edu")]:
         assert re.search(rf"{label}\s+{re.escape(value)}", text), label
