@@ -17,7 +17,16 @@ from starlette.datastructures import UploadFile
 from control.cloud import rules, service
 from control.cloud.api import cloud_context
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
-from control.cloud.schemas import ActionIn, CapacityIn, DeliveredIn, QuotaIn, RequestIn, Trim
+from control.cloud.schemas import (
+    ActionIn,
+    CapacityIn,
+    DeliveredIn,
+    QuotaIn,
+    RequestIn,
+    RequestUpdate,
+    Trim,
+    field_label,
+)
 from control.core.calendar import CalendarLimits, YearArrangement, delete_arrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
@@ -28,11 +37,13 @@ from control.core.roles import Role
 from control.core.textsafe import clean_text
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
-from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
+from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render, request_locale
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "os_image", "size_gib",
                "quantity", "bandwidth_mbps", "product", "spec", "note")
+REQUEST_FIELDS = ("system_id", "new_system_name", "contact_name", "contact_phone", "purpose", "needed_by",
+                  "use_until", "zone", "protection_level")
 QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}
 SORT_LABELS = {"due": "截止日（最近在前）", "-created": "填报时间（最新在前）", "number": "编号"}
 
@@ -67,7 +78,7 @@ def _form_context(session, actor, values=None, error=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
     return {"values": values or {"lines": [{"kind": "vm", "count": 1}]}, "error": error, "depts": depts,
-            "systems": systems, "zones": list(Zone), "kinds": list(LineKind)}
+            "systems": systems, "zones": list(Zone), "kinds": list(LineKind), "today": today()}
 
 
 @router.get("/cloud/new")
@@ -86,20 +97,34 @@ def _lines(form: dict[str, Any]) -> list[dict]:
     return [{f: form.get(f"lines-{i}-{f}") or None for f in LINE_FIELDS} for i in indexes]
 
 
+def _form_values(form: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {**{k: (form.get(k) or None) for k in fields}, "lines": _lines(form)}
+
+
+def _form_error(exc: ValidationError | ServiceError) -> str:
+    """A refused form in one zh-CN sentence, each problem led by the label of its field (and line)."""
+    if isinstance(exc, ServiceError):
+        return exc.detail
+    reasons = []
+    for e in exc.errors():
+        loc = [str(part) for part in e["loc"]]
+        where = "".join(f"第{int(part) + 1}行" if part.isdigit() else field_label(part) for part in loc)
+        message = zh_message(e)
+        named = not where or (field_label(loc[-1]) != loc[-1] and field_label(loc[-1]) in message)
+        reasons.append(message if named else f"{where}：{message}")
+    return "；".join(reasons)
+
+
 @router.post("/cloud/new")
 def create_request(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
-    values = {k: (form.get(k) or None) for k in ("department_id", "system_id", "new_system_name", "contact_name",
-                                                  "contact_phone", "purpose", "needed_by", "use_until", "zone",
-                                                  "protection_level")}
-    values["lines"] = _lines(form)
+    values = _form_values(form, ("department_id", *REQUEST_FIELDS))
     try:
         req = service.create_request(session, actor, RequestIn(**values),
                                      submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        message = "；".join(zh_message(e) for e in exc.errors()) \
-            if isinstance(exc, ValidationError) else exc.detail
-        return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
+        return render(request, "cloud/form.html", _form_context(session, actor, values, _form_error(exc)),
+                      status_code=422)
     if form.get("submit_now"):
         flash(request, "已保存申请 {number}并提交", number=req.number)
     else:
@@ -107,8 +132,10 @@ def create_request(request: Request, session: SessionDep, actor: CurrentActor, f
     return redirect(f"/cloud/{req.id}")
 
 
-@router.get("/cloud/{request_id:int}")
-def request_page(request: Request, session: SessionDep, actor: CurrentActor, request_id: Id):
+def _request_page(request: Request, session, actor, request_id: int, values: dict | None = None,
+                  error: str | None = None, status_code: int = 200):
+    """The request page; a draft or returned request of the actor's own department carries its edit form,
+    filled from the request or, after a refused edit, from what was posted."""
     ctx = cloud_context(request, session)
     req = service.get_request(session, actor, request_id)
     data = service.detail(session, req, ctx)
@@ -120,8 +147,43 @@ def request_page(request: Request, session: SessionDep, actor: CurrentActor, req
                 allowed.append(action)
             except ServiceError:
                 pass
-    return render(request, "cloud/detail.html", {"r": data, "allowed": allowed, "labels": rules.ACTION_LABELS,
-                                                 "reasons": list(ReclaimReason), "today": today()})
+    locale = request_locale(request)
+    page = {"r": data, "allowed": allowed, "labels": rules.ACTION_LABELS, "reasons": list(ReclaimReason),
+            "today": today(), "request_label": lambda name: field_label(name, locale),
+            "can_edit": req.status in rules.EDITABLE and actor.role == Role.department
+            and actor.department_id == req.department_id}
+    if page["can_edit"]:
+        returns = [s for s in data["stages"] if s["outcome"] == "returned"]
+        page["last_return"] = returns[-1] if returns else None
+        if values is None:
+            values = {k: data[k] for k in REQUEST_FIELDS}
+            values["zone"] = req.zone.value
+            values["lines"] = [{**line.model_dump(exclude={"id", "request_id"}), "kind": line.kind.value}
+                               for line in data["lines"]]
+        page.update(_form_context(session, actor, values, error))
+    return render(request, "cloud/detail.html", page, status_code=status_code)
+
+
+@router.get("/cloud/{request_id:int}")
+def request_page(request: Request, session: SessionDep, actor: CurrentActor, request_id: Id):
+    return _request_page(request, session, actor, request_id)
+
+
+@router.post("/cloud/{request_id:int}/edit")
+def edit_request(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, request_id: Id):
+    """Save the edit form of a draft or returned request (every field and line), and with 提交 or 重新提交
+    submit it in the same transaction. A refused edit shows the page again with what was posted."""
+    service.editable_request(session, actor, request_id)    # 403/409 before any field is read
+    values = _form_values(form, REQUEST_FIELDS)
+    submit = bool(form.get("submit_now"))
+    try:
+        req = service.update_request(session, actor, request_id, RequestUpdate(**values),
+                                     submit_with=cloud_context(request, session) if submit else None)
+    except (ValidationError, ServiceError) as exc:
+        session.rollback()
+        return _request_page(request, session, actor, request_id, values, _form_error(exc), status_code=422)
+    flash(request, "已保存申请 {number}并提交" if submit else "已保存申请 {number}", number=req.number)
+    return redirect(f"/cloud/{req.id}")
 
 
 @router.post("/cloud/{request_id:int}/attachments")

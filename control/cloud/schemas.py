@@ -3,12 +3,73 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from control.cloud.enums import LineKind, NextStep, ReclaimReason, RequestStatus, SlaState, Zone
+from control.core.clock import today
 from control.core.params import CalendarDate, Id, Int32
 from control.core.roles import Role
 from control.core.textsafe import CleanLine, CleanText
+
+# What a person reads for each field of a request and of its lines, (zh-CN, English): the request page,
+# the form and the validation messages name fields by these, never by their keys. (Worded as area D's
+# control/cloud/labels.py REQUEST, into which this folds.)
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "number": ("申请编号", "Request number"),
+    "department_id": ("申请部门", "Requesting department"),
+    "system_id": ("信息系统", "Information system"),
+    "new_system_name": ("拟新建系统名称", "New system name"),
+    "contact_name": ("联系人", "Contact"),
+    "contact_phone": ("联系电话", "Contact phone"),
+    "purpose": ("用途", "Purpose"),
+    "needed_by": ("需求日期", "Needed by"),
+    "use_until": ("使用截止日期", "Use until"),
+    "zone": ("部署区域", "Zone"),
+    "protection_level": ("安全等级（等保级别）", "Protection level"),
+    "created_by": ("填报人", "Created by"),
+    "submitted_by": ("提交人", "Submitted by"),
+    "reclaim_reason": ("收回原因", "Reclaim reason"),
+    "lines": ("资源明细", "Resource lines"),
+    "kind": ("资源类型", "Resource type"),
+    "count": ("数量", "Count"),
+    "vcpu": ("vCPU（核）", "vCPUs"),
+    "memory_gib": ("内存（GiB）", "Memory (GiB)"),
+    "system_disk_gib": ("系统盘（GiB）", "System disk (GiB)"),
+    "data_disk_gib": ("数据盘（GiB）", "Data disk (GiB)"),
+    "os_image": ("操作系统镜像", "OS image"),
+    "size_gib": ("容量（GiB）", "Size (GiB)"),
+    "quantity": ("IP 地址数（个）", "IP addresses"),
+    "bandwidth_mbps": ("带宽（Mbps）", "Bandwidth (Mbps)"),
+    "product": ("产品", "Product"),
+    "spec": ("规格", "Spec"),
+    "note": ("备注", "Note"),
+}
+
+
+def field_label(name: str, locale: str = "zh_CN") -> str:
+    zh, en = FIELD_LABELS.get(name, (name, name))
+    return en if locale.startswith("en") else zh
+
+
+def _not_past(value, info: ValidationInfo):
+    """Needed-by and use-until dates lie ahead: a request for resources in the past cannot be met."""
+    if value is not None and value < today():
+        raise ValueError(f"{field_label(info.field_name)}（{value}）不能早于今天（{today()}）")
+    return value
+
+
+def check_order(needed_by, use_until) -> str | None:
+    """The reason the two dates are out of order, or None."""
+    if needed_by is not None and use_until is not None and needed_by > use_until:
+        return (f"{field_label('needed_by')}（{needed_by}）不能晚于{field_label('use_until')}（{use_until}）")
+    return None
+
+
+def _use_after_need(value, info: ValidationInfo):
+    reason = check_order(info.data.get("needed_by"), value)
+    if reason:
+        raise ValueError(reason)
+    return value
 
 
 class LineIn(BaseModel):
@@ -74,6 +135,9 @@ class RequestIn(BaseModel):
     protection_level: int | None = Field(default=None, ge=1, le=5)
     lines: list[LineIn] = Field(min_length=1, max_length=200)
 
+    _dates_ahead = field_validator("needed_by", "use_until")(_not_past)
+    _dates_in_order = field_validator("use_until")(_use_after_need)
+
     @model_validator(mode="after")
     def _system(self) -> RequestIn:
         if (self.system_id is None) == (not self.new_system_name):
@@ -94,6 +158,9 @@ class RequestUpdate(BaseModel):
     zone: Zone = None
     protection_level: int | None = Field(default=None, ge=1, le=5)
     lines: list[LineIn] = Field(default=None, min_length=1, max_length=200)
+
+    _dates_ahead = field_validator("needed_by", "use_until")(_not_past)
+    _dates_in_order = field_validator("use_until")(_use_after_need)
 
 
 class Trim(BaseModel):
@@ -209,6 +276,8 @@ class RequestOut(RequestSummary):
     created_by: str
     submitted_by: str | None
     lines: list[LineOut]
+    # Before assessment: the zone capacity or department quota that approving this request would overdraw.
+    shortfalls: list[str] = []
     stages: list[StageOut]
     delivered: list[DeliveredOut]
     attachments: list[AttachmentOut]

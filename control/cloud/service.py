@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import bindparam, false, func, or_, select
+from sqlalchemy import BigInteger, bindparam, cast, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from control.cloud import rules
-from control.cloud.enums import HOLDING_STATUSES, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.enums import HOLDING_STATUSES, LineKind, ReclaimReason, RequestStatus, SlaState, Zone
 from control.cloud.models import (
     Attachment,
     CapacityPool,
@@ -22,7 +22,16 @@ from control.cloud.models import (
     ResourceLine,
     StageRecord,
 )
-from control.cloud.schemas import ActionIn, CapacityIn, LineIn, QuotaIn, RequestIn, RequestSummary, RequestUpdate
+from control.cloud.schemas import (
+    ActionIn,
+    CapacityIn,
+    LineIn,
+    QuotaIn,
+    RequestIn,
+    RequestSummary,
+    RequestUpdate,
+    check_order,
+)
 from control.core import audit, duties, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
@@ -80,6 +89,7 @@ def detail(session: Session, req: CloudRequest, ctx: Context) -> dict:
         stage_rows.append(row)
     current = next((s for s in stages if s.active), None)
     reviewer = session.get(Department, req.reviewer_department_id) if req.reviewer_department_id else None
+    lines = lines_of(session, req.id)
     return {**req.model_dump(), "department_name": dept.name,
             "next_actor": rules.next_actor(req.status, (dept.id, dept.name),
                                            (reviewer.id, reviewer.name) if reviewer else None,
@@ -89,11 +99,35 @@ def detail(session: Session, req: CloudRequest, ctx: Context) -> dict:
             "due_date": current.due_date if current else None,
             "sla_state": current.sla_state if current else None,
             "sla_working_days": current.sla_working_days if current else 0,
-            "lines": lines_of(session, req.id), "stages": stage_rows,
+            "lines": lines, "stages": stage_rows,
+            "shortfalls": shortfall_warnings(session, req, lines) if req.status in WARN_STATUSES else [],
             "delivered": list(session.execute(select(DeliveredItem).where(DeliveredItem.request_id == req.id)
                                               .order_by(DeliveredItem.id)).scalars()),
             "attachments": list(session.execute(select(Attachment).where(Attachment.request_id == req.id)
                                                 .order_by(Attachment.id)).scalars())}
+
+
+# Before assessment reserves capacity, every reader of the request is warned of what it would overdraw.
+WARN_STATUSES = (S.draft, S.returned, S.review, S.acceptance, S.assessment)
+
+
+def shortfall_warnings(session: Session, req: CloudRequest, lines: list[ResourceLine]) -> list[str]:
+    """What approving these lines would overdraw, in zh-CN: the zone's registered capacity and the
+    department's quota, beside what the requests holding resources already take. A warning at review and
+    acceptance; at assessment the same reasons refuse the request."""
+    need = sum((rules.line_amount(**line.model_dump()) for line in lines if line.count), rules.Amount())
+    pool = session.get(CapacityPool, req.zone)
+    problems = []
+    if pool is None:
+        problems.append(f"{req.zone.zh}尚未登记可分配容量")
+    else:
+        problems += [f"{req.zone.zh}{p}" for p in rules.shortfalls(
+            need, _used(session, zone=req.zone, exclude=req.id), pool.model_dump())]
+    quota = session.get(DepartmentQuota, req.department_id)
+    if quota is not None:
+        problems += [f"部门配额{p}" for p in rules.shortfalls(
+            need, _used(session, department_id=req.department_id, exclude=req.id), quota.model_dump())]
+    return problems
 
 
 def _left(ctx: Context, stage: StageRecord) -> int | None:
@@ -258,12 +292,27 @@ def create_request(session: Session, actor: Actor, data: RequestIn, *, submit_wi
     return req
 
 
-def update_request(session: Session, actor: Actor, request_id: int, data: RequestUpdate) -> CloudRequest:
+def editable_request(session: Session, actor: Actor, request_id: int) -> CloudRequest:
+    """The request, if this user may edit it now: 403 unless of the department that filed it, 409 unless a
+    draft or returned."""
     actor.require(Role.department)
     req = get_request(session, actor, request_id)
+    if actor.department_id != req.department_id:
+        raise Forbidden(f"只有申请部门（{session.get(Department, req.department_id).name}）可以修改本申请")
     if req.status not in rules.EDITABLE:
         raise Conflict(f"申请为“{req.status.zh}”，只有草稿或退回修改的申请可以编辑", code="not_editable")
+    return req
+
+
+def update_request(session: Session, actor: Actor, request_id: int, data: RequestUpdate, *,
+                   submit_with: Context | None = None) -> CloudRequest:
+    """Edit a draft or returned request; given a Context, also (re)submit it in the same transaction."""
+    req = editable_request(session, actor, request_id)
     changes = data.model_dump(exclude_unset=True)
+    reason = check_order(changes.get("needed_by", req.needed_by), changes.get("use_until", req.use_until))
+    if reason:
+        raise ValidationFailed(reason, code="date_order",
+                               errors=[{"field": "use_until", "message": reason, "code": "date_order"}])
     lines = changes.pop("lines", None)
     if "system_id" in changes:
         _check_system(session, actor, session.get(Department, req.department_id), changes["system_id"])
@@ -279,6 +328,8 @@ def update_request(session: Session, actor: Actor, request_id: int, data: Reques
     session.flush()
     after = {**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(lines_of(session, req.id))}
     audit.record(session, actor, "update", "cloud_request", req.id, before=before, after=after, label=req.number)
+    if submit_with is not None:
+        _step(session, actor, submit_with, req.id, "submit", ActionIn())
     session.commit()
     return req
 
@@ -468,6 +519,10 @@ def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action:
 def _submit(session: Session, ctx: Context, req: CloudRequest, actor: Actor) -> None:
     if not lines_of(session, req.id):
         raise ValidationFailed("申请至少需要一行资源", code="no_lines")
+    if req.use_until is not None and req.use_until < today():
+        message = f"使用截止日期（{req.use_until}）已过，请修改后再提交"
+        raise ValidationFailed(message, code="use_until_past",
+                               errors=[{"field": "use_until", "message": message, "code": "use_until_past"}])
     req.submitted_by = actor.username
     if req.status == S.draft or req.returned_from is None:
         req.review_plan = _review_plan(session, ctx, session.get(Department, req.department_id))
@@ -510,18 +565,7 @@ def _assess(session: Session, req: CloudRequest, body: ActionIn) -> list[dict]:
         line.trimmed_from, line.trim_reason = original, trim.reason
         session.add(line)
         trims.append({"line_id": line.id, "from": original, "reason": trim.reason})
-    need = sum((rules.line_amount(**line.model_dump()) for line in lines.values() if line.count), rules.Amount())
-    pool = session.get(CapacityPool, req.zone)
-    problems = []
-    if pool is None:
-        problems.append(f"{req.zone.zh}尚未登记可分配容量")
-    else:
-        problems += [f"{req.zone.zh}{p}" for p in rules.shortfalls(
-            need, _used(session, zone=req.zone, exclude=req.id), pool.model_dump())]
-    quota = session.get(DepartmentQuota, req.department_id)
-    if quota is not None:
-        problems += [f"部门配额{p}" for p in rules.shortfalls(
-            need, _used(session, department_id=req.department_id, exclude=req.id), quota.model_dump())]
+    problems = shortfall_warnings(session, req, list(lines.values()))
     if problems:
         session.rollback()
         raise Conflict("容量或配额不足，评估未通过：" + "；".join(problems), code="capacity_exceeded",
@@ -543,18 +587,27 @@ def _deliver(session: Session, req: CloudRequest, body: ActionIn) -> list[dict]:
 
 # --- capacity and quotas --------------------------------------------------------------------------------
 
+SUMMED = ("vcpu", "memory_gib", "system_disk_gib", "data_disk_gib", "size_gib", "quantity", "bandwidth_mbps")
+
+
 def _used(session: Session, zone: Zone | None = None, department_id: int | None = None,
           exclude: int | None = None) -> rules.Amount:
-    stmt = (select(ResourceLine).join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
-            .where(CloudRequest.status.in_(HOLDING_STATUSES)))
+    """What the requests holding resources take. The database sums count × size per line kind (the request
+    page reads this on every view, and a province holds tens of thousands of lines); line_amount, linear in
+    count, turns each kind's sums into capacity."""
+    count = cast(ResourceLine.count, BigInteger)
+    stmt = (select(ResourceLine.kind, *(func.sum(count * getattr(ResourceLine, f)) for f in SUMMED))
+            .join(CloudRequest, CloudRequest.id == ResourceLine.request_id)
+            .where(CloudRequest.status.in_(HOLDING_STATUSES)).group_by(ResourceLine.kind))
     if zone is not None:
         stmt = stmt.where(CloudRequest.zone == zone)
     if department_id is not None:
         stmt = stmt.where(CloudRequest.department_id == department_id)
     if exclude is not None:
         stmt = stmt.where(CloudRequest.id != exclude)
-    return sum((rules.line_amount(**line.model_dump()) for line in session.execute(stmt).scalars()),
-               rules.Amount())
+    return sum((rules.line_amount(LineKind(kind), count=1,     # PostgreSQL sums bigints as numeric
+                                  **{f: None if v is None else int(v) for f, v in zip(SUMMED, sums, strict=True)})
+                for kind, *sums in session.execute(stmt).all()), rules.Amount())
 
 
 def _as_dict(amount: rules.Amount) -> dict[str, int]:

@@ -3,13 +3,14 @@ times, capacity and quota refusals, attachments, metrics."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from control.cloud.rules import TRANSITIONS
+from control.core.clock import today
 from control.core.policy import load_policy
 from control.scheduled import run_cloud_sla
 
@@ -20,7 +21,8 @@ VM = {"kind": "vm", "count": 2, "vcpu": 4, "memory_gib": 8, "system_disk_gib": 5
 def payload(world, **extra) -> dict:
     body = {"department_id": world.depts["edu"].id, "new_system_name": "智慧教育平台", "contact_name": "李明",
             "contact_phone": "0870-6100001", "purpose": "新建平台部署", "zone": "public", "protection_level": 2,
-            "needed_by": "2026-03-31", "lines": [VM, {**VM, "count": 1, "vcpu": 8, "memory_gib": 16}]}
+            "needed_by": str(today() + timedelta(days=30)),
+            "lines": [VM, {**VM, "count": 1, "vcpu": 8, "memory_gib": 16}]}
     body.update(extra)
     return body
 

@@ -3,7 +3,7 @@ cloud services, the daily reclaim isolates each request, and the cloud request p
 one transaction."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from control.cloud.models import CloudRequest
+from control.core.clock import today
 from control.scheduled import JOB_LOCK_IDS, run_cloud_reclaim, run_zombie_scan
 from control.zombies.enums import CaseState
 from control.zombies.models import ZombieCase, ZombieScan
@@ -133,7 +134,8 @@ def test_page_saves_and_submits_in_one_transaction(app, world):
         token = csrf(page, "/cloud/new")
         form = {"csrf_token": token, "department_id": world.depts["edu"].id, "new_system_name": "智慧教育平台",
                 "contact_name": "李明", "contact_phone": "0870-6100001", "purpose": "新建平台部署", "zone": "public",
-                "protection_level": "2", "needed_by": "2026-12-31", "lines-0-kind": "vm", "lines-0-count": "1",
+                "protection_level": "2", "needed_by": str(today() + timedelta(days=30)),
+                "lines-0-kind": "vm", "lines-0-count": "1",
                 "lines-0-vcpu": "4", "lines-0-memory_gib": "8", "lines-0-system_disk_gib": "50", "submit_now": "1"}
         for statement in REFUSE_STAGES[dialect]:
             sql(app, statement)

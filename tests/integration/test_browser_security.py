@@ -25,14 +25,16 @@ def test_pages_run_under_the_csp_and_confirm_still_asks(live, browser):
     for path in PAGES:
         assert page.goto(base + path).status == 200, path
 
-    # Deactivating asks first (data-confirm in static/app.js): dismissed, nothing happens; accepted, done.
+    # Deactivating asks first (the confirm dialog of static/app.js): cancelled, nothing happens; confirmed, done.
     uid = world.users["edu2"].id
     button = page.locator(f"form[action='/users/{uid}/deactivate'] button")
-    page.once("dialog", lambda d: d.dismiss())
     button.click()
+    expect(page.locator("#confirm-dialog")).to_contain_text("不能再登录")
+    page.click("#confirm-cancel")
+    expect(page.locator("#confirm-dialog")).to_be_hidden()
     expect(page.locator(f"form[action='/users/{uid}/deactivate']")).to_be_visible()
-    page.once("dialog", lambda d: d.accept())
     button.click()
+    page.click("#confirm-ok")
     expect(page.locator(".flash")).to_contain_text("已停用 edu2")
 
     # The error page's back link returns to the page before.
