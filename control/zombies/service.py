@@ -100,6 +100,10 @@ def _ordinals(days: list[date | None]) -> np.ndarray:
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
     """Judge every running system on the five criteria, keep the verdicts, move the review cases."""
     actor.require(Role.admin, Role.auditor, Role.bureau, Role.infocenter)
+    if as_of is not None and as_of > today():
+        # Usage of days to come is not known: such a scan would call every system idle.
+        raise ValidationFailed(f"判定基准日 {as_of} 晚于今天（{today()}）：只能判定已经过去的日子",
+                               code="as_of_in_future")
     with without_gc_pauses():
         return _scan(session, actor, p, as_of)
 
