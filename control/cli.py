@@ -413,8 +413,8 @@ def calendar_import(file: Path) -> None:
         arr = YearArrangement.from_mapping(data, source=f"cli:{file.name}", limits=CalendarLimits.of(get_settings()))
     except ValidationFailed as exc:
         fail(exc.detail)
-    except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
-        fail(f"{file} 不是 UTF-8 编码的 YAML 节假日安排")
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        fail(f"无法读取 {file}：{exc}")
     with Session(engine(), expire_on_commit=False) as session:
         result = save_arrangement(session, arr, cli_actor(), note=str(data.get("note", "")))
     typer.echo(f"{result['year']} 年：{result['holidays']} 个节假日，{result['workdays']} 个调休上班日")

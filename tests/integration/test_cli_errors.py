@@ -59,10 +59,10 @@ def test_a_file_that_is_not_xlsx_is_named_as_such(url, tmp_path):
     assert "不是可读取的 .xlsx 工作簿" in line and "None" not in line and "未写入任何数据" in line
 
 
-def test_a_missing_file_is_named(url, tmp_path):
-    for args in (("systems", "import"), ("metrics", "import"), ("calendar", "import")):
-        line = one_line(run(url, *args, str(tmp_path / "nope.file")))
-        assert line == f"无法读写 {tmp_path / 'nope.file'}：文件或目录不存在"
+def test_a_missing_file_or_folder_is_named(url, tmp_path):
+    missing = tmp_path / "nope" / "file.xlsx"
+    for args in (("systems", "import"), ("metrics", "import"), ("zombies", "export")):
+        assert one_line(run(url, *args, str(missing))) == f"无法读写 {missing}：文件或目录不存在"
 
 
 def test_zombie_scan_as_of_a_future_date_is_refused(url):
