@@ -65,10 +65,11 @@ def test_a_missing_file_or_folder_is_named(url, tmp_path):
         assert one_line(run(url, *args, str(missing))) == f"无法读写 {missing}：文件或目录不存在"
 
 
-def test_zombie_scan_as_of_a_future_date_is_refused(url):
+def test_zombie_scan_as_of_a_future_or_ancient_date_is_refused(url):
     tomorrow = (today() + timedelta(days=1)).isoformat()
     line = one_line(run(url, "zombies", "scan", "--as-of", tomorrow))
     assert f"判定基准日 {tomorrow} 晚于今天" in line
+    assert one_line(run(url, "zombies", "scan", "--as-of", "0001-01-01")) == "判定基准日 0001-01-01 早于 1900-01-01"
 
 
 def test_a_service_error_prints_its_detail(url):
