@@ -305,7 +305,7 @@ def systems_import(file: Path) -> None:
         try:
             result = import_workbook(session, cli_actor(), file.read_bytes())
         except ValidationFailed as exc:
-            print_validation_errors(exc, "导入失败")
+            print_validation_errors(exc)
             raise typer.Exit(2) from None
     typer.echo(f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
 
@@ -452,13 +452,13 @@ def requests_recompute() -> None:
     typer.echo(f"在办环节 {result['open_stages']} 个，状态变化 {result['changed']} 个")
 
 
-def print_validation_errors(exc: ServiceError, headline: str = "失败") -> None:
+def print_validation_errors(exc: ServiceError, headline: str = "导入失败") -> None:
     """A refused file: one line when it has one error, else a headline and one line per error."""
+    lead = f"{headline}：" if "未写入" in exc.detail else f"{headline}，未写入任何数据："
     if len(exc.errors) <= 1:
-        typer.secho(f"{headline}，未写入任何数据：{service_message(exc, unplaced=True)}", fg=typer.colors.RED,
-                    err=True)
+        typer.secho(lead + service_message(exc, unplaced=True), fg=typer.colors.RED, err=True)
         return
-    typer.secho(f"{headline}，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
+    typer.secho(lead + exc.detail, fg=typer.colors.RED, err=True)
     for e in exc.errors:
         place = error_place(e)
         typer.echo(f"  {place + '：' if place else ''}{e['message']}", err=True)
