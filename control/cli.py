@@ -1,18 +1,193 @@
 """The yunzhang command line: the same service functions as the API, without HTTP."""
 from __future__ import annotations
 
+import errno
 import getpass
+import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
+from pydantic import ValidationError
+from typer._click.exceptions import (
+    BadOptionUsage,
+    BadParameter,
+    ClickException,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
+from typer.core import TyperOption
 
 from control.core.auth import Actor
+from control.core.enums import LabeledEnum
+from control.core.errors import ServiceError
+from control.core.messages import zh_message
 from control.core.roles import Role
 from control.settings import get_settings
+from control.systems.enums import Network, SystemStatus
 
-app = typer.Typer(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+DEBUG_VARIABLE = "YUNZHANG_DEBUG"
+
+
+class Yunzhang(typer.Typer):
+    """The CLI app: any error ends a command with one zh-CN line on stderr and a non-zero exit, never a
+    traceback; YUNZHANG_DEBUG=1 lets errors through untouched (traceback and all) to find a bug."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            return super().__call__(*args, **kwargs)
+        try:
+            code = super().__call__(*args, **{**kwargs, "standalone_mode": False})
+        except NoArgsIsHelpError as exc:  # the help (rich prints it while it is made)
+            if exc.format_message().strip():
+                typer.echo(exc.format_message(), err=True)
+            sys.exit(2)
+        except (typer.Abort, KeyboardInterrupt):
+            typer.echo("已取消", err=True)
+            sys.exit(130)
+        except Exception as exc:  # every error, of any layer, reaches the operator as one line
+            message, code = explain(exc)
+            typer.secho(" ".join(message.split()), fg=typer.colors.RED, err=True)
+            sys.exit(code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def explain(exc: Exception) -> tuple[str, int]:
+    """The zh-CN sentence and exit code for an error a command ended with."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    if isinstance(exc, UsageError):
+        hint = f"（{exc.ctx.command_path} --help 查看用法）" if exc.ctx is not None else ""
+        return usage_message(exc) + hint, 2
+    if isinstance(exc, ClickException):
+        return exc.format_message(), exc.exit_code
+    if isinstance(exc, ServiceError):
+        return service_message(exc), 1
+    if isinstance(exc, ValidationError):
+        return validation_message(exc), 1
+    if isinstance(exc, OSError):
+        return os_message(exc), 1
+    if isinstance(exc, ArgumentError):
+        return f"YUNZHANG_DATABASE_URL 不是可用的数据库地址：{exc}", 1
+    if isinstance(exc, SQLAlchemyError):
+        return database_message(exc), 1
+    first = next(iter(str(exc).splitlines()), "")
+    return f"内部错误（{type(exc).__name__}：{first}）；设置 {DEBUG_VARIABLE}=1 再运行可看到出错位置", 1
+
+
+def param_name(param: Any) -> str:
+    """An option as typed (--status), an argument as its help shows it (FILE)."""
+    if isinstance(param, TyperOption):
+        return max(param.opts, key=len)
+    return str(param.metavar or param.name or "").upper()
+
+
+def choice_words(choices: tuple[Any, ...]) -> str:
+    return "、".join(f"{c.value}（{c.zh}）" if isinstance(c, LabeledEnum) else str(c) for c in choices)
+
+
+def usage_message(exc: UsageError) -> str:
+    """Click's usage errors, rebuilt in zh-CN from the parameter they concern."""
+    if isinstance(exc, MissingParameter) and exc.param is not None:
+        kind = "选项" if isinstance(exc.param, TyperOption) else "参数"
+        return f"缺少{kind} {param_name(exc.param)}"
+    if isinstance(exc, BadParameter) and exc.param is not None:
+        name, cause = param_name(exc.param), exc.__cause__
+        error = cause.errors()[0] if isinstance(cause, ValidationError) and cause.errors() else None
+        got = f"，收到“{error['input']}”" if error and "input" in error else ""
+        choices = exc.param.type_descriptor.choices
+        if choices:
+            return f"{name} 只能是：{choice_words(choices)}{got}"
+        if error:
+            return f"{name} {zh_message(error)}{got}"
+        return f"{name} 的值无效：{exc.message}"
+    if isinstance(exc, NoSuchOption):
+        maybe = f"（是否想用 {'、'.join(sorted(exc.possibilities))}？）" if exc.possibilities else ""
+        return f"没有选项 {exc.option_name}{maybe}"
+    if isinstance(exc, BadOptionUsage):
+        if "does not take" in exc.message:
+            return f"选项 {exc.option_name} 不带值"
+        return f"选项 {exc.option_name} 后面缺少值"
+    if m := re.fullmatch(r"No such command '(.*)'\.(?: Did you mean (.*)\?)?", exc.message):
+        known = "、".join(exc.ctx.command.list_commands(exc.ctx)) if exc.ctx is not None else ""
+        similar = re.findall(r"'([^']*)'", m.group(2) or "")
+        maybe = f"（是否想用 {'、'.join(similar)}？）" if similar else ""
+        return f"没有命令 {m.group(1)}{maybe}" + (f"；可用的命令：{known}" if known else "")
+    if m := re.fullmatch(r"Got unexpected extra argument\(s\) \((.*)\)", exc.message):
+        return f"多余的参数：{m.group(1)}"
+    if exc.message == "Missing command.":
+        return "缺少子命令"
+    return f"用法有误：{exc.message}"
+
+
+def error_place(error: dict[str, Any]) -> str:
+    """Where a file's error is: sheet, row and column, leaving out what the error does not name."""
+    parts = [error.get("sheet"), f"第{error['row']}行" if error.get("row") is not None else None, error.get("column")]
+    return " ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def service_message(exc: ServiceError, *, unplaced: bool = False) -> str:
+    """A ServiceError's detail; a single listed error joins it on the same line when it names a place
+    (a file's one bad cell) or, with `unplaced`, when it says more than the detail (a file that is no
+    workbook at all)."""
+    if len(exc.errors) == 1:
+        e = exc.errors[0]
+        place, message = error_place(e), str(e.get("message", ""))
+        if place:
+            return f"{exc.detail}（{place}）" if message in exc.detail else f"{exc.detail}：{place}：{message}"
+        if unplaced and message not in exc.detail:
+            return f"{exc.detail}：{message}"
+    return exc.detail
+
+
+# Labels of the model fields a command builds from what was typed (a model's own labels are the API's).
+FIELD_LABELS = {"username": "用户名", "password": "密码", "display_name": "姓名", "role": "角色",
+                "department_id": "部门", "locale": "界面语言"}
+
+
+def validation_message(exc: ValidationError) -> str:
+    """A pydantic error in zh-CN: settings by their YUNZHANG_* variable, other fields by their label."""
+    parts = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error.get("loc") else ""
+        label = f"YUNZHANG_{field.upper()}" if exc.title == "Settings" and field else FIELD_LABELS.get(field, "")
+        parts.append(f"{label}：{zh_message(error)}" if label else zh_message(error))
+    return "；".join(parts)
+
+
+_ERRNO = {errno.ENOENT: "文件或目录不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+          errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录", errno.ENOSPC: "磁盘空间不足",
+          errno.EROFS: "文件系统只读", errno.EADDRINUSE: "地址已被占用", errno.ECONNREFUSED: "连接被拒绝"}
+
+
+def os_message(exc: OSError) -> str:
+    reason = _ERRNO.get(exc.errno, exc.strerror or str(exc))
+    return f"无法读写 {exc.filename}：{reason}" if exc.filename else f"系统错误：{reason}"
+
+
+def database_message(exc: Exception) -> str:
+    """A database that is missing its tables, or cannot be reached."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if "no such table" in text or "does not exist" in text and "relation" in text:
+        return "数据库还没有建表或结构不是最新：请先运行 yunzhang db upgrade"
+    first = next(iter(text.splitlines()), "")
+    return f"无法使用数据库（YUNZHANG_DATABASE_URL）：{first}"
+
+
+class Queue(LabeledEnum):
+    """The stage queues `requests list --queue` can show."""
+    review = ("review", "逐级审核", "Review")
+    acceptance = ("acceptance", "受理审批", "Acceptance and approval")
+    assessment = ("assessment", "评估", "Assessment")
+    delivery = ("delivery", "交付", "Delivery")
+
+
+app = Yunzhang(help="云长 yunzhang — 政务信息中心管控平台", no_args_is_help=True, add_completion=False,
+               pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
 user_app = typer.Typer(help="用户 / users", no_args_is_help=True)
@@ -57,7 +232,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> None:
+def serve(host: str = "127.0.0.1", port: int = typer.Option(8000, min=1, max=65535), reload: bool = False) -> None:
     """启动服务 / serve the web UI, API and /metrics."""
     import uvicorn
     # Forwarded headers are read by the app from the proxies in YUNZHANG_TRUSTED_PROXIES only.
@@ -68,9 +243,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """升级数据库结构 / apply Alembic migrations."""
+    from alembic.util import CommandError
+
     from control.core.migrate import upgrade
     url = get_settings().database_url
-    upgrade(url, revision)
+    try:
+        upgrade(url, revision)
+    except CommandError:
+        fail(f"没有数据库结构版本 {revision}（可用 head 或 control/alembic/versions 中的版本号）")
     typer.echo(f"数据库已升级到 {revision}")
 
 
@@ -100,7 +280,6 @@ def user_add(username: str, role: Role = typer.Option(..., help="admin|bureau|in
     """新增用户 / add a user."""
     from sqlmodel import Session
 
-    from control.core.errors import ServiceError
     from control.org import service
     from control.org.schemas import UserCreate
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("密码: ")
@@ -111,29 +290,20 @@ def user_add(username: str, role: Role = typer.Option(..., help="admin|bureau|in
             if dept is None:
                 fail(f"部门代码 {department} 不存在")
             dept_id = dept.id
-        try:
-            user = service.create_user(session, cli_actor(), UserCreate(
-                username=username, password=password, role=role, department_id=dept_id,
-                display_name=display_name, reviewer=reviewer))
-        except ServiceError as exc:
-            fail(exc.detail)
-        except ValueError as exc:
-            fail(str(exc))
+        user = service.create_user(session, cli_actor(), UserCreate(
+            username=username, password=password, role=role, department_id=dept_id, display_name=display_name,
+            reviewer=reviewer))
     typer.echo(f"已创建用户 {user.username}（{user.role.zh}）")
 
 
 def _user_command(username: str, act):
-    """Run act(session, actor, user) on the named user; a refusal is one red line and exit 1."""
+    """Run act(session, actor, user) on the named user; a refusal reaches the one error handler."""
     from sqlmodel import Session
 
-    from control.core.errors import ServiceError
     from control.org import service
     with Session(engine(), expire_on_commit=False) as session:
-        try:
-            actor = cli_actor()
-            return act(session, actor, service.get_user_by_username(session, actor, username))
-        except ServiceError as exc:
-            fail(exc.detail)
+        actor = cli_actor()
+        return act(session, actor, service.get_user_by_username(session, actor, username))
 
 
 @user_app.command("set")
@@ -179,17 +349,15 @@ def systems_import(file: Path) -> None:
         try:
             result = import_workbook(session, cli_actor(), file.read_bytes())
         except ValidationFailed as exc:
-            typer.secho(f"导入失败，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
-            for e in exc.errors:
-                typer.echo(f"  {e.get('sheet', '')} 第{e.get('row', '')}行 {e.get('column', '')}: {e['message']}"
-                           f" [{e['code']}]", err=True)
+            print_validation_errors(exc)
             raise typer.Exit(2) from None
     typer.echo(f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
 
 
 @systems_app.command("export")
 def systems_export(file: Path, department: str | None = typer.Option(None, help="部门代码（含下级）"),
-                   status: str | None = None, network: str | None = None, q: str | None = None) -> None:
+                   status: SystemStatus | None = None, network: Network | None = None,
+                   q: str | None = None) -> None:
     """导出普查表 / export the inventory to the census workbook layout."""
     from sqlmodel import Session
 
@@ -234,7 +402,7 @@ def read_checkpoint(path: Path):
             data = f.read(65536)
         return parse_checkpoint(data.decode("utf-8", errors="replace"))
     except OSError as exc:
-        fail(f"无法读取检查点文件 {path}：{exc.strerror}", 2)
+        fail(f"无法读取检查点文件 {path}：{_ERRNO.get(exc.errno, exc.strerror)}", 2)
     except ValueError as exc:
         fail(f"{path}：{exc}", 2)
 
@@ -267,21 +435,12 @@ def cloud_context(session):
 
 
 @calendar_app.command("add-days")
-def calendar_add_days(start: str, days: int) -> None:
+def calendar_add_days(start: date, days: int) -> None:
     """N 个工作日后的截止日（起始日不计）/ the due date N working days after DATE."""
-    from datetime import date
-
     from sqlmodel import Session
-
-    from control.core.errors import ValidationFailed
     with Session(engine()) as session:
-        try:
-            due = cloud_context(session).calendar.add_working_days(date.fromisoformat(start), days)
-        except ValidationFailed as exc:
-            fail(exc.detail)
-        except ValueError as exc:
-            fail(f"日期或天数无效：{exc}")
-    typer.echo(f"{start} 起 {days} 个工作日，截止：")
+        due = cloud_context(session).calendar.add_working_days(start, days)
+    typer.echo(f"{start.isoformat()} 起 {days} 个工作日，截止：")
     typer.echo(due.isoformat())
 
 
@@ -307,8 +466,8 @@ def calendar_import(file: Path) -> None:
 
 @requests_app.command("list")
 def requests_list(overdue: bool = typer.Option(False, "--overdue", help="只列出已超期的"),
-                  queue: str | None = typer.Option(None, help="review|acceptance|assessment|delivery"),
-                  limit: int = 200) -> None:
+                  queue: Queue | None = typer.Option(None, help="review|acceptance|assessment|delivery"),
+                  limit: int = typer.Option(200, min=1, max=100_000)) -> None:
     """列出云资源申请（按截止日排序）/ list requests, soonest deadline first."""
     from sqlmodel import Session
 
@@ -338,11 +497,16 @@ def requests_recompute() -> None:
     typer.echo(f"在办环节 {result['open_stages']} 个，状态变化 {result['changed']} 个")
 
 
-def print_validation_errors(exc) -> None:
-    typer.secho(f"失败，未写入任何数据：{exc.detail}", fg=typer.colors.RED, err=True)
+def print_validation_errors(exc: ServiceError, headline: str = "导入失败") -> None:
+    """A refused file: one line when it has one error, else a headline and one line per error."""
+    lead = f"{headline}：" if "未写入" in exc.detail else f"{headline}，未写入任何数据："
+    if len(exc.errors) <= 1:
+        typer.secho(lead + service_message(exc, unplaced=True), fg=typer.colors.RED, err=True)
+        return
+    typer.secho(lead + exc.detail, fg=typer.colors.RED, err=True)
     for e in exc.errors:
-        where = " ".join(str(e[k]) for k in ("sheet", "row", "column") if e.get(k) is not None)
-        typer.echo(f"  {where}: {e['message']} [{e['code']}]", err=True)
+        place = error_place(e)
+        typer.echo(f"  {place + '：' if place else ''}{e['message']}", err=True)
 
 
 @metrics_app.command("import")
@@ -362,41 +526,38 @@ def metrics_import(file: Path) -> None:
 
 
 @metrics_app.command("pull")
-def metrics_pull(start: str | None = None, end: str | None = None,
+def metrics_pull(start: date | None = None, end: date | None = None,
                  url: str | None = typer.Option(None, help="Prometheus 地址，默认 YUNZHANG_PROMETHEUS_URL")) -> None:
     """从 Prometheus 拉取每日使用指标 / pull daily values from Prometheus."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlmodel import Session
 
     from control.core.clock import today
-    from control.core.errors import ServiceError
     from control.core.policy import load_policy
     from control.zombies.prometheus import pull
     from control.zombies.usage import Limits
     base = url or get_settings().prometheus_url
     if not base:
         fail("未配置 Prometheus 地址（--url 或 YUNZHANG_PROMETHEUS_URL）")
-    last = date.fromisoformat(end) if end else today() - timedelta(days=1)
-    first = date.fromisoformat(start) if start else last - timedelta(days=89)
+    if not base.startswith(("http://", "https://")):
+        fail(f"Prometheus 地址应以 http:// 或 https:// 开头，收到“{base}”")
+    last = end or today() - timedelta(days=1)
+    first = start or last - timedelta(days=89)
     with Session(engine(), expire_on_commit=False) as session:
-        try:
-            Limits.of(get_settings()).check_range(first, last)
-            result = pull(session, cli_actor(), base, load_policy(get_settings().policy_file or None).zombies,
-                          first, last)
-        except ServiceError as exc:
-            fail(exc.detail)
+        Limits.of(get_settings()).check_range(first, last)
+        result = pull(session, cli_actor(), base, load_policy(get_settings().policy_file or None).zombies,
+                      first, last)
     typer.echo(
         f"{result['queries']} 个查询，写入 {result['samples']} 个数值；清单外系统 {len(result['unknown_systems'])} 个"
     )
 
 
 @zombies_app.command("scan")
-def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定基准日（默认昨天）"),
+def zombies_scan(as_of: date | None = typer.Option(None, "--as-of", help="判定基准日（默认昨天，不能晚于今天）"),
                  as_json: bool = typer.Option(False, "--json", help="以 JSON 输出扫描结果与候选")) -> None:
     """运行一次僵尸系统扫描并保存 / run and keep a zombie scan."""
     import json
-    from datetime import date
 
     from sqlmodel import Session
 
@@ -405,7 +566,7 @@ def zombies_scan(as_of: str | None = typer.Option(None, "--as-of", help="判定�
     from control.zombies.enums import Criterion
     with Session(engine(), expire_on_commit=False) as session:
         scan = service.run_scan(session, cli_actor(), load_policy(get_settings().policy_file or None).zombies,
-                                date.fromisoformat(as_of) if as_of else None)
+                                as_of)
         items, total = service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000)
         while len(items) < total:
             items += service.verdicts(session, cli_actor(), scan.id, candidate=True, limit=1000,

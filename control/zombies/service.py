@@ -16,6 +16,7 @@ from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
 from control.core.db import fetch_columns, insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
+from control.core.params import MIN_DATE
 from control.core.policy import ZombiePolicy
 from control.core.roles import Role
 from control.systems.enums import SystemStatus
@@ -100,6 +101,12 @@ def _ordinals(days: list[date | None]) -> np.ndarray:
 def run_scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None = None) -> ZombieScan:
     """Judge every running system on the five criteria, keep the verdicts, move the review cases."""
     actor.require(Role.admin, Role.auditor, Role.bureau, Role.infocenter)
+    if as_of is not None and as_of > today():
+        # Usage of days to come is not known: such a scan would call every system idle.
+        raise ValidationFailed(f"判定基准日 {as_of} 晚于今天（{today()}）：只能判定已经过去的日子",
+                               code="as_of_in_future")
+    if as_of is not None and as_of < MIN_DATE:
+        raise ValidationFailed(f"判定基准日 {as_of} 早于 {MIN_DATE}", code="as_of_out_of_range")
     with without_gc_pauses():
         return _scan(session, actor, p, as_of)
 

@@ -226,6 +226,9 @@ def test_seasonal_exemption_comes_back_after_its_date(client, world, fleet, froz
     assert act(client, world, "bureau", cid, "exempt", reason="汛期使用", exempt_until="2026-11-20").status_code == 422
     r = act(client, world, "bureau", cid, "exempt", reason="防汛季节性系统", exempt_until="2026-12-31")
     assert r.json()["state"] == "exempted"
+    r = client.post("/api/v1/zombie-scans", json={"as_of": "2026-11-24"}, headers=world.headers("auditor"))
+    assert r.status_code == 422 and r.json()["code"] == "as_of_in_future"       # days to come are not judged
+    frozen_clock("2026-12-21 09:00")
     scan(client, world, as_of=date(2026, 12, 20))                 # still exempt (and idle data has run out)
     assert case_of(client, world, "HEALTH-IDLE")["state"] == "exempted"
     later = [date(2027, 1, 5) - timedelta(days=i) for i in range(30)]

@@ -112,7 +112,8 @@ def test_metrics_and_zombie_commands(tmp_path):
     bad.write_text(f"system_code,metric,day,value\n{code},requests,2026-11-01,5\n{code},logins,2026-11-01,-1\n",
                    encoding="utf-8")
     r = run(url, "metrics", "import", str(bad))
-    assert r.returncode == 2 and "未写入任何数据" in r.stderr and "3 value" in r.stderr and "invalid_value" in r.stderr
+    assert r.returncode == 2 and "未写入任何数据" in r.stderr and "第3行 value" in r.stderr
+    assert "invalid_value" not in r.stderr and len(r.stderr.splitlines()) == 1          # codes stay in the API
     good = tmp_path / "good.csv"
     good.write_text(f"system_code,metric,day,value\n{code},requests,2026-11-01,5\n{code},logins,2026-11-01,1\n",
                     encoding="utf-8")
