@@ -219,7 +219,7 @@ def _move_cases(session: Session, scan: ZombieScan, candidates: dict[int, tuple[
                                   .where(ZombieCase.opened_scan_id == scan.id)).all())
     entries = [("open", "zombie_case", opened[s], None, None, "",
                 {"state": [None, CaseState.candidate.value], "scan_id": scan.id, "system_id": s,
-                 "held": candidates[s][1]}) for s in new]
+                 "held": [None, candidates[s][1]]}) for s in new]
     changing = sorted(case_id for case_id, system_id, state, rereview, until in judged_cases
                       if (state == CaseState.exempted and until and until < scan.as_of and system_id in candidates)
                       or system_id not in candidates and (state == CaseState.candidate or state in (

@@ -1,0 +1,24 @@
+"""What people call the fields of departments and users, registered in core's label registry at start."""
+from __future__ import annotations
+
+from control.core import labels
+from control.core.accounts import Level
+from control.core.roles import Role
+
+DEPARTMENT: dict[str, labels.Label] = {
+    "code": ("统一社会信用代码", "Unified social credit code"), "name": ("部门名称", "Department name"),
+    "level": ("层级", "Level"), "parent_id": ("上级部门", "Parent department"), "path": ("层级路径", "Tree path"),
+    "region": ("行政区划代码", "Region code"), "active": ("启用", "Active"),
+}
+USER: dict[str, labels.Label] = {
+    "username": ("用户名", "Username"), "display_name": ("姓名", "Name"), "role": ("角色", "Role"),
+    "department_id": ("所属部门", "Department"), "password": ("密码", "Password"),
+    "password_hash": ("密码", "Password"), "active": ("启用", "Active"), "locale": ("界面语言", "Language"),
+    "reviewer": ("本单位审核人", "Department reviewer"),
+    "must_change_password": ("下次登录须修改密码", "Must change password at next login"),
+}
+
+
+def install() -> None:
+    labels.register("department", DEPARTMENT, enums={"level": Level})
+    labels.register("user", USER, enums={"role": Role})
