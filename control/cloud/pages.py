@@ -21,7 +21,7 @@ from control.core.calendar import CalendarLimits, YearArrangement, delete_arrang
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
-from control.core.messages import zh_message
+from control.core.messages import zh_error
 from control.core.params import AnyYear, Blank, Id, form_int
 from control.core.roles import Role
 from control.core.textsafe import clean_text
@@ -92,7 +92,7 @@ def create_request(request: Request, session: SessionDep, actor: CurrentActor, f
                                      submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        message = "；".join(zh_message(e) for e in exc.errors()) \
+        message = "；".join(zh_error(e) for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
     if form.get("submit_now"):
@@ -160,7 +160,7 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        reasons = "；".join(zh_message(e) for e in exc.errors())
+        reasons = "；".join(zh_error(e) for e in exc.errors())
         flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 

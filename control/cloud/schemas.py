@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.labels import LINE
 from control.core.params import CalendarDate, Id, Int32
 from control.core.textsafe import CleanLine, CleanText
 
@@ -35,7 +36,7 @@ class LineIn(BaseModel):
                 LineKind.security: ("product",)}[self.kind]
         missing = [f for f in need if getattr(self, f) in (None, "")]
         if missing:
-            raise ValueError(f"{self.kind.zh}需填写：{', '.join(missing)}")
+            raise ValueError(f"{self.kind.zh}需填写：{'、'.join(LINE[f][0] for f in missing)}")
         return self
 
 

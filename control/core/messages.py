@@ -1,7 +1,13 @@
-"""Pydantic's validation errors in zh-CN, for the API's problem+json and the pages' forms alike."""
+"""Pydantic's validation errors in zh-CN, for the API's problem+json and the pages' forms alike: never
+pydantic's English, and, where a sentence stands on its own, the field named by its label."""
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from control.core.labels import loc_label
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 _ZH = {
     "missing": "必填", "string_too_short": "必填", "int_parsing": "应为整数", "int_from_float": "应为整数",
@@ -15,6 +21,11 @@ _ZH = {
     "extra_forbidden": "不接受此字段", "json_invalid": "JSON 格式有误", "int_parsing_size": "数值过大",
     "decimal_max_digits": "位数过多", "decimal_max_places": "小数位数过多", "decimal_whole_digits": "整数位数过多",
     "finite_number": "应为有限的数", "uuid_parsing": "格式不正确", "url_parsing": "网址格式不正确",
+    "date_future": "应晚于今天", "date_past": "应早于今天", "datetime_future": "应晚于现在",
+    "datetime_past": "应早于现在", "string_unicode": "应为文本", "bytes_type": "应为文件", "url_type": "应为网址",
+    "none_required": "应为空", "is_instance_of": "格式不正确", "union_tag_invalid": "不是可选值之一",
+    "missing_argument": "必填", "unexpected_keyword_argument": "不接受此字段", "frozen_field": "不可修改",
+    "multiple_of": "不是规定的倍数", "bool_from_float": "应为“是”或“否”",
 }
 
 
@@ -33,8 +44,16 @@ def zh_message(error: dict[str, Any]) -> str:
         return f"最多 {ctx.get('max_length')} 项"
     if kind == "too_short":
         return f"至少 {ctx.get('min_length')} 项"
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error"):
+        text = str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return text if _CJK.search(text) else "格式不正确"    # a library's English reason is no use to a reader
     if error.get("input", ...) is None and kind.endswith("_type"):
         return "不能为空"
     return _ZH.get(kind, "格式不正确")
+
+
+def zh_error(error: dict[str, Any], locale: str = "zh_CN") -> str:
+    """One pydantic error as a sentence that names its field by label: 资源明细第 1 项 · vCPU（核）：不能大于 512."""
+    where = loc_label(error.get("loc", ()), locale)
+    message = zh_message(error)
+    return f"{where}：{message}" if where else message

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from control.core.policy import ZombiePolicy
+from control.systems.enums import UsageFrequency
 from control.zombies.enums import Criterion, CriterionStatus, VerdictStatus
 
 
@@ -232,7 +233,8 @@ def small_scope_low_frequency(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: 
     if f.use_scopes != ["office"]:
         return result(St.not_held, "使用范围超出科室内部", obs)
     if f.usage_frequency in c.low_frequencies:
-        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{f.usage_frequency}）", obs)
+        frequency = UsageFrequency(f.usage_frequency).zh
+        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{frequency}）", obs)
     if u.au_days >= need:
         status = St.held if share >= c.min_share_of_days else St.not_held
         return result(status, f"仅科室内部使用；近 {c.window_days} 天中有 {u.au_low_days}/{u.au_days} 天活跃用户不超过 "

@@ -294,14 +294,19 @@ def scan_policy(scan: ZombieScan) -> ZombiePolicy:
     return ZombiePolicy.model_validate(scan.policy)
 
 
-def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int) -> dict:
-    """Candidates that are new in the newer scan, gone from it, or in both."""
+def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int,
+                  department_id: int | None = None) -> dict:
+    """Candidates that are new in the newer scan, gone from it, or in both; given a department, only those
+    of it and the departments under it."""
+    within = [] if department_id is None else [
+        scope.under_department(session, actor, department_id, ZombieVerdict.department_id)]
+
     def candidates(scan_id: int) -> dict[int, str]:
         get_scan(session, actor, scan_id)
         stmt = (select(ZombieVerdict.system_id, InformationSystem.name).join(
             InformationSystem, InformationSystem.id == ZombieVerdict.system_id)
             .join(Department, Department.id == ZombieVerdict.department_id)
-            .where(ZombieVerdict.scan_id == scan_id, ZombieVerdict.status == VerdictStatus.candidate))
+            .where(ZombieVerdict.scan_id == scan_id, ZombieVerdict.status == VerdictStatus.candidate, *within))
         return dict(session.execute(scope.scoped(stmt, actor, ZombieVerdict.department_id)).all())
     old, new = candidates(older_id), candidates(newer_id)
 
