@@ -39,4 +39,7 @@ def field_label(name: str, locale: str = "zh_CN") -> str:
     return labels.loc_label(name, locale)
 
 
-__all__ = ["NAV", "field_label", "install_labels"]
+# Label helpers of the domains that templates call by name (stage and outcome names of cloud requests).
+TEMPLATE_GLOBALS = {"stage_label": cloud_labels.stage_label, "outcome_label": cloud_labels.outcome_label}
+
+__all__ = ["NAV", "TEMPLATE_GLOBALS", "field_label", "install_labels"]
