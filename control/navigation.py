@@ -39,7 +39,9 @@ def field_label(name: str, locale: str = "zh_CN") -> str:
     return labels.loc_label(name, locale)
 
 
-# Label helpers of the domains that templates call by name (stage and outcome names of cloud requests).
-TEMPLATE_GLOBALS = {"stage_label": cloud_labels.stage_label, "outcome_label": cloud_labels.outcome_label}
+# Label helpers that templates call by name: stage and outcome names of cloud requests, and the names of
+# actions (buttons, history) in the reader's locale.
+TEMPLATE_GLOBALS = {"stage_label": cloud_labels.stage_label, "outcome_label": cloud_labels.outcome_label,
+                    "action_name": labels.action_label}
 
 __all__ = ["NAV", "TEMPLATE_GLOBALS", "field_label", "install_labels"]

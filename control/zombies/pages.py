@@ -126,8 +126,7 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
     return render(request, "zombies/case.html", {
         "c": c, "system": system, "dept": session.get(Department, c.department_id), "verdict": verdict,
         "results": results,
-        "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions)),
-        "labels": service.ACTION_LABELS})
+        "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions))})
 
 
 @router.post("/zombies/cases/{case_id:int}/{action}")
