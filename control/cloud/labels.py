@@ -40,7 +40,7 @@ REQUEST: dict[str, labels.Label] = {
     "reason": ("理由", "Reason"), "delivered": ("已交付资源", "Delivered resources"),
     "name": ("名称", "Name"), "address": ("地址", "Address"),
     "attachment": ("附件", "Attachment"), "filename": ("文件名", "File name"), "sha256": ("SHA-256 摘要", "SHA-256"),
-    "key": ("层级", "Level"), "working_days": ("工作日时限", "Working days"),
+    "request_id": ("申请", "Request"), "key": ("层级", "Level"), "working_days": ("工作日时限", "Working days"),
     **LINE,
 }
 

@@ -27,7 +27,7 @@ AXES: dict[Metric, tuple[str, str, str, str, str]] = {
 def figure(value: float, kind: str) -> str:
     """A figure on the chart in its unit: 5%, 1.5 GB, 1.2k."""
     if kind == "share":
-        return f"{value:.0%}" if value >= 0.1 or value == 0 else f"{value:.1%}"
+        return f"{value:.0%}" if value >= 0.01 or value == 0 else f"{value:.1%}"
     if kind == "bytes":
         return human_bytes(value)
     if value >= 1e6:

@@ -11,6 +11,8 @@ SCAN: dict[str, labels.Label] = {
     "opened": ("新增待审核", "Cases opened"), "cleared": ("自动解除", "Cases cleared"),
     "flagged_for_rereview": ("需重新审核", "Flagged for re-review"),
     "exemptions_expired": ("豁免到期", "Exemptions expired"), "actor": ("扫描人", "Scanned by"),
+    "duration_seconds": ("用时（秒）", "Duration (s)"),
+    "classified_scanned": ("涉密系统数（仅计数）", "Classified systems (counted only)"),
 }
 CASE: dict[str, labels.Label] = {
     "state": ("审核状态", "Review state"), "scan_id": ("扫描", "Scan"), "system_id": ("信息系统", "System"),
