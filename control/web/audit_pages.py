@@ -76,7 +76,8 @@ def audit_page(request: Request, session: SessionDep, actor: CurrentActor,
     template = "audit/_table.html" if request.headers.get("hx-request") and not request.headers.get(
         "hx-history-restore-request") else "audit/index.html"
     return render(request, template, {"items": items, "total": total, "f": f, "offset": offset, "page": PAGE,
-                                      "query": query, "entity_types": ENTITY_TYPES})
+                                      "query": query, "entity_types": ENTITY_TYPES,
+                                      "actions": list(labels.ACTIONS)})
 
 
 @router.post("/audit/verify")

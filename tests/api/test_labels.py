@@ -121,6 +121,20 @@ def cloud_flows(client, world, problems: Problems) -> None:
                                                                        if k != "contact_name"}, headers=h("edu")), 422)
     assert "联系人：必填" in body["detail"]
 
+    # The same mistakes in the page's form: one zh-CN sentence naming the line and the fields.
+    login(client, "edu")
+    form = {"csrf_token": csrf(client, "/cloud/new"), "department_id": str(world.depts["edu"].id),
+            "new_system_name": "智慧教育平台", "contact_name": "李明", "contact_phone": "0870-6100001",
+            "purpose": "部署", "zone": "public", "lines-0-kind": "vm", "lines-0-count": "1",
+            "lines-1-kind": "vm", "lines-1-count": "1", "lines-1-vcpu": "9999", "lines-1-memory_gib": "8",
+            "lines-1-system_disk_gib": "50"}
+    page = client.post("/cloud/new", data=form)
+    assert page.status_code == 422
+    error = re.search(r'<p class="error"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert "资源明细第 1 项：云主机需填写：vCPU（核）、内存（GiB）、系统盘（GiB）" in error, error
+    assert "资源明细第 2 项 · vCPU（核）：不能大于 512" in error, error
+    clean(error, "form error")
+
 
 def org_and_system_flows(client, world, problems: Problems) -> None:
     h = world.headers("admin")
