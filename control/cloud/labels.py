@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
 from control.core import labels
+from control.core.enums import LabeledEnum
 
 # Amounts as pools, quotas and shortfalls count them.
 RESOURCES: dict[str, labels.Label] = {
@@ -44,13 +45,17 @@ REQUEST: dict[str, labels.Label] = {
     **LINE,
 }
 
-# Stage keys of StageRecord.stage (review:<level key> for review levels) and the policy's level keys.
-STAGES: dict[str, labels.Label] = {
-    "acceptance": ("受理审批", "Acceptance and approval"), "assessment": ("评估", "Assessment"),
-    "delivery": ("交付", "Delivery"), "review": ("逐级审核", "Review"),
-    "department_head": ("本单位负责人审核", "Head of department review"),
-    "superior_office": ("上级主管部门审核", "Superior office review"),
-}
+class StageKey(LabeledEnum):
+    """Stage keys of StageRecord.stage (review:<level key> for review levels) and the policy's level keys."""
+    acceptance = ("acceptance", "受理审批", "Acceptance and approval")
+    assessment = ("assessment", "评估", "Assessment")
+    delivery = ("delivery", "交付", "Delivery")
+    review = ("review", "逐级审核", "Review")
+    department_head = ("department_head", "本单位负责人审核", "Head of department review")
+    superior_office = ("superior_office", "上级主管部门审核", "Superior office review")
+
+
+STAGES: dict[str, labels.Label] = {k.value: (k.zh, k.en) for k in StageKey}
 OUTCOMES: dict[str, labels.Label] = {
     "approved": ("通过", "Approved"), "returned": ("退回修改", "Returned for revision"),
     "rejected": ("驳回", "Rejected"), "assessed": ("评估通过", "Assessed"), "delivered": ("已交付", "Delivered"),
@@ -81,7 +86,7 @@ def outcome_label(outcome: str | None, locale: str = "zh_CN") -> str:
 
 def install() -> None:
     labels.register("cloud_request", REQUEST, enums={"status": RequestStatus, "zone": Zone, "kind": LineKind,
-                                                     "reclaim_reason": ReclaimReason})
+                                                     "reclaim_reason": ReclaimReason, "key": StageKey})
     labels.register("cloud_line", LINE, enums={"kind": LineKind})
     labels.register("cloud_capacity", {**RESOURCES, "zone": ("部署区域", "Zone")}, enums={"zone": Zone})
     labels.register("cloud_quota", {**RESOURCES, "department_id": ("部门", "Department")})

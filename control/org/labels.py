@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from control.core import labels
 from control.core.accounts import Level
+from control.core.enums import LabeledEnum
 from control.core.roles import Role
+
+
+class UiLocale(LabeledEnum):
+    """The values of User.locale (control/web/i18n.py LOCALES), as the audit log shows them."""
+    zh_CN = ("zh_CN", "简体中文", "Chinese (Simplified)")
+    en = ("en", "英文", "English")
 
 DEPARTMENT: dict[str, labels.Label] = {
     "code": ("统一社会信用代码", "Unified social credit code"), "name": ("部门名称", "Department name"),
@@ -21,4 +28,4 @@ USER: dict[str, labels.Label] = {
 
 def install() -> None:
     labels.register("department", DEPARTMENT, enums={"level": Level})
-    labels.register("user", USER, enums={"role": Role})
+    labels.register("user", USER, enums={"role": Role, "locale": UiLocale})
