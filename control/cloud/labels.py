@@ -86,7 +86,10 @@ def outcome_label(outcome: str | None, locale: str = "zh_CN") -> str:
 
 def install() -> None:
     labels.register("cloud_request", REQUEST, enums={"status": RequestStatus, "zone": Zone, "kind": LineKind,
-                                                     "reclaim_reason": ReclaimReason, "key": StageKey})
+                                                     "reclaim_reason": ReclaimReason, "key": StageKey},
+                    routes=("/api/v1/cloud-requests", "/cloud"), nested={"lines": "cloud_line"})
     labels.register("cloud_line", LINE, enums={"kind": LineKind})
-    labels.register("cloud_capacity", {**RESOURCES, "zone": ("部署区域", "Zone")}, enums={"zone": Zone})
-    labels.register("cloud_quota", {**RESOURCES, "department_id": ("部门", "Department")})
+    labels.register("cloud_capacity", {**RESOURCES, "zone": ("部署区域", "Zone")}, enums={"zone": Zone},
+                    routes=("/api/v1/cloud-capacity", "/cloud/capacity"))
+    labels.register("cloud_quota", {**RESOURCES, "department_id": ("部门", "Department")},
+                    routes=("/api/v1/cloud-quotas",))

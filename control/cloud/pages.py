@@ -92,7 +92,7 @@ def create_request(request: Request, session: SessionDep, actor: CurrentActor, f
                                      submit_with=cloud_context(request, session) if form.get("submit_now") else None)
     except (ValidationError, ServiceError) as exc:
         session.rollback()
-        message = "；".join(zh_error(e) for e in exc.errors()) \
+        message = "；".join(zh_error(e, entity_type="cloud_request") for e in exc.errors()) \
             if isinstance(exc, ValidationError) else exc.detail
         return render(request, "cloud/form.html", _form_context(session, actor, values, message), status_code=422)
     if form.get("submit_now"):
@@ -160,7 +160,7 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        reasons = "；".join(zh_error(e) for e in exc.errors())
+        reasons = "；".join(zh_error(e, entity_type="cloud_request") for e in exc.errors())
         flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 

@@ -18,24 +18,38 @@ COMMON = "*"                     # labels shared by every entity, used when the 
 
 _FIELDS: dict[str, dict[str, Label]] = {}
 _ENUMS: dict[str, dict[str, type]] = {}
+_NESTED: dict[tuple[str, str], str] = {}      # (entity, field holding records) → the records' entity
+_ROUTES: dict[str, str] = {}                  # URL path prefix → the entity its bodies describe
 
 
-def register(entity_type: str, fields: dict[str, Label], enums: dict[str, type] | None = None) -> None:
-    """Add (or replace) labels of one entity type; registering twice is harmless."""
+def register(entity_type: str, fields: dict[str, Label], enums: dict[str, type] | None = None,
+             routes: tuple[str, ...] = (), nested: dict[str, str] | None = None) -> None:
+    """Add (or replace) labels of one entity type; registering twice is harmless. `routes`: the URL
+    prefixes (API and pages) whose bodies describe this entity, so a validation error there is labelled
+    as this entity's field (`code` is 系统编码 under /systems, 统一社会信用代码 under /departments);
+    `nested`: fields holding records of another entity (a request's `lines`)."""
     _FIELDS.setdefault(entity_type, {}).update(fields)
     _ENUMS.setdefault(entity_type, {}).update(enums or {})
+    _ROUTES.update(dict.fromkeys(routes, entity_type))
+    _NESTED.update({(entity_type, f): inner for f, inner in (nested or {}).items()})
+
+
+def entity_for_path(path: str) -> str | None:
+    """The entity whose fields a request to `path` sends: the longest registered prefix that holds it."""
+    found = [p for p in _ROUTES if path == p or path.startswith(p.rstrip("/") + "/")]
+    return _ROUTES[max(found, key=len)] if found else None
 
 
 def _lookup(table: dict[str, dict[str, Any]], entity_type: str | None, name: str) -> Any:
-    """The entity's own entry, then the common one, then (for a caller that does not know the entity,
-    such as a validation error) the first entity that has one."""
+    """The entity's own entry, then the common one, then (for a caller that does not know the entity) the
+    first entity's label, or an enumeration only when every entity that has the field agrees on it."""
     for scope in (entity_type, COMMON):
         if scope is not None and name in table.get(scope, {}):
             return table[scope][name]
     if entity_type is None:
-        for fields in table.values():
-            if name in fields:
-                return fields[name]
+        found = {id(fields[name]): fields[name] for fields in table.values() if name in fields}
+        if len(found) == 1 or table is _FIELDS:
+            return next(iter(found.values()), None)
     return None
 
 
@@ -67,7 +81,16 @@ def loc_label(loc: str | tuple | list, locale: str = "zh_CN", entity_type: str |
         if str(part).startswith(("function-", "model-", "union[")) or "[" in str(part):
             continue      # pydantic's names of validators and union members are no field
         words.append(field_label(str(part), locale, entity_type))
+        entity_type = _NESTED.get((entity_type or "", str(part)), entity_type)
     return " · ".join(words)
+
+
+def loc_entity(loc: str | tuple | list, entity_type: str | None = None) -> str | None:
+    """The entity whose field the last part of `loc` is (a request's `lines.0.kind` is a resource line's)."""
+    parts = loc.split(".") if isinstance(loc, str) else loc
+    for part in parts[:-1]:
+        entity_type = _NESTED.get((entity_type or "", str(part)), entity_type)
+    return entity_type
 
 
 def value_enum(name: str, entity_type: str | None = None) -> type | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from control.core.labels import loc_label
+from control.core.labels import loc_entity, loc_label, value_enum
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -52,8 +52,16 @@ def zh_message(error: dict[str, Any]) -> str:
     return _ZH.get(kind, "格式不正确")
 
 
-def zh_error(error: dict[str, Any], locale: str = "zh_CN") -> str:
-    """One pydantic error as a sentence that names its field by label: 资源明细第 1 项 · vCPU（核）：不能大于 512."""
-    where = loc_label(error.get("loc", ()), locale)
+def zh_error(error: dict[str, Any], locale: str = "zh_CN", entity_type: str | None = None) -> str:
+    """One pydantic error as a sentence that names its field by label: 资源明细第 1 项 · vCPU（核）：不能大于 512;
+    a value outside an enumeration lists the choices by their labels, not their keys. `entity_type`: whose
+    fields the body holds (labels.entity_for_path of the request), when the caller knows."""
+    loc = tuple(p for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+    where = loc_label(loc, locale, entity_type)
     message = zh_message(error)
+    fields = [p for p in loc if isinstance(p, str)]
+    enum = (value_enum(fields[-1], loc_entity(loc, entity_type))
+            if fields and error.get("type") in ("enum", "literal_error") else None)
+    if enum is not None:
+        message += "：可选 " + "、".join(m.zh for m in enum)
     return f"{where}：{message}" if where else message

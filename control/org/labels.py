@@ -27,5 +27,5 @@ USER: dict[str, labels.Label] = {
 
 
 def install() -> None:
-    labels.register("department", DEPARTMENT, enums={"level": Level})
-    labels.register("user", USER, enums={"role": Role, "locale": UiLocale})
+    labels.register("department", DEPARTMENT, enums={"level": Level}, routes=("/api/v1/departments", "/departments"))
+    labels.register("user", USER, enums={"role": Role, "locale": UiLocale}, routes=("/api/v1/users", "/users"))

@@ -20,4 +20,5 @@ OTHER: dict[str, labels.Label] = {
 def install() -> None:
     labels.register("system", {**OTHER, **{f.name: (f.zh, f.en) for f in CENSUS_FIELDS}},
                     enums={"kind": SystemKind, "direction": SharingDirection, "method": SharingMethod,
-                           **{f.name: f.enum for f in CENSUS_FIELDS if f.enum is not None}})
+                           **{f.name: f.enum for f in CENSUS_FIELDS if f.enum is not None}},
+                    routes=("/api/v1/systems", "/systems"), nested={"sharing": "system"})

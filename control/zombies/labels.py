@@ -32,6 +32,7 @@ USAGE: dict[str, labels.Label] = {
 
 
 def install() -> None:
-    labels.register("zombie_scan", SCAN)
-    labels.register("zombie_case", CASE, enums={"state": CaseState, "held": Criterion})
+    labels.register("zombie_scan", SCAN, routes=("/api/v1/zombie-scans", "/zombies/scan"))
+    labels.register("zombie_case", CASE, enums={"state": CaseState, "held": Criterion},
+                    routes=("/api/v1/zombie-cases", "/zombies/cases"))
     labels.register("usage_metrics", USAGE)

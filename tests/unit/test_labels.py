@@ -71,6 +71,16 @@ def test_validation_errors_name_the_field_by_label_in_zh_cn():
     assert zh_error(error) == "用户名：至少 3 个字符"
     nested = {"type": "less_than_equal", "loc": ("body", "lines", 0, "vcpu"), "msg": "...", "ctx": {"le": 512}}
     assert zh_error(nested) == "资源明细第 1 项 · vCPU（核）：不能大于 512"
+    role = {"type": "enum", "loc": ("body", "role"), "msg": "Input should be 'admin', 'bureau'", "ctx": {}}
+    assert zh_error(role).startswith("角色：不是可选值之一：可选 系统管理员、")
+    kind = {"type": "enum", "loc": ("body", "lines", 1, "kind"), "msg": "Input should be 'vm'", "ctx": {}}
+    assert zh_error(kind, entity_type="cloud_request").startswith(
+        "资源明细第 2 项 · 资源类型：不是可选值之一：可选 云主机、")
+    assert labels.entity_for_path("/api/v1/systems/7") == "system" and labels.entity_for_path("/cloud/new") \
+        == "cloud_request" and labels.entity_for_path("/cloud/capacity") == "cloud_capacity"
+    code = {"type": "string_too_long", "loc": ("body", "code"), "msg": "...", "ctx": {"max_length": 64}}
+    assert zh_error(code, entity_type="system") == "系统编码：不能超过 64 个字符"
+    assert zh_error(code, entity_type="department") == "统一社会信用代码：不能超过 64 个字符"
     english = {"type": "value_error", "loc": ("body", "needed_by"), "msg": "Value error, month must be in 1..12"}
     assert zh_message(english) == "格式不正确" and zh_error(english) == "需求日期：格式不正确"
 
