@@ -34,9 +34,11 @@ def install_labels() -> None:
         domain.install()
 
 
-def field_label(name: str, locale: str = "zh_CN") -> str:
-    """The label of a field an error names (`lines.0.vcpu` → 资源明细第 1 项 · vCPU（核）)."""
-    return labels.loc_label(name, locale)
+def field_label(name: str, locale: str = "zh_CN", entity_type: str | None = None) -> str:
+    """The label of a field a page or an error names (`lines.0.vcpu` → 资源明细第 1 项 · vCPU（核）), as a field
+    of `entity_type` (templates: field_label('needed_by', 'cloud_request'); by default the entity of the
+    page's path)."""
+    return labels.loc_label(name, locale, entity_type)
 
 
 # Label helpers that templates call by name: stage and outcome names of cloud requests, and the names of
