@@ -26,24 +26,29 @@ _ZH = {
     "none_required": "应为空", "is_instance_of": "格式不正确", "union_tag_invalid": "不是可选值之一",
     "missing_argument": "必填", "unexpected_keyword_argument": "不接受此字段", "frozen_field": "不可修改",
     "multiple_of": "不是规定的倍数", "bool_from_float": "应为“是”或“否”",
+    "datetime_type": "时间格式应为 2024-01-31T08:00:00+08:00",
+    "datetime_from_date_parsing": "时间格式应为 2024-01-31T08:00:00+08:00",
+    "date_from_datetime_inexact": "应为日期，不含时刻", "time_parsing": "时刻格式应为 08:00",
+    "time_type": "时刻格式应为 08:00", "timezone_naive": "不应带时区", "timezone_aware": "应带时区（如 +08:00）",
+    "tuple_type": "应为列表", "set_type": "应为列表", "frozen_set_type": "应为列表", "iterable_type": "应为列表",
+    "mapping_type": "应为对象", "string_not_ascii": "只能包含英文字母、数字和符号", "bytes_too_long": "内容过长",
+    "bytes_too_short": "内容过短", "url_too_long": "网址过长", "url_scheme": "网址的协议不受支持",
+    "url_syntax_violation": "网址格式不正确", "uuid_type": "格式不正确", "json_type": "JSON 格式有误",
 }
 
 
 def zh_message(error: dict[str, Any]) -> str:
     """One pydantic error (an item of ValidationError.errors()) as a zh-CN sentence without field names."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    bounds = {"less_than_equal": ("le", "不能大于 {}"), "less_than": ("lt", "应小于 {}"),
+              "greater_than_equal": ("ge", "不能小于 {}"), "greater_than": ("gt", "应大于 {}"),
+              "string_too_long": ("max_length", "不能超过 {} 个字符"), "too_long": ("max_length", "最多 {} 项"),
+              "too_short": ("min_length", "至少 {} 项")}
+    if kind in bounds:
+        key, sentence = bounds[kind]
+        return sentence.format(ctx[key]) if ctx.get(key) is not None else "超出允许的范围"
     if kind == "string_too_short" and (ctx.get("min_length") or 0) > 1:
         return f"至少 {ctx.get('min_length')} 个字符"
-    if kind == "string_too_long":
-        return f"不能超过 {ctx.get('max_length')} 个字符"
-    if kind == "too_long":
-        return f"最多 {ctx.get('max_length')} 项"
-    if kind == "too_short":
-        return f"至少 {ctx.get('min_length')} 项"
     if kind in ("value_error", "assertion_error"):
         text = str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         return text if _CJK.search(text) else "格式不正确"    # a library's English reason is no use to a reader

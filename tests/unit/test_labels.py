@@ -85,6 +85,17 @@ def test_validation_errors_name_the_field_by_label_in_zh_cn():
     assert zh_message(english) == "格式不正确" and zh_error(english) == "需求日期：格式不正确"
 
 
+def test_every_pydantic_error_type_has_a_zh_cn_sentence():
+    import typing
+
+    from pydantic_core.core_schema import ErrorType
+    for kind in typing.get_args(ErrorType):
+        for ctx in ({}, {"min_length": 3, "max_length": 9, "ge": 1, "le": 9, "gt": 0, "lt": 10}):
+            text = zh_message({"type": kind, "ctx": ctx, "msg": "Input should be a valid thing", "input": "x"})
+            assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z]{3,} [a-z]", text), (kind, text)
+            assert "None" not in text, (kind, text)
+
+
 def test_every_observed_value_and_threshold_has_words_and_a_unit():
     from datetime import date
     from pathlib import Path
