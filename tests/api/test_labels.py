@@ -220,6 +220,9 @@ def test_a_zh_cn_reader_meets_no_internal_name(client, reviewers, fleet):  # noq
             clean(dt, "audit label")
         for tag in re.findall(r'<span class="tag">(.*?)</span>', page, re.S):
             clean(tag, "audit action")
+        for kind in re.findall(r'<div class="small muted">(.*?)</div>', page, re.S):
+            clean(kind, "audit entity type")
+            assert "public" not in kind, kind          # a zone's key is no id
         for dd in re.findall(r"<dd>(.*?)</dd>", page, re.S):
             clean(re.sub(r"<[^>]+>", "", dd).replace("edu-app-01", ""), "audit value")
 
