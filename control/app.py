@@ -20,7 +20,7 @@ from control.core.errors import install_handlers
 from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
-from control.web.render import STATIC_DIR, install_error_pages
+from control.web.render import STATIC_DIR, install_error_pages, templates
 
 # A client's X-Request-ID is kept (audit log, response) only when it looks like an id.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.cloud import api as cloud_api
     from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
-    from control.navigation import NAV, field_label
+    from control.navigation import NAV, TEMPLATE_GLOBALS, field_label, install_labels
     from control.observability import router as metrics_router
     from control.org import api as org_api
     from control.org import pages as org_pages
@@ -119,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
 
+    install_labels()
+    templates.env.globals.update(TEMPLATE_GLOBALS)
     app.state.nav, app.state.field_label = NAV, field_label
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,

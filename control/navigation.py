@@ -1,11 +1,16 @@
-"""What the web layer shows of the domains: the navigation and the labels of field names on the error
-page. Given to the app at start (app.state), so control/web imports no domain."""
+"""What the web layer shows of the domains: the navigation, and the labels of every entity's fields (each
+domain registers its own in core's label registry). Given to the app at start, so control/web imports no
+domain."""
 from __future__ import annotations
 
+from control.cloud import labels as cloud_labels
+from control.core import labels
 from control.core.roles import Role
-from control.systems.fields import label as field_label
+from control.org import labels as org_labels
+from control.systems import labels as systems_labels
 from control.systems.service import WRITE_ROLES
 from control.web.render import NavEntry
+from control.zombies import labels as zombies_labels
 
 # The navigation, in order. A new page adds one line here (its label also goes into the .po).
 NAV: list[NavEntry] = [
@@ -21,4 +26,24 @@ NAV: list[NavEntry] = [
     NavEntry("/users", "用户", (Role.admin,)),
 ]
 
-__all__ = ["NAV", "field_label"]
+
+
+def install_labels() -> None:
+    """Fill core's label registry with every domain's field labels (the app and the CLI call it at start)."""
+    for domain in (org_labels, systems_labels, cloud_labels, zombies_labels):
+        domain.install()
+
+
+def field_label(name: str, locale: str = "zh_CN", entity_type: str | None = None) -> str:
+    """The label of a field a page or an error names (`lines.0.vcpu` → 资源明细第 1 项 · vCPU（核）), as a field
+    of `entity_type` (templates: field_label('needed_by', 'cloud_request'); by default the entity of the
+    page's path)."""
+    return labels.loc_label(name, locale, entity_type)
+
+
+# Label helpers that templates call by name: stage and outcome names of cloud requests, and the names of
+# actions (buttons, history) in the reader's locale.
+TEMPLATE_GLOBALS = {"stage_label": cloud_labels.stage_label, "outcome_label": cloud_labels.outcome_label,
+                    "action_name": labels.action_label}
+
+__all__ = ["NAV", "TEMPLATE_GLOBALS", "field_label", "install_labels"]

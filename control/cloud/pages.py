@@ -31,7 +31,7 @@ from control.core.calendar import CalendarLimits, YearArrangement, delete_arrang
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
-from control.core.messages import zh_message
+from control.core.messages import zh_error
 from control.core.params import AnyYear, Blank, Id, form_int
 from control.core.roles import Role
 from control.core.textsafe import clean_text
@@ -105,14 +105,7 @@ def _form_error(exc: ValidationError | ServiceError) -> str:
     """A refused form in one zh-CN sentence, each problem led by the label of its field (and line)."""
     if isinstance(exc, ServiceError):
         return exc.detail
-    reasons = []
-    for e in exc.errors():
-        loc = [str(part) for part in e["loc"]]
-        where = "".join(f"第{int(part) + 1}行" if part.isdigit() else field_label(part) for part in loc)
-        message = zh_message(e)
-        named = not where or (field_label(loc[-1]) != loc[-1] and field_label(loc[-1]) in message)
-        reasons.append(message if named else f"{where}：{message}")
-    return "；".join(reasons)
+    return "；".join(zh_error(e, entity_type="cloud_request") for e in exc.errors())
 
 
 @router.post("/cloud/new")
@@ -148,7 +141,7 @@ def _request_page(request: Request, session, actor, request_id: int, values: dic
             except ServiceError:
                 pass
     locale = request_locale(request)
-    page = {"r": data, "allowed": allowed, "labels": rules.ACTION_LABELS, "reasons": list(ReclaimReason),
+    page = {"r": data, "allowed": allowed, "reasons": list(ReclaimReason),
             "today": today(), "request_label": lambda name: field_label(name, locale),
             "can_edit": req.status in rules.EDITABLE and actor.role == Role.department
             and actor.department_id == req.department_id}
@@ -227,7 +220,7 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         session.rollback()
         flash(request, exc.detail)
     except ValidationError as exc:
-        reasons = "；".join(zh_message(e) for e in exc.errors())
+        reasons = "；".join(zh_error(e, entity_type="cloud_request") for e in exc.errors())
         flash(request, reasons)
     return redirect(f"/cloud/{request_id}")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from control.cloud.enums import LineKind, NextStep, RequestStatus, SlaState
+from control.cloud.labels import RESOURCES
 from control.core.calendar import UnknownYear, WorkingCalendar
 from control.core.roles import Role
 
@@ -104,14 +105,7 @@ class Amount:
                 self.bandwidth_mbps)
 
 
-RESOURCE_LABELS = {
-    "vcpu": "vCPU（核）",
-    "memory_gib": "内存（GiB）",
-    "storage_gib": "存储（GiB）",
-    "extranet_ips": "政务外网IP（个）",
-    "internet_ips": "互联网IP（个）",
-    "bandwidth_mbps": "带宽（Mbps）",
-}
+RESOURCE_LABELS = {name: zh for name, (zh, _en) in RESOURCES.items()}   # one table: control/cloud/labels.py
 
 
 def line_amount(kind: LineKind, count: int = 1, vcpu: int | None = None, memory_gib: int | None = None,

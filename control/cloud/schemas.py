@@ -6,48 +6,16 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from control.cloud.enums import LineKind, NextStep, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.labels import LINE, REQUEST
 from control.core.clock import today
 from control.core.params import CalendarDate, Id, Int32
 from control.core.roles import Role
 from control.core.textsafe import CleanLine, CleanText
 
-# What a person reads for each field of a request and of its lines, (zh-CN, English): the request page,
-# the form and the validation messages name fields by these, never by their keys. (Worded as area D's
-# control/cloud/labels.py REQUEST, into which this folds.)
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "number": ("申请编号", "Request number"),
-    "department_id": ("申请部门", "Requesting department"),
-    "system_id": ("信息系统", "Information system"),
-    "new_system_name": ("拟新建系统名称", "New system name"),
-    "contact_name": ("联系人", "Contact"),
-    "contact_phone": ("联系电话", "Contact phone"),
-    "purpose": ("用途", "Purpose"),
-    "needed_by": ("需求日期", "Needed by"),
-    "use_until": ("使用截止日期", "Use until"),
-    "zone": ("部署区域", "Zone"),
-    "protection_level": ("安全等级（等保级别）", "Protection level"),
-    "created_by": ("填报人", "Created by"),
-    "submitted_by": ("提交人", "Submitted by"),
-    "reclaim_reason": ("收回原因", "Reclaim reason"),
-    "lines": ("资源明细", "Resource lines"),
-    "kind": ("资源类型", "Resource type"),
-    "count": ("数量", "Count"),
-    "vcpu": ("vCPU（核）", "vCPUs"),
-    "memory_gib": ("内存（GiB）", "Memory (GiB)"),
-    "system_disk_gib": ("系统盘（GiB）", "System disk (GiB)"),
-    "data_disk_gib": ("数据盘（GiB）", "Data disk (GiB)"),
-    "os_image": ("操作系统镜像", "OS image"),
-    "size_gib": ("容量（GiB）", "Size (GiB)"),
-    "quantity": ("IP 地址数（个）", "IP addresses"),
-    "bandwidth_mbps": ("带宽（Mbps）", "Bandwidth (Mbps)"),
-    "product": ("产品", "Product"),
-    "spec": ("规格", "Spec"),
-    "note": ("备注", "Note"),
-}
-
 
 def field_label(name: str, locale: str = "zh_CN") -> str:
-    zh, en = FIELD_LABELS.get(name, (name, name))
+    """What a person reads for a field of a request or of its lines (control/cloud/labels.py)."""
+    zh, en = REQUEST.get(name, (name, name))
     return en if locale.startswith("en") else zh
 
 
@@ -97,7 +65,7 @@ class LineIn(BaseModel):
                 LineKind.security: ("product",)}[self.kind]
         missing = [f for f in need if getattr(self, f) in (None, "")]
         if missing:
-            raise ValueError(f"{self.kind.zh}需填写：{', '.join(missing)}")
+            raise ValueError(f"{self.kind.zh}需填写：{'、'.join(LINE[f][0] for f in missing)}")
         return self
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.core import labels
 from control.core.audit import AuditEntry, Checkpoint, Verification, verify_chain
 from control.core.auth import Actor
 from control.core.clock import SHANGHAI
@@ -102,7 +102,8 @@ def list_audit(session: SessionDep, actor: CurrentActor, f: FilterDep, limit: in
 
 @router.get("/export.csv", response_class=StreamingResponse, responses=file_response("text/csv", "审计日志 CSV"))
 def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
-    """The filtered log as CSV (UTF-8 with BOM so Excel opens the Chinese correctly)."""
+    """The filtered log as CSV (UTF-8 with BOM so Excel opens the Chinese correctly), for people: actions,
+    entity types and changed fields by their labels (the JSON API keeps the stable keys)."""
     stmt = query_entries(session, actor, f).order_by(AuditEntry.id)
     buf = io.StringIO()
     buf.write("\ufeff")
@@ -111,8 +112,9 @@ def export_audit(session: SessionDep, actor: CurrentActor, f: FilterDep):
     for e in session.execute(stmt).scalars():
         at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
         writer.writerow([csv_safe(v) for v in (
-            e.id, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity_type,
-            e.entity_id, e.entity_label, json.dumps(e.changes, ensure_ascii=False), e.request_id or "", e.hash)])
+            e.id, at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), e.actor, labels.action_label(e.action),
+            labels.entity_type_label(e.entity_type), e.entity_id, e.entity_label,
+            labels.describe_changes(e.entity_type, e.changes), e.request_id or "", e.hash)])
     return StreamingResponse(iter([buf.getvalue().encode()]), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 

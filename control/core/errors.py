@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from control.core.messages import zh_message
+from control.core.labels import entity_for_path
+from control.core.messages import zh_error, zh_message
 
 
 class ServiceError(Exception):
@@ -92,4 +93,7 @@ def install_handlers(app: FastAPI) -> None:
         # Through whichever ServiceError handler the app has: a page's bad query string (?month=13) gets the
         # web layer's error page, the API problem+json.
         handler = request.app.exception_handlers.get(ServiceError, _service_error)
-        return await handler(request, ValidationFailed("请求参数不符合要求", errors=errors))
+        entity = entity_for_path(request.url.path)
+        detail = "请求参数不符合要求：" + "；".join(dict.fromkeys(zh_error(e, entity_type=entity)
+                                                               for e in exc.errors()[:5]))
+        return await handler(request, ValidationFailed(detail, errors=errors))

@@ -111,15 +111,21 @@ class ImportFailed(ValidationFailed):
 class Errors:
     """Problems found, each naming sheet, Excel row, column header and an English code. Only the first
     `limit` by position (sheet order, then row) are kept, however many a junk workbook makes; all are
-    counted."""
+    counted. One cell gets one sentence: the first problem found in it (a cell that could not be read is
+    not reported again by the row's rules, which saw it empty)."""
 
     def __init__(self, sheet_order: list[str], limit: int) -> None:
         self.order = {name: i for i, name in enumerate(sheet_order)}
         self.limit = limit
         self.total = 0
         self.kept: list[tuple[int, int, int, dict]] = []  # a max-heap by position: keys negated
+        self.cells: set[tuple[str, int, str]] = set()
 
     def add(self, sheet: str | None, row: int | None, column: str | None, message: str, code: str) -> None:
+        if sheet and row and column:
+            if (sheet, row, column) in self.cells:
+                return
+            self.cells.add((sheet, row, column))
         self.total += 1
         item = (-self.order.get(sheet, -1), -(row or 0), -self.total,
                 {"sheet": sheet, "row": row, "column": column, "message": message, "code": code})

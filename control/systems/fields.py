@@ -84,9 +84,3 @@ FIELDS_BY_NAME = {f.name: f for f in CENSUS_FIELDS}
 VERTICAL_FIELDS = {f.name for f in CENSUS_FIELDS if f.vertical}
 CLASSIFIED_FIELDS = {f.name for f in CENSUS_FIELDS if f.classified}
 
-
-def label(name: str, locale: str = "zh_CN") -> str:
-    f = FIELDS_BY_NAME.get(name)
-    if f is None:
-        return name
-    return f.en if locale.startswith("en") else f.zh

@@ -8,103 +8,41 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session
 
-from control.cloud.enums import RequestStatus
-from control.core.accounts import Level
+from control.core import labels
 from control.core.audit import parse_checkpoint, verify_chain
 from control.core.audit_api import AUDIT_READERS, AuditFilter, list_entries
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import MAX_DATE, MIN_DATE, Offset
-from control.core.roles import Role
-from control.systems.enums import SharingDirection, SharingMethod, SystemKind
-from control.systems.fields import FIELDS_BY_NAME
 from control.web.render import csrf_protect, render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
 
 # Entity types the services record, in the order the filter offers them (labels translated in the template).
-ENTITY_TYPES = ["system", "department", "user", "cloud_request", "cloud_capacity", "cloud_quota",
-                "calendar_year", "zombie_scan", "zombie_case", "usage_metrics"]
+ENTITY_TYPES = list(labels.ENTITY_TYPES)
 
 
-# Labels of recorded keys that are not census fields: (zh-CN, English).
-KEY_LABELS = {
-    "id": ("ID", "ID"), "department_id": ("部门", "Department"), "kind": ("类型", "Kind"),
-    "user_count_varies": ("用户数量不固定", "User count varies"), "sharing": ("信息资源共享", "Sharing"),
-    "comment": ("说明", "Comment"), "replaced_by_id": ("替代系统", "Replaced by"),
-    "deleted_at": ("删除时间", "Deleted at"),
-    "active": ("启用", "Active"), "role": ("角色", "Role"), "username": ("用户名", "Username"),
-    "display_name": ("姓名", "Name"), "locale": ("界面语言", "Language"), "password": ("密码", "Password"),
-    "parent_id": ("上级部门", "Parent department"), "path": ("层级路径", "Tree path"), "level": ("层级", "Level"),
-    "region": ("地区", "Region"), "name": ("名称", "Name"), "status": ("状态", "Status"),
-    "stage": ("办理环节", "Stage"),
-    "reviewer": ("审核人", "Reviewer"), "must_change_password": ("须修改临时密码", "Must change temporary password"),
-    "login_failures": ("登录失败次数", "Failed sign-ins"),
-}
-_DEPT_CODE = ("部门代码", "Department code")
+def empty_change(item: tuple) -> bool:
+    """A (field, None, nothing, pair) row of a create entry: a field left blank, not worth a line."""
+    _key, old, new, pair = item
+    return pair and old is None and new in (None, "", [], False)
 
 
 def change_label(entity_type: str, key: str, locale: str) -> str:
-    """The label of a recorded key: census field labels for systems, plain words for the rest."""
-    en = locale == "en"
-    if entity_type == "system" and key in FIELDS_BY_NAME:
-        f = FIELDS_BY_NAME[key]
-        return f.en if en else f.zh
-    if entity_type == "department" and key == "code":
-        return _DEPT_CODE[en]
-    if key in KEY_LABELS:
-        return KEY_LABELS[key][en]
-    return key
+    return labels.field_label(key, locale, entity_type)
 
 
 def audit_value(name: str, value: Any, locale: str, entity_type: str = "system") -> str:
-    """One recorded value as people read it: enum labels, 是/否, lists joined, — for nothing."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return ("Yes" if value else "No") if locale == "en" else ("是" if value else "否")
-    if name == "sharing" and isinstance(value, list):
-        return "；".join(_sharing_line(v, locale) for v in value)
-    if isinstance(value, list):
-        return "、".join(audit_value(name, v, locale, entity_type) for v in value)
-    census = entity_type == "system" and name in FIELDS_BY_NAME
-    enum = FIELDS_BY_NAME[name].enum if census else _ENUMS.get((entity_type, name), _ENUMS.get(name))
-    if enum is not None and isinstance(value, str):
-        try:
-            return enum(value).label(locale)
-        except ValueError:
-            pass
-    if isinstance(value, dict):
-        return "；".join(f"{k}: {audit_value(k, v, locale, entity_type)}" for k, v in value.items())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
-    return text if len(text) <= 200 else text[:200] + "…"
-
-
-def _sharing_line(line: Any, locale: str) -> str:
-    if not isinstance(line, dict):
-        return str(line)
-    head = f"{audit_value('direction', line.get('direction'), locale)}：{line.get('resource_name') or ''}"
-    extra = [str(line[k]) for k in ("counterpart",) if line.get(k)]
-    if line.get("method"):
-        extra.append(audit_value("method", line["method"], locale))
-    return head + (f"（{'，'.join(extra)}）" if extra else "")
-
-
-_ENUMS: dict[Any, Any] = {("cloud_request", "status"): RequestStatus, "kind": SystemKind,
-                          "direction": SharingDirection, "method": SharingMethod, "role": Role, "level": Level}
-
-def empty_change(item: tuple[str, Any]) -> bool:
-    """A [None, nothing] pair of a create entry: a field left blank, not worth a line."""
-    _key, v = item
-    return isinstance(v, list) and len(v) == 2 and v[0] is None and v[1] in (None, "", [], False)
+    return labels.value_label(name, value, locale, entity_type)
 
 
 templates.env.tests["empty_change"] = empty_change
 templates.env.globals["audit_value"] = audit_value
 templates.env.globals["change_label"] = change_label
+templates.env.globals["change_pairs"] = labels.change_pairs
+templates.env.globals["audit_action"] = labels.action_label
+templates.env.globals["audit_entity"] = labels.entity_type_label
 
 
 def entity_history(session: Session, actor: Actor, entity_type: str, entity_id: int | str, limit: int = 50):
@@ -138,7 +76,8 @@ def audit_page(request: Request, session: SessionDep, actor: CurrentActor,
     template = "audit/_table.html" if request.headers.get("hx-request") and not request.headers.get(
         "hx-history-restore-request") else "audit/index.html"
     return render(request, template, {"items": items, "total": total, "f": f, "offset": offset, "page": PAGE,
-                                      "query": query, "entity_types": ENTITY_TYPES})
+                                      "query": query, "entity_types": ENTITY_TYPES,
+                                      "actions": list(labels.ACTIONS)})
 
 
 @router.post("/audit/verify")

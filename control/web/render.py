@@ -22,6 +22,7 @@ from control.core.bodylimit import bad_form
 from control.core.clock import SHANGHAI
 from control.core.deps import PASSWORD_CHANGE_REQUIRED
 from control.core.errors import Forbidden, ServiceError, problem_response
+from control.core.labels import entity_for_path
 from control.core.messages import zh_message
 from control.core.roles import Role
 from control.web.i18n import pick_locale, translations
@@ -196,7 +197,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = {"request": request, "locale": locale, "actor": actor, "nav": nav_for(site.nav, actor, request.url.path),
            "csrf_token": csrf_token(request), "_": trans.gettext, "gettext": trans.gettext,
            "label": lambda value: enum_label(value, locale),
-           "field_label": lambda name: site.field_label(name, locale),
+           "field_label": lambda name, entity_type=None: site.field_label(
+               name, locale, entity_type or entity_for_path(request.url.path)),
            "person": _person(request, locale),
            "flash": _flash_text(request, locale, trans.gettext)}
     ctx.update(context or {})

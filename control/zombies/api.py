@@ -126,9 +126,11 @@ def list_verdicts(session: SessionDep, actor: CurrentActor, scan_id: Id, candida
 
 
 @router.get("/zombie-scans/{scan_id:int}/compare", response_model=ScanComparison)
-def compare(session: SessionDep, actor: CurrentActor, scan_id: Id, with_scan: Annotated[Id, Query(alias="with")]):
-    """Candidates new in this scan, gone from it, unchanged, against an earlier scan."""
-    return service.compare_scans(session, actor, with_scan, scan_id)
+def compare(session: SessionDep, actor: CurrentActor, scan_id: Id, with_scan: Annotated[Id, Query(alias="with")],
+            department_id: Id | None = None):
+    """Candidates new in this scan, gone from it, unchanged, against an earlier scan (of a department and
+    those under it, given department_id)."""
+    return service.compare_scans(session, actor, with_scan, scan_id, department_id)
 
 
 @router.get("/zombie-cases", response_model=CaseList)

@@ -12,18 +12,21 @@ from control.core.accounts import Department
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
 from control.core.params import Blank, Id, form_date
+from control.org import service as org_service
 from control.systems.models import InformationSystem
-from control.web.render import FormDep, csrf_protect, flash, redirect, render
-from control.zombies import service
+from control.web.render import FormDep, csrf_protect, flash, redirect, render, request_locale, templates
+from control.zombies import service, words
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
 from control.zombies.models import ZombieVerdict
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+templates.env.globals["measures"] = words.describe
 
 
-def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> dict[str, list[Markup]]:
+def charts_for(session, actor, system_id: int, criteria: dict, as_of: date,
+               locale: str = "zh_CN") -> dict[str, list[Markup]]:
     """The metric behind each usage criterion over its window, with its threshold."""
     plan = {
         Criterion.business_disconnected.value: [(Metric.requests, "max_requests_per_day"), (Metric.logins, None)],
@@ -39,22 +42,29 @@ def charts_for(session, actor, system_id: int, criteria: dict, as_of: date) -> d
         for metric, threshold_key in metrics:
             points = service.usage_series(session, actor, system_id, metric, as_of - timedelta(days=days - 1), as_of)
             threshold = (c.get("thresholds") or {}).get(threshold_key) if threshold_key else None
-            out.setdefault(key, []).append(Markup(line_chart(points, threshold, metric.zh)))
+            out.setdefault(key, []).append(Markup(line_chart(points, threshold, metric, locale)))
     return out
+
+
+def departments(session, actor) -> list[Department]:
+    """The departments the actor may filter by (their scope), in tree order."""
+    return org_service.list_departments(session, actor, limit=5000)[0]
 
 
 @router.get("/zombies")
 def zombies_home(request: Request, session: SessionDep, actor: CurrentActor,
-                 state: Annotated[CaseState | None, Blank] = None):
+                 state: Annotated[CaseState | None, Blank] = None,
+                 department_id: Annotated[Id | None, Blank] = None):
     scans, _ = service.list_scans(session, actor, limit=20)
-    cases, total = service.list_cases(session, actor, state, limit=500)
+    cases, total = service.list_cases(session, actor, state, department_id, limit=500)
     summary: dict[str, dict[str, int]] = {}
     for c in cases:
         row = summary.setdefault(c["department_name"], {})
         row[c["state"].value] = row.get(c["state"].value, 0) + 1
     return render(request, "zombies/index.html", {
         "scans": scans, "cases": cases, "total": total, "summary": summary, "states": list(CaseState),
-        "state": state.value if state else None,
+        "state": state.value if state else None, "departments": departments(session, actor),
+        "department_id": department_id,
         "can_scan": actor.role.value in ("admin", "auditor", "bureau", "infocenter")})
 
 
@@ -69,13 +79,16 @@ def run_scan(request: Request, session: SessionDep, actor: CurrentActor, form: F
 
 @router.get("/zombies/scans/{scan_id:int}")
 def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_id: Id, candidate: str = "true",
-              criterion: Annotated[Criterion | None, Blank] = None):
+              criterion: Annotated[Criterion | None, Blank] = None,
+              department_id: Annotated[Id | None, Blank] = None):
+    """A scan's verdicts and its comparison with the scan before, both of a department and those under it
+    when one is chosen."""
     scan = service.get_scan(session, actor, scan_id)
     flag = {"true": True, "false": False}.get(candidate)
-    items, total = service.verdicts(session, actor, scan_id, flag, None, criterion,
+    items, total = service.verdicts(session, actor, scan_id, flag, department_id, criterion,
                                     limit=1000)
     previous = [s for s in service.list_scans(session, actor, limit=50)[0] if s.id < scan_id]
-    diff = service.compare_scans(session, actor, previous[0].id, scan_id) if previous else None
+    diff = service.compare_scans(session, actor, previous[0].id, scan_id, department_id) if previous else None
     cases = {c["system_id"]: c for c in service.list_cases(session, actor, limit=5000)[0]}
     return render(
         request,
@@ -91,6 +104,8 @@ def scan_page(request: Request, session: SessionDep, actor: CurrentActor, scan_i
             "diff": diff,
             "cases": cases,
             "statuses": VerdictStatus,
+            "departments": departments(session, actor),
+            "department_id": department_id,
         },
     )
 
@@ -104,15 +119,14 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
         .where(ZombieVerdict.system_id == c.system_id, ZombieVerdict.scan_id == c.last_scan_id)).scalar())
     scan = service.get_scan(session, actor, c.last_scan_id)
     results = service.explain(verdict, service.scan_policy(scan), scan.as_of)[1] if verdict else {}
-    charts = charts_for(session, actor, system.id, results, scan.as_of)
+    charts = charts_for(session, actor, system.id, results, scan.as_of, request_locale(request))
     actions = [a for (s, a) in service.CASE_TRANSITIONS if s == c.state and not service.refusal(actor, c, a)]
     if actor.role.value == "department" and c.state.value in ("candidate", "confirmed", "exempted", "cleanup_planned"):
         actions.append("respond")
     return render(request, "zombies/case.html", {
         "c": c, "system": system, "dept": session.get(Department, c.department_id), "verdict": verdict,
         "results": results,
-        "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions)),
-        "labels": service.ACTION_LABELS})
+        "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions))})
 
 
 @router.post("/zombies/cases/{case_id:int}/{action}")

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from control.core.policy import ZombiePolicy
+from control.systems.enums import UsageFrequency
 from control.zombies.enums import Criterion, CriterionStatus, VerdictStatus
 
 
@@ -81,10 +82,10 @@ def window(as_of: date, days: int) -> dict:
     return {"from": (as_of - timedelta(days=days - 1)).isoformat(), "to": as_of.isoformat(), "days": days}
 
 
-def result(status: str, sentence: str, observed: dict | None = None) -> dict:
-    """What a scan keeps per criterion; explain() adds the thresholds and window, which are the same
-    for every system of the scan and live once in its policy."""
-    return {"status": status, "sentence": sentence, "observed": observed or {}}
+def result(status: str, sentence: str, observed: dict | None = None, en: str = "") -> dict:
+    """What a scan keeps per criterion, its sentence in zh-CN and English; explain() adds the thresholds
+    and window, which are the same for every system of the scan and live once in its policy."""
+    return {"status": status, "sentence": sentence, "sentence_en": en or sentence, "observed": observed or {}}
 
 
 def thresholds(name: str, p: ZombiePolicy) -> dict:
@@ -124,20 +125,28 @@ def business_disconnected(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     obs["share_of_days_at_or_below"] = round(share, 4)
     if req_ok and share >= c.min_share_of_days:
         return result(St.held, f"近 {c.window_days} 天中有 {u.req_low_days}/{u.req_days} 天业务请求不超过 "
-                      f"{c.max_requests_per_day:g} 笔（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs)
+                      f"{c.max_requests_per_day:g} 笔（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs,
+                      f"On {u.req_low_days} of {u.req_days} days in the last {c.window_days}, business transactions "
+                      f"were at most {c.max_requests_per_day:g} ({share:.0%}, threshold {c.min_share_of_days:.0%})")
     if login_ok and u.logins == 0:
-        return result(St.held, f"近 {c.window_days} 天无任何登录（{u.login_days} 天有登录数据）", obs)
+        return result(St.held, f"近 {c.window_days} 天无任何登录（{u.login_days} 天有登录数据）", obs,
+                      f"No login in the last {c.window_days} days ({u.login_days} days with login data)")
     if not req_ok and not login_ok:
         return result(St.insufficient_data, f"近 {c.window_days} 天业务请求仅 {u.req_days} 天、登录仅 {u.login_days} 天"
-                      f"有数据，不足 {need:.0f} 天，无法判断", obs)
-    parts = []
+                      f"有数据，不足 {need:.0f} 天，无法判断", obs,
+                      f"In the last {c.window_days} days only {u.req_days} days of transactions and {u.login_days} of "
+                      f"logins were recorded, fewer than {need:.0f}: cannot judge")
+    parts, parts_en = [], []
     if req_ok:
         parts.append(
             f"业务请求不超过 {c.max_requests_per_day:g} 笔的天数占 {share:.0%}，低于 {c.min_share_of_days:.0%}"
         )
+        parts_en.append(f"days with at most {c.max_requests_per_day:g} transactions are {share:.0%}, below "
+                        f"{c.min_share_of_days:.0%}")
     if login_ok:
         parts.append(f"近 {c.window_days} 天共登录 {u.logins:g} 次")
-    return result(St.not_held, "；".join(parts), obs)
+        parts_en.append(f"{u.logins:g} logins in the last {c.window_days} days")
+    return result(St.not_held, "；".join(parts), obs, "; ".join(parts_en).capitalize())
 
 
 _NOT_WORD = re.compile(r"[\s\W_]+")
@@ -162,15 +171,20 @@ def replaceable(f: SystemFacts, similar: tuple[str, float] | None, p: ZombiePoli
     """`similar`: the most similar other running system of the department and its similarity."""
     c = p.criteria.replaceable
     if f.replaced_by:
-        return result(St.held, f"清单登记其功能已由“{f.replaced_by}”替代", {"replaced_by": f.replaced_by})
+        return result(St.held, f"清单登记其功能已由“{f.replaced_by}”替代", {"replaced_by": f.replaced_by},
+                      f"The inventory records its function as replaced by “{f.replaced_by}”")
     if not f.described:
-        return result(St.insufficient_data, "清单未填写系统功能描述，也未登记替代系统，无法判断")
+        return result(St.insufficient_data, "清单未填写系统功能描述，也未登记替代系统，无法判断", None,
+                      "The inventory has no function description and no replacement: cannot judge")
     if similar and similar[1] >= c.min_similarity:
         return result(St.possible, f"功能描述与本部门在运行的“{similar[0]}”高度相似（{similar[1]:.0%}，阈值 "
                       f"{c.min_similarity:.0%}），可能可被替代（弱证据）",
-                      {"most_similar": similar[0], "similarity": round(similar[1], 4)})
+                      {"most_similar": similar[0], "similarity": round(similar[1], 4)},
+                      f"Its description is very like that of “{similar[0]}”, running in the same department "
+                      f"({similar[1]:.0%}, threshold {c.min_similarity:.0%}): possibly replaceable (weak evidence)")
     observed = {"most_similar": similar[0], "similarity": round(similar[1], 4)} if similar else {}
-    return result(St.not_held, "未登记替代系统，功能描述与本部门其他在运行系统不相似", observed)
+    return result(St.not_held, "未登记替代系统，功能描述与本部门其他在运行系统不相似", observed,
+                  "No replacement recorded, and no running system of the department has a similar description")
 
 
 def idle_resources(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
@@ -180,10 +194,15 @@ def idle_resources(u: Usage, p: ZombiePolicy, as_of: date) -> dict:
     obs = {"days_with_data": u.idle_days_with_data, "idle_days": u.idle_days, "share_of_days_idle": round(share, 4)}
     if u.idle_days_with_data < need:
         return result(St.insufficient_data, f"近 {c.window_days} 天仅 {u.idle_days_with_data} 天有 CPU 与网络数据，"
-                      f"不足 {need:.0f} 天，无法判断", obs)
+                      f"不足 {need:.0f} 天，无法判断", obs,
+                      f"Only {u.idle_days_with_data} days of CPU and network data in the last {c.window_days}, "
+                      f"fewer than {need:.0f}: cannot judge")
     sentence = (f"近 {c.window_days} 天中有 {u.idle_days}/{u.idle_days_with_data} 天 CPU P95 ≤ {c.max_cpu_p95:.0%} 且"
                 f"网络流量 ≤ {c.max_network_bytes / 1e6:g} MB（{share:.0%}，阈值 {c.min_share_of_days:.0%}）")
-    return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs)
+    en = (f"On {u.idle_days} of {u.idle_days_with_data} days in the last {c.window_days}, CPU p95 ≤ "
+          f"{c.max_cpu_p95:.0%} and network ≤ {c.max_network_bytes / 1e6:g} MB ({share:.0%}, threshold "
+          f"{c.min_share_of_days:.0%})")
+    return result(St.held if share >= c.min_share_of_days else St.not_held, sentence, obs, en)
 
 
 def no_om(om_vendors: str | None, om_cost_yearly: Decimal | None) -> bool:
@@ -206,19 +225,25 @@ def maintenance_stopped(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) 
            "om_vendors": f.om_vendors or "", "om_cost_yearly": str(f.om_cost_yearly) if f.om_cost_yearly is not None
            else None}
     if no_om(f.om_vendors, f.om_cost_yearly):
-        return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs)
+        return result(St.held, "清单登记无运维单位，且年度运维经费为 0", obs,
+                      "The inventory records no O&M vendor and a yearly O&M cost of 0")
     ends = warranty_ends(f.build_date, f.warranty_years, f.om_vendors)
     if ends:
         obs["warranty_ends"] = ends.isoformat()
         if ends < as_of:
-            return result(St.held, f"质保期已于 {ends} 结束，且未登记运维单位", obs)
+            return result(St.held, f"质保期已于 {ends} 结束，且未登记运维单位", obs,
+                          f"The warranty ended on {ends} and no O&M vendor is recorded")
     recent = [d for d in (u.last_deployment_day, u.last_recorded_change) if d and d >= since]
     if recent:
-        return result(St.not_held, f"最近一次变更发布或记录在案的变更在 {max(recent)}（{c.window_days} 天内）", obs)
+        return result(St.not_held, f"最近一次变更发布或记录在案的变更在 {max(recent)}（{c.window_days} 天内）", obs,
+                      f"Last release or recorded change on {max(recent)} (within {c.window_days} days)")
     if u.first_day is None or u.first_day > since:
         return result(St.insufficient_data, f"观测不足 {c.window_days} 天（自 {u.first_day or '无数据'} 起），"
-                      "无法确认是否停止更新；清单登记了运维安排", obs)
-    return result(St.held, f"{c.window_days} 天内无任何变更发布，也无记录在案的变更", obs)
+                      "无法确认是否停止更新；清单登记了运维安排", obs,
+                      f"Observed for less than {c.window_days} days (since {u.first_day or 'no data'}): cannot tell "
+                      "whether updates stopped; the inventory records O&M arrangements")
+    return result(St.held, f"{c.window_days} 天内无任何变更发布，也无记录在案的变更", obs,
+                  f"No release and no recorded change in {c.window_days} days")
 
 
 def small_scope_low_frequency(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date) -> dict:
@@ -228,18 +253,27 @@ def small_scope_low_frequency(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: 
     obs = {"use_scopes": f.use_scopes, "usage_frequency": f.usage_frequency, "days_with_active_users": u.au_days,
            "days_active_users_at_or_below": u.au_low_days, "share_of_days_at_or_below": round(share, 4)}
     if not f.use_scopes:
-        return result(St.insufficient_data, "清单未填写使用范围，无法判断", obs)
+        return result(St.insufficient_data, "清单未填写使用范围，无法判断", obs,
+                      "The inventory gives no scope of use: cannot judge")
     if f.use_scopes != ["office"]:
-        return result(St.not_held, "使用范围超出科室内部", obs)
+        return result(St.not_held, "使用范围超出科室内部", obs, "Used beyond one office")
     if f.usage_frequency in c.low_frequencies:
-        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{f.usage_frequency}）", obs)
+        frequency = UsageFrequency(f.usage_frequency)
+        return result(St.held, f"仅科室内部使用，且普查填报使用频度为低频（{frequency.zh}）", obs,
+                      f"Used inside one office only, at a low reported frequency ({frequency.en})")
     if u.au_days >= need:
         status = St.held if share >= c.min_share_of_days else St.not_held
         return result(status, f"仅科室内部使用；近 {c.window_days} 天中有 {u.au_low_days}/{u.au_days} 天活跃用户不超过 "
-                      f"{c.max_active_users:g} 人（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs)
+                      f"{c.max_active_users:g} 人（{share:.0%}，阈值 {c.min_share_of_days:.0%}）", obs,
+                      f"Used inside one office only; on {u.au_low_days} of {u.au_days} days in the last "
+                      f"{c.window_days}, at most {c.max_active_users:g} active users ({share:.0%}, threshold "
+                      f"{c.min_share_of_days:.0%})")
     if f.usage_frequency:
-        return result(St.not_held, "仅科室内部使用，但填报使用频度不低，且活跃用户数据不足", obs)
-    return result(St.insufficient_data, "仅科室内部使用，但未填报使用频度，活跃用户数据也不足", obs)
+        return result(St.not_held, "仅科室内部使用，但填报使用频度不低，且活跃用户数据不足", obs,
+                      "Used inside one office only, but the reported frequency is not low and active-user data "
+                      "is too thin")
+    return result(St.insufficient_data, "仅科室内部使用，但未填报使用频度，活跃用户数据也不足", obs,
+                  "Used inside one office only, but no frequency is reported and active-user data is too thin")
 
 
 def evaluate(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date,
@@ -254,8 +288,8 @@ def evaluate(f: SystemFacts, u: Usage, p: ZombiePolicy, as_of: date,
         MAINTENANCE: lambda: maintenance_stopped(f, u, p, as_of),
         SMALL_SCOPE: lambda: small_scope_low_frequency(f, u, p, as_of),
     }
-    criteria = {name: compute() if getattr(switches, name).enabled else result(St.disabled, "该项判定已在策略中关闭")
-                for name, compute in results.items()}
+    off = result(St.disabled, "该项判定已在策略中关闭", None, "Switched off in the policy")
+    criteria = {name: compute() if getattr(switches, name).enabled else dict(off) for name, compute in results.items()}
     held = [k for k, v in criteria.items() if v["status"] == St.held]
     if BUSINESS in held or IDLE in held or len(held) >= 2:
         return VerdictStatus.candidate, held, criteria

@@ -226,7 +226,7 @@ def _move_cases(session: Session, scan: ZombieScan, candidates: dict[int, tuple[
                                   .where(ZombieCase.opened_scan_id == scan.id)).all())
     entries = [("open", "zombie_case", opened[s], None, None, "",
                 {"state": [None, CaseState.candidate.value], "scan_id": scan.id, "system_id": s,
-                 "held": candidates[s][1]}) for s in new]
+                 "held": [None, candidates[s][1]]}) for s in new]
     changing = sorted(case_id for case_id, system_id, state, rereview, until in judged_cases
                       if (state == CaseState.exempted and until and until < scan.as_of and system_id in candidates)
                       or system_id not in candidates and (state == CaseState.candidate or state in (
@@ -301,14 +301,19 @@ def scan_policy(scan: ZombieScan) -> ZombiePolicy:
     return ZombiePolicy.model_validate(scan.policy)
 
 
-def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int) -> dict:
-    """Candidates that are new in the newer scan, gone from it, or in both."""
+def compare_scans(session: Session, actor: Actor, older_id: int, newer_id: int,
+                  department_id: int | None = None) -> dict:
+    """Candidates that are new in the newer scan, gone from it, or in both; given a department, only those
+    of it and the departments under it."""
+    within = [] if department_id is None else [
+        scope.under_department(session, actor, department_id, ZombieVerdict.department_id)]
+
     def candidates(scan_id: int) -> dict[int, str]:
         get_scan(session, actor, scan_id)
         stmt = (select(ZombieVerdict.system_id, InformationSystem.name).join(
             InformationSystem, InformationSystem.id == ZombieVerdict.system_id)
             .join(Department, Department.id == ZombieVerdict.department_id)
-            .where(ZombieVerdict.scan_id == scan_id, ZombieVerdict.status == VerdictStatus.candidate))
+            .where(ZombieVerdict.scan_id == scan_id, ZombieVerdict.status == VerdictStatus.candidate, *within))
         return dict(session.execute(scope.scoped(stmt, actor, ZombieVerdict.department_id)).all())
     old, new = candidates(older_id), candidates(newer_id)
 
