@@ -20,6 +20,7 @@ CASE: dict[str, labels.Label] = {
     "exempt_until": ("豁免截止日期", "Exempt until"), "plan": ("清理计划", "Clean-up plan"),
     "cleanup_plan": ("清理计划", "Clean-up plan"), "stop": ("停止运行", "Stop the system"),
     "archive": ("数据归档", "Archive"), "reclaim_cloud": ("收回云资源", "Reclaim cloud resources"),
+    "planned_by": ("安排人", "Planned by"),
     "due": ("计划完成日期", "Due"), "needs_rereview": ("需重新审核", "Needs re-review"),
     "rereview_reason": ("重新审核原因", "Re-review reason"),
     "department_response": ("部门说明", "Department's response"), "decided_by": ("审核人", "Decided by"),
