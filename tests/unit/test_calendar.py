@@ -5,9 +5,17 @@ from datetime import date
 
 import pytest
 
-from control.core.calendar import CalendarLimits, UnknownYear, WorkingCalendar, YearArrangement
+from control.core.calendar import (
+    CalendarLimits,
+    UnknownYear,
+    WorkingCalendar,
+    YearArrangement,
+    library_arrangement,
+    library_years,
+)
 from control.core.errors import ValidationFailed
 from control.settings import Settings
+from tests.calendar_samples import ARRANGEMENT_2027, arrangement_2027, without
 
 CAL = WorkingCalendar()
 D = date
@@ -60,14 +68,6 @@ def test_unknown_year_is_refused_naming_it():
         CAL.working_days_between(D(2026, 12, 1), D(2027, 1, 10))
 
 
-ARRANGEMENT_2027 = {
-    "year": 2027,
-    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
-                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}],
-    "workdays": [{"name": "春节调休", "date": "2027-02-14"}],
-}
-
-
 def test_admin_arrangement_makes_a_year_known():
     cal = WorkingCalendar({2027: YearArrangement.from_mapping(ARRANGEMENT_2027)})
     assert cal.known_until() == D(2027, 12, 31)
@@ -77,10 +77,58 @@ def test_admin_arrangement_makes_a_year_known():
 
 
 def test_arrangement_corrects_a_library_year():
-    fix = YearArrangement.from_mapping({"year": 2026, "holidays": [{"name": "临时", "from": "2026-03-02"}]})
-    cal = WorkingCalendar({2026: fix})
+    body = library_arrangement(2026)
+    body["holidays"] = [h for h in body["holidays"] if h["name"] != "国庆节"] + [
+        {"name": "国庆节", "from": "2026-10-01", "to": "2026-10-06"}, {"name": "临时", "from": "2026-03-02"}]
+    cal = WorkingCalendar({2026: YearArrangement.from_mapping(body)})
     assert not cal.is_workday(D(2026, 3, 2))
-    assert cal.is_workday(D(2026, 10, 1))  # the arrangement replaces the library's year entirely
+    assert cal.is_workday(D(2026, 10, 7))  # the arrangement replaces the library's year entirely
+
+
+@pytest.mark.parametrize("year", sorted(library_years()))
+def test_every_published_year_accounts_for_its_statutory_holidays(year):
+    """The rule holds for every arrangement the State Council published (2020: 国庆 and 中秋 share one)."""
+    arr = YearArrangement.from_mapping(library_arrangement(year))
+    assert WorkingCalendar({year: arr})._workdays == WorkingCalendar()._workdays
+
+
+@pytest.mark.parametrize("body,field,message", [
+    (without("春节", "中秋节"), "holidays", "缺少法定节假日：春节、中秋节"),
+    ({"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01"}], "workdays": ["2027-02-14"]}, "holidays",
+     "缺少法定节假日：春节、清明节、劳动节、端午节、中秋节、国庆节"),
+    (arrangement_2027(workdays=[]), "workdays", "未列出调休上班日"),
+    (arrangement_2027(no_makeup_days=True), "no_makeup_days", "却又列出了调休上班日"),
+    (arrangement_2027(holidays=[*without("国庆节")["holidays"], {"name": "国庆节", "from": "2027-10-02",
+                                                                 "to": "2027-10-08"}]),
+     "holidays.6", "国庆节）应包含国庆节当天 2027-10-01"),
+    (arrangement_2027(holidays=[*without("春节")["holidays"], {"name": "春节", "from": "2027-02-09",
+                                                               "to": "2027-02-15"}]),
+     "holidays.6", "应包含或紧邻春节当天 2027-02-06"),
+    (arrangement_2027(holidays=[*without("中秋节")["holidays"], {"name": "中秋", "from": "2027-09-18"}]),
+     "holidays.6", "应包含或紧邻中秋节当天 2027-09-15"),
+])
+def test_an_incomplete_or_implausible_arrangement_is_refused_naming_what_is_missing(body, field, message):
+    with pytest.raises(ValidationFailed, match=message) as exc:
+        YearArrangement.from_mapping(body)
+    assert field in [e["field"] for e in exc.value.errors]
+
+
+def test_two_holidays_may_share_a_period_and_a_year_may_declare_no_makeup_days():
+    shared = [h for h in ARRANGEMENT_2027["holidays"] if h["name"] not in ("中秋节", "国庆节")] + [
+        {"name": "中秋节、国庆节", "from": "2027-09-15", "to": "2027-09-17"},
+        {"name": "国庆节", "from": "2027-10-01", "to": "2027-10-07"}]
+    assert YearArrangement.from_mapping(arrangement_2027(holidays=shared)).holidays[date(2027, 9, 16)]
+    assert {"name": "国庆节、中秋节", "from": date(2020, 10, 1), "to": date(2020, 10, 8)} in \
+        library_arrangement(2020)["holidays"]
+    arr = YearArrangement.from_mapping(arrangement_2027(workdays=[], no_makeup_days=True))
+    assert arr.workdays == {}
+    old = YearArrangement.from_mapping({"year": 2005, "holidays": [  # before 2008: 元旦, 春节, 劳动节, 国庆节
+        {"name": "元旦", "from": "2005-01-01", "to": "2005-01-03"}, {"name": "春节", "from": "2005-02-09",
+                                                                     "to": "2005-02-15"},
+        {"name": "劳动节", "from": "2005-05-01", "to": "2005-05-07"}, {"name": "国庆节", "from": "2005-10-01",
+                                                                       "to": "2005-10-07"}],
+        "workdays": ["2005-02-05"]})
+    assert old.year == 2005
 
 
 @pytest.mark.parametrize("bad,field,message", [
