@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.org import pages as org_pages
     from control.systems import api as systems_api
     from control.systems import pages as systems_pages
-    from control.web import audit_pages
+    from control.web import audit_pages, calendar_pages
     from control.web import pages as web_pages
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nav, app.state.field_label = NAV, field_label
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,
-                   systems_pages.router, cloud_pages.router, zombies_pages.router):
+                   systems_pages.router, cloud_pages.router, calendar_pages.router, zombies_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

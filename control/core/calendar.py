@@ -193,6 +193,7 @@ class YearArrangement:
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: dict[date, str] = field(default_factory=dict)
     source: str = "admin"
+    note: str = ""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str = "admin", limits: CalendarLimits | None = None) -> YearArrangement:
@@ -228,7 +229,7 @@ class YearArrangement:
             bad("holidays", f"节假日最多 {limits.max_holidays} 段")
         if len(body.workdays) > limits.max_workdays:
             bad("workdays", f"调休上班日最多 {limits.max_workdays} 天")
-        arr = cls(year=year, source=source)
+        arr = cls(year=year, source=source, note=body.note)
         taken: dict[date, int] = {}
         for i, h in enumerate(body.holidays[:limits.max_holidays]):
             end = h.end or h.start

@@ -163,3 +163,18 @@ def test_arrangement_size_is_bounded():
     many = {"year": 2027, "holidays": [{"name": "x", "from": f"2027-03-{d:02d}"} for d in range(1, 32)]}
     with pytest.raises(ValidationFailed, match="最多 30 段"):
         YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(Settings()), max_holidays=30))
+
+
+def test_a_policy_file_year_goes_through_the_same_rule(tmp_path):
+    import yaml
+
+    from control.core.policy import DEFAULT_POLICY, PolicyError, load_policy
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump({**policy, "calendar_years": [without("国庆节")]}, allow_unicode=True),
+                    encoding="utf-8")
+    with pytest.raises(PolicyError, match="缺少法定节假日：国庆节"):
+        load_policy(path)
+    path.write_text(yaml.safe_dump({**policy, "calendar_years": [ARRANGEMENT_2027]}, allow_unicode=True),
+                    encoding="utf-8")
+    assert load_policy(path).calendar_arrangements()[0].year == 2027
