@@ -475,9 +475,13 @@ def _remove_rows(session: Session, year: int) -> int:
 
 
 def _old_summary(session: Session, year: int) -> dict | None:
+    """What an import replaces: the stored arrangement, else the library's (a correction of a published
+    year is audited as a replacement of it), else nothing."""
     stored, broken = stored_arrangements(session)
     if year in broken:
         return {"unreadable": broken[year]}
+    if year not in stored and year in library_years():
+        return _summary(YearArrangement.from_mapping(library_arrangement(year), source="chinesecalendar"))
     return _summary(stored.get(year))
 
 

@@ -163,6 +163,20 @@ def test_replacing_a_stored_year_is_audited_with_before_and_after(client, world)
     assert after["holidays"]["2027-06-08"] == "端午节"
 
 
+def test_correcting_a_published_year_is_audited_as_replacing_the_librarys(client, world):
+    from control.core.calendar import library_arrangement
+    body = library_arrangement(2026)
+    body["holidays"][-1]["to"] = body["holidays"][-1]["to"].replace(day=8)       # 国庆节 to 8 October
+    body = {**body, "holidays": [{**h, "from": str(h["from"]), "to": str(h["to"])} for h in body["holidays"]],
+            "workdays": [{**w, "date": str(w["date"])} for w in body["workdays"]]}
+    assert put(client, world, 2026, body).status_code == 200
+    audit = client.get("/api/v1/audit", params={"entity_type": "calendar_year", "entity_id": "2026"},
+                       headers=world.headers("auditor")).json()["items"]
+    assert audit[0]["action"] == "replace"
+    before, after = audit[0]["changes"]["arrangement"]
+    assert "2026-10-08" not in before["holidays"] and after["holidays"]["2026-10-08"] == "国庆节"
+
+
 def post_page(client, path, **data):
     return client.post(path, data={"csrf_token": csrf(client, "/calendar"), **data}, follow_redirects=False)
 
