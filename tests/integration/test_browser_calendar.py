@@ -84,4 +84,22 @@ def test_calendar_import_is_empty_previews_the_months_then_saves(live, browser):
     page.wait_for_url(base + "/calendar?year=2027&month=1")
     expect(page.locator(".flash")).to_contain_text("2027 年安排已保存")
     expect(page.locator(".month .holiday")).to_have_count(3)
+
+    # Over the stored year, 保存 asks first: dismissed, nothing is saved; accepted, it replaces the year.
+    page.locator("textarea#arrangement").fill(as_yaml({**ARRANGEMENT_2027, "note": "更正"}))
+    page.get_by_role("button", name="预览").click()
+    expect(page.locator("#preview-year .warning")).to_contain_text("2027 年已有安排")
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.locator("#calendar-save").click()
+    expect(page.locator("#calendar-save")).to_be_visible()
+    assert "替换前后的内容记入审计日志" in questions[0]
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#calendar-save").click()
+    page.wait_for_url(base + "/calendar?year=2027&month=1")
+    # Removing the stored year asks too.
+    remove = page.locator("form[action='/calendar/years/2027/delete'] button")
+    page.once("dialog", lambda d: d.accept())
+    remove.click()
+    expect(page.locator(".flash")).to_contain_text("2027 年的安排已删除")
     assert problems == []
