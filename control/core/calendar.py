@@ -149,7 +149,7 @@ def festival_day(holiday: str, year: int) -> date | None:
         if holiday in LUNAR_DAYS:
             return LunarDate(year, *LUNAR_DAYS[holiday]).to_solar_date()
         terms = chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10))
-    except (ValueError, KeyError, IndexError):
+    except (ValueError, NotImplementedError):      # lunardate: 1900–2099; solar terms: 1900–2100
         return None
     return next((d for d, term in terms if term == "清明"), None)
 

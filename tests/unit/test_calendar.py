@@ -10,6 +10,7 @@ from control.core.calendar import (
     UnknownYear,
     WorkingCalendar,
     YearArrangement,
+    festival_day,
     library_arrangement,
     library_years,
 )
@@ -129,6 +130,16 @@ def test_two_holidays_may_share_a_period_and_a_year_may_declare_no_makeup_days()
                                                                        "to": "2005-10-07"}],
         "workdays": ["2005-02-05"]})
     assert old.year == 2005
+
+
+def test_beyond_the_lunar_tables_names_alone_are_checked():
+    """A policy file may hold a year past lunardate's (2099) and the solar terms' (2100) reach."""
+    assert [festival_day(h, 2150) for h in ("春节", "清明节", "端午节", "中秋节")] == [None] * 4
+    days = {"元旦": "01-01", "春节": "02-02", "清明节": "04-04", "劳动节": "05-01", "端午节": "06-06",
+            "中秋节": "09-09", "国庆节": "10-01"}
+    body = {"year": 2150, "holidays": [{"name": h, "from": f"2150-{d}"} for h, d in days.items()],
+            "no_makeup_days": True}
+    assert len(YearArrangement.from_mapping(body).holidays) == 7
 
 
 @pytest.mark.parametrize("bad,field,message", [
