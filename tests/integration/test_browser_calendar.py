@@ -43,7 +43,7 @@ def test_swagger_ui_renders_the_operations_offline(live, browser):
     assert page.goto(base + "/docs").status == 200
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/calendar/years/{year}").first).to_be_visible()
     expect(page.locator(".opblock-tag", has_text="calendar").first).to_be_visible()
-    assert blocked == [] and problems == []
+    assert blocked == [] and problems == [], (blocked, problems)
 
 
 def test_redoc_renders_the_operations_offline(live, browser):
@@ -52,7 +52,7 @@ def test_redoc_renders_the_operations_offline(live, browser):
     assert page.goto(base + "/redoc").status == 200
     expect(page.get_by_text("/api/v1/calendar/add-working-days").first).to_be_attached()
     expect(page.locator("h1", has_text="云长 yunzhang").first).to_be_visible()
-    assert blocked == [] and problems == []
+    assert blocked == [] and problems == [], (blocked, problems)
 
 
 def test_calendar_import_is_empty_previews_the_months_then_saves(live, browser):
