@@ -34,9 +34,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-# The OpenAPI pages load Swagger UI / ReDoc from a CDN with inline scripts: only framing is refused there.
+# The OpenAPI pages (control/web/docs.py) load Swagger UI / ReDoc from this service too; they add data: images
+# (Swagger UI's icons) and blob: workers (ReDoc's search) to the pages' policy, and still name no other host.
 DOCS_PATHS = ("/docs", "/redoc")
-DOCS_CSP = "frame-ancestors 'none'"
+DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 # Routes whose bodies may exceed YUNZHANG_MAX_BODY_BYTES: attachments (their own limit, plus room for the
 # multipart framing and fields beside the file), file imports (read as they are parsed) and the JSON samples
@@ -62,7 +64,7 @@ async def lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="云长 yunzhang", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="云长 yunzhang", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   form_limits={"max_fields": settings.form_max_fields, "max_files": settings.form_max_files,
                                "max_part_size": settings.form_max_part_bytes},
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
@@ -93,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit.current_request_id.reset(token)
         response.headers["X-Request-ID"] = rid
         response.headers.update(security_headers)
-        if request.url.path.startswith(DOCS_PATHS):
+        if request.url.path in DOCS_PATHS:
             response.headers["Content-Security-Policy"] = DOCS_CSP
         return response
 
@@ -114,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.org import pages as org_pages
     from control.systems import api as systems_api
     from control.systems import pages as systems_pages
-    from control.web import audit_pages
+    from control.web import audit_pages, calendar_pages, docs
     from control.web import pages as web_pages
     from control.zombies import api as zombies_api
     from control.zombies import pages as zombies_pages
@@ -124,8 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nav, app.state.field_label = NAV, field_label
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    audit_api.router, metrics_router, web_pages.router, audit_pages.router, org_pages.router,
-                   systems_pages.router, cloud_pages.router, zombies_pages.router):
+                   systems_pages.router, cloud_pages.router, calendar_pages.router, zombies_pages.router,
+                   docs.router):
         app.include_router(router)
+    app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

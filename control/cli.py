@@ -445,22 +445,25 @@ def calendar_add_days(start: date, days: int) -> None:
 
 
 @calendar_app.command("import")
-def calendar_import(file: Path) -> None:
-    """导入某年的节假日与调休安排（YAML）/ add or correct a year's arrangement."""
+def calendar_import(file: Path, replace: bool = typer.Option(
+        False, "--replace", help="替换该年已导入的安排（替换前后记入审计日志）/ replace a stored year")) -> None:
+    """导入某年的节假日与调休安排（YAML；须含全部法定节假日和调休上班日）/ add or correct a year's arrangement."""
     import yaml
     from sqlmodel import Session
 
-    from control.core.calendar import CalendarLimits, YearArrangement, save_arrangement
+    from control.core.calendar import CalendarLimits, CalendarYear, YearArrangement, save_arrangement
     from control.core.errors import ValidationFailed
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
         arr = YearArrangement.from_mapping(data, source=f"cli:{file.name}", limits=CalendarLimits.of(get_settings()))
     except ValidationFailed as exc:
         fail(exc.detail)
-    except (OSError, yaml.YAMLError, AttributeError) as exc:
+    except (OSError, yaml.YAMLError) as exc:
         fail(f"无法读取 {file}：{exc}")
     with Session(engine(), expire_on_commit=False) as session:
-        result = save_arrangement(session, arr, cli_actor(), note=str(data.get("note", "")))
+        if session.get(CalendarYear, arr.year) is not None and not replace:
+            fail(f"{arr.year} 年已有导入的安排；确认替换请加 --replace（替换前后记入审计日志）")
+        result = save_arrangement(session, arr, cli_actor(), note=arr.note)
     typer.echo(f"{result['year']} 年：{result['holidays']} 个节假日，{result['workdays']} 个调休上班日")
 
 

@@ -1,15 +1,12 @@
 """Web pages of cloud resource requests: lists and queues, the request form with resource lines added
 and removed in place, the request page with its stage timeline and working-day countdown, capacity and
-quotas, and the working-day calendar."""
+quotas."""
 from __future__ import annotations
 
-import calendar as month_calendar
 import re
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -27,14 +24,12 @@ from control.cloud.schemas import (
     Trim,
     field_label,
 )
-from control.core.calendar import CalendarLimits, YearArrangement, delete_arrangement, save_arrangement
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import AnyYear, Blank, Id, form_int
+from control.core.params import Blank, Id, form_int
 from control.core.roles import Role
-from control.core.textsafe import clean_text
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
 from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render, request_locale
@@ -254,61 +249,3 @@ def quota_save(request: Request, session: SessionDep, actor: CurrentActor, form:
     except ServiceError as exc:
         flash(request, exc.detail)
     return redirect("/cloud/capacity")
-
-
-@router.get("/calendar")
-def calendar_page(request: Request, session: SessionDep, actor: CurrentActor,
-                  year: int | None = Query(None, ge=1990, le=2200), month: int | None = Query(None, ge=1, le=12)):
-    cal = request.app.state.calendars.get(session)
-    now_day = today()
-    year, month = year or now_day.year, month or now_day.month
-    weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    days = []
-    for week in weeks:
-        for d in week:
-            if d.month != month:
-                days.append(None)
-                continue
-            try:
-                kind, name = cal.day_kind(d)
-            except ServiceError:
-                kind, name = "unknown", ""
-            days.append({"date": d, "kind": kind, "name": name})
-    prev = date(year - (month == 1), 12 if month == 1 else month - 1, 1)
-    nxt = date(year + (month == 12), 1 if month == 12 else month + 1, 1)
-    known = cal.known_until()
-    is_admin = actor.role == Role.admin
-    return render(request, "calendar.html", {
-        "year": year, "month": month, "days": days, "prev": prev, "next": nxt, "known_until": known,
-        "warning": (known - now_day).days < 45, "years": [(y, cal.source_of(y)) for y in sorted(cal.years)][-6:],
-        "is_admin": is_admin, "year_known": year in cal.years,
-        "unreadable": request.app.state.calendars.broken if is_admin else {}})
-
-
-@router.post("/calendar/years")
-def calendar_import(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
-    actor.require(Role.admin)
-    try:
-        data = yaml.safe_load(form.get("arrangement", ""))
-        arr = YearArrangement.from_mapping(data, source=f"admin:{actor.username}",
-                                           limits=CalendarLimits.of(request.app.state.settings))
-        result = save_arrangement(session, arr, actor, note=clean_text(str(data.get("note", ""))))
-        flash(request, "{year} 年安排已保存：{holidays} 个节假日，{workdays} 个调休上班日", year=result["year"],
-              holidays=result["holidays"], workdays=result["workdays"])
-        return redirect(f"/calendar?year={result['year']}&month=1")
-    except ServiceError as exc:
-        flash(request, exc.detail)
-    except yaml.YAMLError as exc:
-        flash(request, "YAML 格式错误：{error}", error=exc)
-    return redirect("/calendar")
-
-
-@router.post("/calendar/years/{year}/delete")
-def calendar_delete(request: Request, session: SessionDep, actor: CurrentActor, year: AnyYear):
-    actor.require(Role.admin)
-    try:
-        delete_arrangement(session, year, actor)
-        flash(request, "{year} 年的安排已删除", year=year)
-    except ServiceError as exc:
-        flash(request, exc.detail)
-    return redirect("/calendar")

@@ -16,6 +16,7 @@ from typing import Any
 
 import chinese_calendar
 from chinese_calendar import constants as cc_data
+from lunardate import LunarDate
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic import Field as PField
 from sqlalchemy import Column, String, delete, func, select, type_coerce
@@ -80,12 +81,16 @@ class WorkdayIn(BaseModel):
 
 
 class ArrangementIn(BaseModel):
-    """One year's arrangement as the State Council publishes it (JSON body, YAML file or policy entry)."""
+    """One year's arrangement as the State Council publishes it (JSON body, YAML file or policy entry).
+    It must account for every statutory holiday of the year (see `missing_holidays`) and list the
+    make-up working days; a year without any says so with `no_makeup_days: true`."""
     model_config = ConfigDict(extra="forbid")
     year: int = PField(description="年份，须与路径中的年份相同")
     note: CleanText = PField(default="", max_length=500, description="依据，如通知文号")
-    holidays: list[HolidayIn] = PField(default_factory=list, max_length=366)
-    workdays: list[WorkdayIn] = PField(default_factory=list, max_length=366)
+    holidays: list[HolidayIn] = PField(default_factory=list, max_length=366,
+                                       description="放假时段；名称写明所含节日，两节合并放假写两个，如“中秋节、国庆节”")
+    workdays: list[WorkdayIn] = PField(default_factory=list, max_length=366, description="调休上班日")
+    no_makeup_days: bool = PField(default=False, description="当年确无调休上班日时写 true（国务院通知通常都有）")
 
 
 class ArrangementSaved(BaseModel):
@@ -115,6 +120,67 @@ class CalendarLimits:
         return cls(MIN_DATE.year, MAX_DATE.year, 366, 366)
 
 
+# The statutory holidays (全国年节及纪念日放假办法; 清明、端午、中秋 since 2008) and the words by which a
+# period's name says it covers one of them.
+STATUTORY_HOLIDAYS: dict[str, tuple[str, ...]] = {
+    "元旦": ("元旦",), "春节": ("春节",), "清明节": ("清明",), "劳动节": ("劳动节", "五一"), "端午节": ("端午",),
+    "中秋节": ("中秋",), "国庆节": ("国庆",)}
+TRADITIONAL_SINCE = 2008
+FIXED_DAYS = {"元旦": (1, 1), "劳动节": (5, 1), "国庆节": (10, 1)}
+LUNAR_DAYS = {"春节": (1, 1), "端午节": (5, 5), "中秋节": (8, 15)}
+
+
+def statutory_holidays(year: int) -> list[str]:
+    """The holidays a year's arrangement must account for."""
+    return [h for h in STATUTORY_HOLIDAYS if year >= TRADITIONAL_SINCE or h not in ("清明节", "端午节", "中秋节")]
+
+
+def holidays_named(name: str) -> list[str]:
+    """The statutory holidays a period's name says it covers ("中秋节、国庆节" covers two)."""
+    return [h for h, words in STATUTORY_HOLIDAYS.items() if any(w in name for w in words)]
+
+
+def festival_day(holiday: str, year: int) -> date | None:
+    """The day a holiday's period must hold: a fixed date, the lunar date (lunardate) or the 清明 solar term
+    (chinesecalendar); None where those libraries do not reach the year (names are then checked alone)."""
+    if holiday in FIXED_DAYS:
+        return date(year, *FIXED_DAYS[holiday])
+    try:
+        if holiday in LUNAR_DAYS:
+            return LunarDate(year, *LUNAR_DAYS[holiday]).to_solar_date()
+        terms = chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10))
+    except (ValueError, NotImplementedError):      # lunardate: 1900–2099; solar terms: 1900–2100
+        return None
+    return next((d for d, term in terms if term == "清明"), None)
+
+
+def missing_holidays(year: int, periods: list[tuple[int, str, date, date]]) -> list[dict[str, str]]:
+    """The findings against a year's periods (index, name, first, last day): every statutory holiday is
+    named by a period, and one of its periods holds its day (a fixed date) or holds or touches it (a lunar
+    date or solar term: the period may begin the day after 除夕 or end the day before)."""
+    errors = []
+    named: dict[str, list[tuple[int, str, date, date]]] = {}
+    for period in periods:
+        for holiday in holidays_named(period[1]):
+            named.setdefault(holiday, []).append(period)
+    absent = [h for h in statutory_holidays(year) if h not in named]
+    if absent:
+        errors.append({"field": "holidays", "code": "calendar_incomplete",
+                       "message": f"缺少法定节假日：{'、'.join(absent)}（每段放假的名称须写明所含节日，"
+                                  f"两节合并放假写两个，如“中秋节、国庆节”）"})
+    for holiday, mine in named.items():
+        day = festival_day(holiday, year)
+        if day is None:
+            continue
+        slack = timedelta(days=0 if holiday in FIXED_DAYS else 1)
+        if not any(first - slack <= day <= last + slack for _, _, first, last in mine):
+            i, name = mine[0][0], mine[0][1]
+            errors.append({"field": f"holidays.{i}", "code": "calendar_implausible",
+                           "message": f"第 {i + 1} 段节假日（{name}）应{'包含' if not slack else '包含或紧邻'}"
+                                      f"{holiday}当天 {day}"})
+    return errors
+
+
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
     return [{"field": ".".join(str(p) for p in e["loc"]), "message": zh_message(e), "code": "calendar_invalid"}
             for e in exc.errors()]
@@ -127,6 +193,7 @@ class YearArrangement:
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: dict[date, str] = field(default_factory=dict)
     source: str = "admin"
+    note: str = ""
 
     @classmethod
     def from_mapping(cls, data: Any, source: str = "admin", limits: CalendarLimits | None = None) -> YearArrangement:
@@ -145,7 +212,8 @@ class YearArrangement:
     def from_body(cls, body: ArrangementIn, source: str = "admin", limits: CalendarLimits | None = None,
                   ) -> YearArrangement:
         """Check an arrangement against its year: periods in order inside it and not overlapping,
-        make-up days on a weekend inside it and not a holiday. Every finding names its field."""
+        make-up days on a weekend inside it and not a holiday, every statutory holiday accounted for at a
+        plausible date, make-up days listed (or declared absent). Every finding names its field."""
         limits = limits or CalendarLimits.structural()
         year = body.year
         errors: list[dict[str, str]] = []
@@ -161,7 +229,7 @@ class YearArrangement:
             bad("holidays", f"节假日最多 {limits.max_holidays} 段")
         if len(body.workdays) > limits.max_workdays:
             bad("workdays", f"调休上班日最多 {limits.max_workdays} 天")
-        arr = cls(year=year, source=source)
+        arr = cls(year=year, source=source, note=body.note)
         taken: dict[date, int] = {}
         for i, h in enumerate(body.holidays[:limits.max_holidays]):
             end = h.end or h.start
@@ -190,6 +258,12 @@ class YearArrangement:
                 bad(f"workdays.{i}.date", f"{label}重复")
             else:
                 arr.workdays[w.day] = w.name
+        periods = [(i, h.name, h.start, h.end or h.start) for i, h in enumerate(body.holidays[:limits.max_holidays])]
+        errors.extend(missing_holidays(year, periods))
+        if not body.workdays and not body.no_makeup_days:
+            bad("workdays", "未列出调休上班日：请按国务院办公厅通知列出；当年确无调休上班日时写明 no_makeup_days: true")
+        elif body.workdays and body.no_makeup_days:
+            bad("no_makeup_days", "写明了无调休上班日，却又列出了调休上班日")
         if errors:
             raise ValidationFailed(f"{year} 年节假日安排有误：" + "；".join(e["message"] for e in errors),
                                    code="calendar_invalid", errors=errors)
@@ -301,6 +375,28 @@ HOLIDAY_NAMES_ZH = {
 }
 
 
+def library_arrangement(year: int) -> dict[str, Any]:
+    """A library year in the import form (consecutive days of one holiday make one period): the worked
+    example on the calendar page, and the arrangement a correction of that year starts from."""
+    periods: list[dict[str, Any]] = []
+    for d in sorted(d for d in cc_data.holidays if d.year == year):
+        name = HOLIDAY_NAMES_ZH.get(cc_data.holidays[d], cc_data.holidays[d])
+        if periods and periods[-1]["name"] == name and periods[-1]["to"] == d - timedelta(days=1):
+            periods[-1]["to"] = d
+        else:
+            periods.append({"name": name, "from": d, "to": d})
+    for holiday in statutory_holidays(year):    # the library names a shared period after one holiday (2020)
+        day = festival_day(holiday, year)
+        if day and not any(holiday in holidays_named(p["name"]) for p in periods):
+            shared = next((p for p in periods if p["from"] <= day <= p["to"]), None)
+            if shared:
+                shared["name"] += f"、{holiday}"
+    workdays = [{"name": HOLIDAY_NAMES_ZH.get(cc_data.workdays[d], cc_data.workdays[d]) + "调休", "date": d}
+                for d in sorted(d for d in cc_data.workdays if d.year == year)]
+    return {"year": year, "note": "国务院办公厅关于部分节假日安排的通知（chinesecalendar 库）",
+            "holidays": periods, "workdays": workdays}
+
+
 # --- loading the arrangements an administrator or a policy file added -------------------------------
 
 log = logging.getLogger(__name__)
@@ -379,9 +475,13 @@ def _remove_rows(session: Session, year: int) -> int:
 
 
 def _old_summary(session: Session, year: int) -> dict | None:
+    """What an import replaces: the stored arrangement, else the library's (a correction of a published
+    year is audited as a replacement of it), else nothing."""
     stored, broken = stored_arrangements(session)
     if year in broken:
         return {"unreadable": broken[year]}
+    if year not in stored and year in library_years():
+        return _summary(YearArrangement.from_mapping(library_arrangement(year), source="chinesecalendar"))
     return _summary(stored.get(year))
 
 

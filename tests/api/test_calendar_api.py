@@ -8,12 +8,8 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.api.helpers import login
-
-ARRANGEMENT_2027 = {"year": 2027, "note": "国办发明电〔2026〕1号",
-                    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
-                                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}],
-                    "workdays": [{"name": "春节调休", "date": "2027-02-14"}]}
+from tests.api.helpers import csrf, login
+from tests.calendar_samples import ARRANGEMENT_2027, HOLIDAY_DAYS_2027, arrangement_2027, as_yaml, without
 
 
 def put(client, world, year, body, user="admin"):
@@ -61,7 +57,7 @@ def test_put_then_delete_a_year_audited(client, world):
     assert r.status_code == 403
     r = put(client, world, 2027, ARRANGEMENT_2027)
     assert r.status_code == 200, r.text
-    assert r.json() == {"year": 2027, "holidays": 11, "workdays": 1}
+    assert r.json() == {"year": 2027, "holidays": HOLIDAY_DAYS_2027, "workdays": 5}
     due = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
     assert due.status_code == 200 and due.json()["due"] == "2027-01-04"
 
@@ -141,3 +137,76 @@ def test_working_days_between_out_of_range_dates(client, params):
 def test_add_working_days_at_the_end_of_time(client):
     r = client.get("/api/v1/calendar/add-working-days", params={"start": "9999-12-31", "days": 5})
     assert r.status_code == 422
+
+
+def test_incomplete_arrangement_is_refused_naming_the_missing_holidays(client, world):
+    r = put(client, world, 2027, without("春节", "端午节"))
+    assert r.status_code == 422 and r.json()["code"] == "calendar_invalid"
+    assert "缺少法定节假日：春节、端午节" in r.json()["detail"] and "holidays" in fields(r)
+    r = put(client, world, 2027, arrangement_2027(workdays=[]))
+    assert r.status_code == 422 and "未列出调休上班日" in r.json()["detail"] and "workdays" in fields(r)
+    r = client.get("/api/v1/calendar/add-working-days", params={"start": "2026-12-30", "days": 2})
+    assert r.status_code == 422 and r.json()["code"] == "calendar_year_unknown"       # nothing was stored
+    assert put(client, world, 2027, ARRANGEMENT_2027).status_code == 200                # complete: accepted
+
+
+def test_replacing_a_stored_year_is_audited_with_before_and_after(client, world):
+    assert put(client, world, 2027, ARRANGEMENT_2027).status_code == 200
+    moved = [h for h in ARRANGEMENT_2027["holidays"] if h["name"] != "端午节"] + [
+        {"name": "端午节", "from": "2027-06-08", "to": "2027-06-10"}]
+    assert put(client, world, 2027, arrangement_2027(holidays=moved)).status_code == 200
+    audit = client.get("/api/v1/audit", params={"entity_type": "calendar_year", "entity_id": "2027"},
+                       headers=world.headers("auditor")).json()["items"]
+    assert audit[0]["action"] == "replace"
+    before, after = audit[0]["changes"]["arrangement"]
+    assert before["holidays"]["2027-06-11"] == "端午节" and "2027-06-11" not in after["holidays"]
+    assert after["holidays"]["2027-06-08"] == "端午节"
+
+
+def test_correcting_a_published_year_is_audited_as_replacing_the_librarys(client, world):
+    from control.core.calendar import library_arrangement
+    body = library_arrangement(2026)
+    body["holidays"][-1]["to"] = body["holidays"][-1]["to"].replace(day=8)       # 国庆节 to 8 October
+    body = {**body, "holidays": [{**h, "from": str(h["from"]), "to": str(h["to"])} for h in body["holidays"]],
+            "workdays": [{**w, "date": str(w["date"])} for w in body["workdays"]]}
+    assert put(client, world, 2026, body).status_code == 200
+    audit = client.get("/api/v1/audit", params={"entity_type": "calendar_year", "entity_id": "2026"},
+                       headers=world.headers("auditor")).json()["items"]
+    assert audit[0]["action"] == "replace"
+    before, after = audit[0]["changes"]["arrangement"]
+    assert "2026-10-08" not in before["holidays"] and after["holidays"]["2026-10-08"] == "国庆节"
+
+
+def post_page(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf(client, "/calendar"), **data}, follow_redirects=False)
+
+
+def test_calendar_page_previews_a_year_without_storing_then_saves_and_confirms_a_replacement(client, world):
+    login(client, "admin")
+    page = client.get("/calendar").text
+    assert re.search(r'<textarea name="arrangement"[^>]*></textarea>', page)          # nothing pre-filled
+    r = post_page(client, "/calendar/preview", arrangement=as_yaml(without("春节")))
+    assert r.status_code == 200 and "缺少法定节假日：春节" in r.text and "calendar-save" not in r.text
+    r = post_page(client, "/calendar/preview", arrangement="year: [")
+    assert r.status_code == 200 and "YAML 格式错误" in r.text
+    r = post_page(client, "/calendar/preview", arrangement=as_yaml(ARRANGEMENT_2027))
+    assert r.status_code == 200 and r.text.count('class="preview-month"') == 12 and "calendar-save" in r.text
+    assert "data-confirm" not in r.text                                              # a new year: nothing replaced
+    assert client.get("/api/v1/calendar/years").json()["known_until"] == "2026-12-31"  # the preview stored nothing
+    r = post_page(client, "/calendar/years", arrangement=as_yaml(ARRANGEMENT_2027))
+    assert r.status_code == 303 and r.headers["location"] == "/calendar?year=2027&month=1"
+    assert client.get("/api/v1/calendar/years").json()["known_until"] == "2027-12-31"
+    # Over a known year the preview asks before replacing, and the save without that confirmation is refused.
+    r = post_page(client, "/calendar/preview", arrangement=as_yaml(ARRANGEMENT_2027))
+    assert "data-confirm" in r.text and 'name="replace" value="2027"' in r.text
+    moved = as_yaml(arrangement_2027(note="更正"))
+    post_page(client, "/calendar/years", arrangement=moved)
+    assert "确认替换后再保存" in client.get("/calendar").text
+    assert post_page(client, "/calendar/years", arrangement=moved, replace="2027").status_code == 303
+    audit = client.get("/api/v1/audit", params={"entity_type": "calendar_year", "entity_id": "2027"},
+                       headers=world.headers("auditor")).json()["items"]
+    assert [e["action"] for e in reversed(audit)] == ["import", "replace"]
+    # A stored year offers its removal behind a confirmation; others cannot preview.
+    assert 'action="/calendar/years/2027/delete"' in client.get("/calendar").text
+    login(client, "infocenter")
+    assert post_page(client, "/calendar/preview", arrangement=as_yaml(ARRANGEMENT_2027)).status_code == 403

@@ -284,7 +284,7 @@ def test_unknown_calendar_year_is_shown_on_the_request_and_filled_in_later(app, 
     known_until = re.search(r"^yunzhang_calendar_known_until_timestamp_seconds (\S+)$", client.get("/metrics").text,
                             re.M).group(1)
     assert float(known_until) == datetime(2027, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
-    arrangement = {"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]}
+    from tests.calendar_samples import ARRANGEMENT_2027 as arrangement
     r = client.put("/api/v1/calendar/years/2027", json=arrangement, headers=cloud.headers("infocenter"))
     assert r.status_code == 403
     r = client.put("/api/v1/calendar/years/2027", json=arrangement, headers=cloud.headers("admin"))

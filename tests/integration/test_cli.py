@@ -77,10 +77,16 @@ def test_calendar_and_requests_commands(tmp_path):
     r = run(url, "calendar", "add-days", "2026-12-15", "15")
     assert r.returncode == 1 and "2027" in r.stderr
     arrangement = tmp_path / "2027.yaml"
-    arrangement.write_text("year: 2027\nholidays:\n  - {name: 元旦, from: 2027-01-01, to: 2027-01-03}\n"
-                           "workdays: []\n", encoding="utf-8")
+    from tests.calendar_samples import ARRANGEMENT_2027, as_yaml, without
+    arrangement.write_text(as_yaml(without("清明节")), encoding="utf-8")
+    r = run(url, "calendar", "import", str(arrangement))
+    assert r.returncode == 1 and "缺少法定节假日：清明节" in r.stderr
+    arrangement.write_text(as_yaml(ARRANGEMENT_2027), encoding="utf-8")
     r = run(url, "calendar", "import", str(arrangement))
     assert r.returncode == 0, r.stderr
+    r = run(url, "calendar", "import", str(arrangement))
+    assert r.returncode == 1 and "--replace" in r.stderr
+    assert run(url, "calendar", "import", str(arrangement), "--replace").returncode == 0
     r = run(url, "calendar", "add-days", "2026-12-15", "15")
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "2027-01-06"
     bad = tmp_path / "bad.yaml"

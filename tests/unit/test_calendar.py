@@ -5,9 +5,18 @@ from datetime import date
 
 import pytest
 
-from control.core.calendar import CalendarLimits, UnknownYear, WorkingCalendar, YearArrangement
+from control.core.calendar import (
+    CalendarLimits,
+    UnknownYear,
+    WorkingCalendar,
+    YearArrangement,
+    festival_day,
+    library_arrangement,
+    library_years,
+)
 from control.core.errors import ValidationFailed
 from control.settings import Settings
+from tests.calendar_samples import ARRANGEMENT_2027, arrangement_2027, without
 
 CAL = WorkingCalendar()
 D = date
@@ -60,14 +69,6 @@ def test_unknown_year_is_refused_naming_it():
         CAL.working_days_between(D(2026, 12, 1), D(2027, 1, 10))
 
 
-ARRANGEMENT_2027 = {
-    "year": 2027,
-    "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
-                 {"name": "春节", "from": "2027-02-06", "to": "2027-02-13"}],
-    "workdays": [{"name": "春节调休", "date": "2027-02-14"}],
-}
-
-
 def test_admin_arrangement_makes_a_year_known():
     cal = WorkingCalendar({2027: YearArrangement.from_mapping(ARRANGEMENT_2027)})
     assert cal.known_until() == D(2027, 12, 31)
@@ -77,10 +78,68 @@ def test_admin_arrangement_makes_a_year_known():
 
 
 def test_arrangement_corrects_a_library_year():
-    fix = YearArrangement.from_mapping({"year": 2026, "holidays": [{"name": "临时", "from": "2026-03-02"}]})
-    cal = WorkingCalendar({2026: fix})
+    body = library_arrangement(2026)
+    body["holidays"] = [h for h in body["holidays"] if h["name"] != "国庆节"] + [
+        {"name": "国庆节", "from": "2026-10-01", "to": "2026-10-06"}, {"name": "临时", "from": "2026-03-02"}]
+    cal = WorkingCalendar({2026: YearArrangement.from_mapping(body)})
     assert not cal.is_workday(D(2026, 3, 2))
-    assert cal.is_workday(D(2026, 10, 1))  # the arrangement replaces the library's year entirely
+    assert cal.is_workday(D(2026, 10, 7))  # the arrangement replaces the library's year entirely
+
+
+@pytest.mark.parametrize("year", sorted(library_years()))
+def test_every_published_year_accounts_for_its_statutory_holidays(year):
+    """The rule holds for every arrangement the State Council published (2020: 国庆 and 中秋 share one)."""
+    arr = YearArrangement.from_mapping(library_arrangement(year))
+    assert WorkingCalendar({year: arr})._workdays == WorkingCalendar()._workdays
+
+
+@pytest.mark.parametrize("body,field,message", [
+    (without("春节", "中秋节"), "holidays", "缺少法定节假日：春节、中秋节"),
+    ({"year": 2027, "holidays": [{"name": "元旦", "from": "2027-01-01"}], "workdays": ["2027-02-14"]}, "holidays",
+     "缺少法定节假日：春节、清明节、劳动节、端午节、中秋节、国庆节"),
+    (arrangement_2027(workdays=[]), "workdays", "未列出调休上班日"),
+    (arrangement_2027(no_makeup_days=True), "no_makeup_days", "却又列出了调休上班日"),
+    (arrangement_2027(holidays=[*without("国庆节")["holidays"], {"name": "国庆节", "from": "2027-10-02",
+                                                                 "to": "2027-10-08"}]),
+     "holidays.6", "国庆节）应包含国庆节当天 2027-10-01"),
+    (arrangement_2027(holidays=[*without("春节")["holidays"], {"name": "春节", "from": "2027-02-09",
+                                                               "to": "2027-02-15"}]),
+     "holidays.6", "应包含或紧邻春节当天 2027-02-06"),
+    (arrangement_2027(holidays=[*without("中秋节")["holidays"], {"name": "中秋", "from": "2027-09-18"}]),
+     "holidays.6", "应包含或紧邻中秋节当天 2027-09-15"),
+])
+def test_an_incomplete_or_implausible_arrangement_is_refused_naming_what_is_missing(body, field, message):
+    with pytest.raises(ValidationFailed, match=message) as exc:
+        YearArrangement.from_mapping(body)
+    assert field in [e["field"] for e in exc.value.errors]
+
+
+def test_two_holidays_may_share_a_period_and_a_year_may_declare_no_makeup_days():
+    shared = [h for h in ARRANGEMENT_2027["holidays"] if h["name"] not in ("中秋节", "国庆节")] + [
+        {"name": "中秋节、国庆节", "from": "2027-09-15", "to": "2027-09-17"},
+        {"name": "国庆节", "from": "2027-10-01", "to": "2027-10-07"}]
+    assert YearArrangement.from_mapping(arrangement_2027(holidays=shared)).holidays[date(2027, 9, 16)]
+    assert {"name": "国庆节、中秋节", "from": date(2020, 10, 1), "to": date(2020, 10, 8)} in \
+        library_arrangement(2020)["holidays"]
+    arr = YearArrangement.from_mapping(arrangement_2027(workdays=[], no_makeup_days=True))
+    assert arr.workdays == {}
+    old = YearArrangement.from_mapping({"year": 2005, "holidays": [  # before 2008: 元旦, 春节, 劳动节, 国庆节
+        {"name": "元旦", "from": "2005-01-01", "to": "2005-01-03"}, {"name": "春节", "from": "2005-02-09",
+                                                                     "to": "2005-02-15"},
+        {"name": "劳动节", "from": "2005-05-01", "to": "2005-05-07"}, {"name": "国庆节", "from": "2005-10-01",
+                                                                       "to": "2005-10-07"}],
+        "workdays": ["2005-02-05"]})
+    assert old.year == 2005
+
+
+def test_beyond_the_lunar_tables_names_alone_are_checked():
+    """A policy file may hold a year past lunardate's (2099) and the solar terms' (2100) reach."""
+    assert [festival_day(h, 2150) for h in ("春节", "清明节", "端午节", "中秋节")] == [None] * 4
+    days = {"元旦": "01-01", "春节": "02-02", "清明节": "04-04", "劳动节": "05-01", "端午节": "06-06",
+            "中秋节": "09-09", "国庆节": "10-01"}
+    body = {"year": 2150, "holidays": [{"name": h, "from": f"2150-{d}"} for h, d in days.items()],
+            "no_makeup_days": True}
+    assert len(YearArrangement.from_mapping(body).holidays) == 7
 
 
 @pytest.mark.parametrize("bad,field,message", [
@@ -115,3 +174,18 @@ def test_arrangement_size_is_bounded():
     many = {"year": 2027, "holidays": [{"name": "x", "from": f"2027-03-{d:02d}"} for d in range(1, 32)]}
     with pytest.raises(ValidationFailed, match="最多 30 段"):
         YearArrangement.from_mapping(many, limits=replace(CalendarLimits.of(Settings()), max_holidays=30))
+
+
+def test_a_policy_file_year_goes_through_the_same_rule(tmp_path):
+    import yaml
+
+    from control.core.policy import DEFAULT_POLICY, PolicyError, load_policy
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump({**policy, "calendar_years": [without("国庆节")]}, allow_unicode=True),
+                    encoding="utf-8")
+    with pytest.raises(PolicyError, match="缺少法定节假日：国庆节"):
+        load_policy(path)
+    path.write_text(yaml.safe_dump({**policy, "calendar_years": [ARRANGEMENT_2027]}, allow_unicode=True),
+                    encoding="utf-8")
+    assert load_policy(path).calendar_arrangements()[0].year == 2027
