@@ -89,17 +89,18 @@ def test_calendar_import_is_empty_previews_the_months_then_saves(live, browser):
     page.locator("textarea#arrangement").fill(as_yaml({**ARRANGEMENT_2027, "note": "更正"}))
     page.get_by_role("button", name="预览").click()
     expect(page.locator("#preview-year .warning")).to_contain_text("2027 年已有安排")
-    questions: list[str] = []
-    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    dialog = page.locator("#confirm-dialog")
     page.locator("#calendar-save").click()
+    expect(dialog).to_contain_text("替换前后的内容记入审计日志")
+    page.click("#confirm-cancel")
+    expect(dialog).to_be_hidden()
     expect(page.locator("#calendar-save")).to_be_visible()
-    assert "替换前后的内容记入审计日志" in questions[0]
-    page.once("dialog", lambda d: d.accept())
     page.locator("#calendar-save").click()
+    page.click("#confirm-ok")
     page.wait_for_url(base + "/calendar?year=2027&month=1")
     # Removing the stored year asks too.
-    remove = page.locator("form[action='/calendar/years/2027/delete'] button")
-    page.once("dialog", lambda d: d.accept())
-    remove.click()
+    page.locator("form[action='/calendar/years/2027/delete'] button").click()
+    expect(dialog).to_contain_text("删除记入审计日志")
+    page.click("#confirm-ok")
     expect(page.locator(".flash")).to_contain_text("2027 年的安排已删除")
     assert problems == []

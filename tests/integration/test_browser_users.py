@@ -22,8 +22,9 @@ def test_temporary_password_must_be_changed_at_login(live, browser):
     login(admin, base, "admin")
     admin.goto(f"{base}/users")
     row = admin.locator("tr[data-username='edu']")
-    admin.once("dialog", lambda d: d.accept())                 # the reset asks first
     row.get_by_role("button", name="重置密码").click()
+    expect(admin.locator("#confirm-dialog")).to_contain_text("下次登录须修改临时密码")   # the reset asks first
+    admin.click("#confirm-ok")
     temporary = admin.locator("#temporary-password code").inner_text().strip()
     assert len(temporary) >= 12
     expect(admin.locator("tr[data-username='edu']")).to_contain_text("待修改临时密码")
