@@ -23,11 +23,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The test session's server: nothing it writes has to survive a crash, so it never waits for the disk.
+FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
 class PostgresServer:
-    def __init__(self) -> None:
+    """`settings` replace the fast test settings, e.g. bench.pgsettings.DEPLOYMENT_SETTINGS for a durable
+    server that measures what a deployment would see."""
+
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="yz-pg-"))
         self.port = free_port()
         self.as_root = os.geteuid() == 0
+        self.settings = FAST_SETTINGS if settings is None else settings
 
     def _run(self, *args: str) -> None:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
@@ -44,9 +52,10 @@ class PostgresServer:
         data.chmod(0o700)
         self._run(_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
+        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
         self._run(_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "pg.log"), "-w", "-o",
-                  f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={sock} "
-                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start")
+                  f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={sock} {options}",
+                  "start")
         return self
 
     def url(self, database: str = "postgres") -> str:
