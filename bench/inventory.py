@@ -1,8 +1,9 @@
-"""Benchmark: the census at province scale, 20,000 systems across 2,000 departments. Times (a) the
+"""Benchmark: the census at province scale, 20,000 systems (or SIZE) across 2,000 departments. Times (a) the
 import of a 20,000-row workbook through census.import_workbook, first into an empty inventory and then
 again (every row unchanged), and (b) the list endpoint GET /api/v1/systems with filters (department
 subtree, network, status, q), p50/p95 over 200 requests. Targets: (a) < 10 s, (b) p95 < 25 ms.
-Prints the figures; asserts nothing."""
+At 200,000 systems (past one province) the list target is p95 < 50 ms.
+Prints the figures; asserts nothing. `bench/inventory.py [SIZE] [--db sqlite|postgresql]`."""
 from __future__ import annotations
 
 import io
@@ -12,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from bench.harness import arguments, database, figure
 from control.app import create_app
 from control.core.accounts import Department, Level, User
 from control.core.auth import actor_for, hash_password
@@ -31,13 +34,15 @@ from control.org.codes import uscc_check_char
 from control.settings import Settings
 from control.systems import census
 from control.systems.census import fields_of
+from control.systems.census_read import WorkbookLimits
 from control.systems.enums import SystemKind
 from control.systems.models import InformationSystem
 
-SYSTEMS = 20_000
+ARGS = arguments(__doc__, 20_000)
+SYSTEMS = ARGS.size
 DEPARTMENTS = 2_000
 COUNTIES = 20                       # root → 20 counties → the other departments under them
-SHARING_LINES = 4_000
+SHARING_LINES = SYSTEMS // 5
 PASSWORD = "bench-password"
 NOW = datetime(2026, 6, 15, 1, tzinfo=UTC)
 
@@ -132,14 +137,22 @@ def workbook() -> bytes:
     return buf.getvalue()
 
 
-def time_import(engine, data: bytes, label: str) -> None:
+def limits_for(data: bytes) -> WorkbookLimits:
+    """The upload limits, raised only as far as a workbook past the province-scale default needs."""
+    s = WorkbookLimits.of()
+    return replace(s, upload_bytes=max(s.upload_bytes, 2 * len(data)), rows=max(s.rows, SYSTEMS + SHARING_LINES + 10),
+                   part_bytes=max(s.part_bytes, 40 * len(data)), total_bytes=max(s.total_bytes, 80 * len(data)))
+
+
+def time_import(engine, data: bytes, label: str, key: str, target: float | None) -> None:
     with Session(engine) as session:
         actor = actor_for(session, session.execute(select(User)).scalar_one())
         t = time.perf_counter()
-        result = census.import_workbook(session, actor, data)
+        result = census.import_workbook(session, actor, data, limits_for(data))
         seconds = time.perf_counter() - t
     print(f"import, {label}: {SYSTEMS} rows in {seconds:.2f} s ({SYSTEMS / seconds:,.0f} rows/s; "
           f"created {result.created}, updated {result.updated}, unchanged {result.unchanged})  target < 10 s")
+    figure(f"census import, {key}", seconds, "s", target, size=SYSTEMS)
 
 
 def time_list(app) -> None:
@@ -169,24 +182,28 @@ def time_list(app) -> None:
             times.setdefault(i % len(variants), []).append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, r.text
         every = sorted(t for ts in times.values() for t in ts)
+        p95_target = 25 if SYSTEMS <= 20_000 else 50
         print(f"list GET /api/v1/systems with filters (subtree, network, status, q): "
-              f"p50 {statistics.median(every):.1f} ms, p95 {every[189]:.1f} ms  target p95 < 25 ms")
+              f"p50 {statistics.median(every):.1f} ms, p95 {every[189]:.1f} ms  target p95 < {p95_target} ms")
         names = ["county subtree", "one department", "network", "status", "q", "subtree+network+status",
                  "q+status, page 2", "no filter"]
         print("  per filter, p50 ms: " + ", ".join(f"{names[k]} {statistics.median(v):.1f}"
                                                    for k, v in sorted(times.items())))
+        figure("inventory list with filters, p95", every[189], "ms", p95_target, size=SYSTEMS)
+        figure("inventory list, free text q, p50", statistics.median(times[4]), "ms", size=SYSTEMS)
+        figure("inventory list, network filter, p50", statistics.median(times[2]), "ms", size=SYSTEMS)
 
 
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="yz-bench-inventory-"))
     try:
-        run(tmp)
+        with database(ARGS.db, tmp, "inventory") as url:
+            run(url, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(tmp: Path) -> None:
-    url = f"sqlite:///{tmp / 'bench.db'}"
+def run(url: str, tmp: Path) -> None:
     upgrade(url)
     populate_departments(url, tmp)
     t = time.perf_counter()
@@ -194,8 +211,9 @@ def run(tmp: Path) -> None:
     print(f"workbook: {SYSTEMS} rows, {SHARING_LINES} sharing lines, {len(data) / 1e6:.1f} MB written in "
           f"{time.perf_counter() - t:.1f} s")
     app = create_app(Settings(database_url=url, secret_key="bench", scheduler_enabled=False, var_dir=tmp))
-    time_import(app.state.engine, data, "into an empty inventory")
-    time_import(app.state.engine, data, "again (re-import, nothing changes)")
+    time_import(app.state.engine, data, "into an empty inventory", "empty inventory",
+                10 if SYSTEMS <= 20_000 else None)
+    time_import(app.state.engine, data, "again (re-import, nothing changes)", "re-import", None)
     with Session(app.state.engine) as session:
         count = session.execute(select(func.count()).select_from(InformationSystem)).scalar_one()
     print(f"inventory: {count} systems across {DEPARTMENTS} departments")
