@@ -9,7 +9,7 @@ TEST_DEBS := postgresql chromium fonts-wqy-zenhei prometheus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install system-deps demo clean
+.PHONY: run test lint bench bench-pg bench-scale install system-deps demo clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,17 @@ lint: install
 test: install system-deps lint
 	$(BIN)/pytest
 
-bench: install
-	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+# Every benchmark on SQLite and on a throw-away durable PostgreSQL (bench/pgsettings.py), side by side.
+# A quick run: make bench YUNZHANG_BENCH_FRACTION=0.1 (every size × 0.1).
+bench: install system-deps
+	$(BIN)/python bench/run.py
+
+bench-pg: install system-deps
+	$(BIN)/python bench/run.py --db postgresql
+
+# inventory and zombies on PostgreSQL at 20,000 and 200,000 systems: how each figure grew.
+bench-scale: install system-deps
+	$(BIN)/python bench/run.py --scale
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
