@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, literal_column, or_, select, table, text
+from sqlalchemy import String, bindparam, cast, func, literal_column, or_, select, table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -37,11 +37,17 @@ def contains_text(columns: Sequence[Any], q: str) -> Any:
     return or_(*(column.ilike(like, escape="\\") for column in columns))
 
 
-def text_search(session: Session, id_column: Any, columns: Sequence[Any], q: str, fts_table: str) -> Any:
-    """A row (by `id_column`) has q in one of `columns`, ignoring case. SQLite: through the FTS5 trigram
-    table `fts_table` (rowid = id) when q is long enough for it; otherwise, and on PostgreSQL (where the
-    trigram GIN index serves ILIKE itself), contains_text over the columns. Same rows either way."""
-    if session.get_bind().dialect.name == "sqlite" and len(q) >= TRIGRAM_MIN_CHARS:
+def text_search(session: Session, id_column: Any, columns: Sequence[Any], q: str, *, fts_table: str,
+                lowered: Any) -> Any:
+    """A row (by `id_column`) has q in one of `columns`, ignoring case; q's % and _ are literal.
+    SQLite: through the FTS5 trigram table `fts_table` (rowid = id) when q is long enough for it, else
+    contains_text over the columns. PostgreSQL: LIKE on `lowered`, a stored column holding the lower-cased
+    columns (migration 0012), which its pg_trgm GIN index answers: ILIKE lower-cases every row's text for
+    every row it tests, ten times slower on Chinese text. The same rows either way."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return lowered.like(func.lower(f"%{_escape_like(q)}%"), escape="\\")
+    if dialect == "sqlite" and len(q) >= TRIGRAM_MIN_CHARS:
         phrase = '"' + q.replace('"', '""') + '"'
         return id_column.in_(select(literal_column("rowid")).select_from(table(fts_table))
                              .where(literal_column(fts_table).op("MATCH")(phrase)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -73,15 +73,16 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
         # The departments named are looked up first: a sub-select inside the OR would keep PostgreSQL from
         # combining the trigram index with the department index, and it would read every system instead.
         named = session.execute(select(Department.id).where(dialect.contains_text([Department.name], q))).scalars()
-        where.append(or_(dialect.text_search(session, InformationSystem.id, SEARCHED, q, "system_search"),
-                         InformationSystem.department_id.in_(list(named))))
+        where.append(or_(dialect.text_search(session, InformationSystem.id, SEARCHED, q, fts_table="system_search",
+                                             lowered=SEARCH_TEXT), InformationSystem.department_id.in_(list(named))))
     return where
 
 
 # What free text q looks in (besides the department's name): the columns of the SQLite trigram table
-# (migration 0005) and of the PostgreSQL trigram index (migration 0012).
+# (migration 0005) and of PostgreSQL's search_text, their lower-cased concatenation (migration 0012).
 SEARCHED = (InformationSystem.name, InformationSystem.code, InformationSystem.function_description,
             InformationSystem.om_vendors)
+SEARCH_TEXT = literal_column("information_system.search_text")
 
 
 def filtered_query(session: Session, actor: Actor, f: SystemFilter):

@@ -6,11 +6,12 @@ Create Date: 2026-11-29 12:00:00
 
 On PostgreSQL the inventory list read every row for free text (ILIKE over four columns), for a network
 (the JSON text cast and matched with LIKE) and for a subtree (department.path LIKE 'prefix%' cannot use a
-btree index under a non-C collation). Here: pg_trgm and one GIN trigram index over the searched columns
-(when the role may create the extension: otherwise skipped, and the service says so at start and keeps
-ILIKE), networks as JSONB with a jsonb_path_ops GIN index for containment, and a pattern_ops index on
-department.path. SQLite has its FTS5 table (0005) and keeps its LIKE. On both, a partial index of the
-live systems by (status, department) lets the list count a status filter from the index alone.
+btree index under a non-C collation). Here: search_text, a stored generated column holding the searched
+columns lower-cased, with a pg_trgm GIN index on it (when the role may create the extension: otherwise
+skipped, and the service says so at start and scans search_text); networks as JSONB with a
+jsonb_path_ops GIN index for containment; a pattern_ops index on department.path. SQLite has its FTS5
+table (0005) and keeps its LIKE. On both, a partial index of the live systems by (status, department)
+lets the list count a status filter from the index alone.
 """
 import logging
 
@@ -50,9 +51,14 @@ def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
+    # The searched columns lower-cased once, when written: ILIKE would lower-case them on every search.
+    # Joined by U+001F, which no search text holds, so a match never spans two columns.
+    joined = " || E'\\x1f' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
+    op.execute(f"ALTER TABLE information_system ADD COLUMN search_text text "
+               f"GENERATED ALWAYS AS (lower({joined})) STORED")
     if _create_trigram_extension(conn):
-        columns = ", ".join(f"{c} gin_trgm_ops" for c in SEARCHED)
-        op.execute(f"CREATE INDEX ix_information_system_search_trgm ON information_system USING gin ({columns})")
+        op.execute("CREATE INDEX ix_information_system_search_trgm ON information_system USING gin "
+                   "(search_text gin_trgm_ops)")
     op.execute("ALTER TABLE information_system ALTER COLUMN networks TYPE jsonb USING networks::jsonb")
     op.execute("CREATE INDEX ix_information_system_networks ON information_system USING gin "
                "(networks jsonb_path_ops)")
@@ -67,3 +73,4 @@ def downgrade() -> None:
     op.execute("DROP INDEX ix_information_system_networks")
     op.execute("ALTER TABLE information_system ALTER COLUMN networks TYPE json USING networks::json")
     op.execute("DROP INDEX IF EXISTS ix_information_system_search_trgm")
+    op.execute("ALTER TABLE information_system DROP COLUMN search_text")
