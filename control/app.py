@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from control.core import audit
+from control.core import audit, dialect
 from control.core.auth import LoginThrottle, TokenSigner
 from control.core.bodylimit import BodyLimit, form_refused
 from control.core.calendar import CalendarProvider
@@ -56,6 +56,7 @@ def body_limits(settings: Settings) -> list[tuple[str, int]]:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     """Start the periodic jobs with the service (unless turned off) and stop them with it."""
+    dialect.report_text_search(app.state.engine)
     scheduler = start_scheduler(app) if app.state.settings.scheduler_enabled else None
     yield
     if scheduler is not None:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Column, Index, Numeric, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
@@ -31,6 +32,9 @@ class InformationSystem(SQLModel, table=True):
         # A department has one live system of a name: the key a census re-import matches on.
         Index("uq_system_department_name_live", "department_id", "name", unique=True,
               sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        # Counts a status filter (alone or with a subtree) from the index only: the list's total.
+        Index("ix_system_live_status", "status", "department_id",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -45,7 +49,9 @@ class InformationSystem(SQLModel, table=True):
     information_resources: str | None = None
 
     # 网络环境
-    networks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # JSONB on PostgreSQL (migration 0012), so the network filter is a containment its GIN index answers.
+    networks: list[str] = Field(default_factory=list,
+                                sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=False))
     is_classified: bool = Field(default=False, index=True)
     protection_level: int | None = Field(default=None, index=True)  # 等级保护 1–5, non-classified only
     classified_grade: ClassifiedGrade | None = Field(default=None, sa_type=enum_column(ClassifiedGrade))

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, func, insert, literal_column, or_, select, table, text, update
+from sqlalchemy import bindparam, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control.core import audit, scope
+from control.core import audit, dialect, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
@@ -56,8 +56,8 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
     if f.department_id is not None:
         where.append(scope.under_department(session, actor, f.department_id, InformationSystem.department_id))
     if f.network:
-        network = getattr(f.network, "value", f.network)
-        where.append(cast(InformationSystem.networks, String).like(f'%"{network}"%'))
+        where.append(dialect.json_list_contains(session, InformationSystem.networks,
+                                                getattr(f.network, "value", f.network)))
     if f.status:
         where.append(InformationSystem.status == f.status)
     if f.protection_level is not None:
@@ -70,24 +70,19 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
         where.append(InformationSystem.is_classified == f.classified)
     if f.q and f.q.strip():
         q = f.q.strip()
-        like = f"%{q}%"
-        where.append(or_(_text_match(session, q, like), InformationSystem.department_id.in_(
-            select(Department.id).where(Department.name.like(like)))))
+        # The departments named are looked up first: a sub-select inside the OR would keep PostgreSQL from
+        # combining the trigram index with the department index, and it would read every system instead.
+        named = session.execute(select(Department.id).where(dialect.contains_text([Department.name], q))).scalars()
+        where.append(or_(dialect.text_search(session, InformationSystem.id, SEARCHED, q, fts_table="system_search",
+                                             lowered=SEARCH_TEXT), InformationSystem.department_id.in_(list(named))))
     return where
 
 
-_SEARCH_MIN_CHARS = 3  # the trigram index answers substrings of three characters or more
-
-
-def _text_match(session: Session, q: str, like: str):
-    """Name, code, function or O&M vendor contains q: through the SQLite trigram index (migration 0005)
-    when q is long enough for it, else by case-insensitive LIKE over the four columns."""
-    if session.get_bind().dialect.name == "sqlite" and len(q) >= _SEARCH_MIN_CHARS:
-        phrase = '"' + q.replace('"', '""') + '"'
-        return InformationSystem.id.in_(select(literal_column("rowid")).select_from(table("system_search"))
-                                        .where(literal_column("system_search").op("MATCH")(phrase)))
-    return or_(InformationSystem.name.ilike(like), InformationSystem.code.ilike(like),
-               InformationSystem.function_description.ilike(like), InformationSystem.om_vendors.ilike(like))
+# What free text q looks in (besides the department's name): the columns of the SQLite trigram table
+# (migration 0005) and of PostgreSQL's search_text, their lower-cased concatenation (migration 0012).
+SEARCHED = (InformationSystem.name, InformationSystem.code, InformationSystem.function_description,
+            InformationSystem.om_vendors)
+SEARCH_TEXT = literal_column("information_system.search_text")
 
 
 def filtered_query(session: Session, actor: Actor, f: SystemFilter):
