@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from psycopg.types.json import JsonbBinaryLoader, JsonBinaryLoader
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Integer, Table, any_, bindparam, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Dialect
 
 
 def fetch_raw(dbapi_connection, dialect: Dialect, sql: str) -> tuple[list[tuple], Sequence]:
@@ -61,3 +63,16 @@ def _shared_json(base: type) -> type:
 
 
 _SharedJsonLoader, _SharedJsonbLoader = _shared_json(JsonBinaryLoader), _shared_json(JsonbBinaryLoader)
+
+
+
+def update_by_ids(connection: Connection, table: Table, ids: list[int], values: dict) -> None:
+    """Set the same `values` on the rows of `table` whose id is in `ids`. On PostgreSQL one statement with
+    `id = ANY(array)`, the ids bound as one array (an IN list of 5,000 parameters costs psycopg about
+    9 ms to parse); SQLite takes IN lists of 5,000 (it allows 32,766 parameters a statement)."""
+    if connection.dialect.name == "postgresql":
+        ids_array = bindparam("ids", ids, type_=postgresql.ARRAY(Integer))
+        connection.execute(update(table).where(table.c.id == any_(ids_array)).values(**values))
+        return
+    for at in range(0, len(ids), 5_000):
+        connection.execute(update(table).where(table.c.id.in_(ids[at:at + 5_000])).values(**values))
