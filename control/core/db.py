@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Select, Table, event
+from sqlalchemy import JSON, DateTime, Select, Table, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -144,7 +144,10 @@ def insert_plain(session: Session, table: Table, columns: dict[str, Sequence], c
     values = []
     for name, column in columns.items():
         process = table.c[name].type._cached_bind_processor(dialect) if name in convert else None
-        values.append(_once_per_value(process, column) if process else column)
+        if process and isinstance(table.c[name].type, JSON):
+            values.append([process(v) for v in column])          # lists are not hashable: each one
+        else:
+            values.append(_once_per_value(process, column) if process else column)
     quote = dialect.identifier_preparer.quote
     insert_rows(conn.connection.dbapi_connection, dialect, quote(table.name), [quote(n) for n in columns],
                 list(zip(*values, strict=False)))
