@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import BigInteger, bindparam, cast, false, func, or_, select
+from sqlalchemy import BigInteger, cast, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -38,6 +38,8 @@ from control.core.auth import Actor
 from control.core.bodylimit import too_large
 from control.core.calendar import WorkingCalendar
 from control.core.clock import now, today
+from control.core.db import fetch_columns
+from control.core.dialect import update_by_ids
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.policy import Policy
 from control.core.roles import Role
@@ -689,12 +691,13 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
     """Recompute the SLA state of every open stage (hourly job). A stage whose deadline could not be
     computed (unknown year) gets it now if the year has since become known."""
     day = today()
-    rows = session.connection().execute(     # Core rows: 50,000 open stages must recompute in under a second
-        select(StageRecord.id, StageRecord.start_date, StageRecord.working_days, StageRecord.due_date,
-               StageRecord.calendar_error, StageRecord.sla_state, StageRecord.sla_working_days)
-        .where(StageRecord.active)).all()
+    columns = fetch_columns(     # driver rows, converted once per value: 50,000 open stages in under a second
+        session, select(StageRecord.id, StageRecord.start_date, StageRecord.working_days, StageRecord.due_date,
+                        StageRecord.calendar_error, StageRecord.sla_state, StageRecord.sla_working_days)
+        .where(StageRecord.active), convert=("start_date", "due_date", "sla_state"))
+    rows = list(zip(*columns.values(), strict=True))
     memo: dict[tuple, tuple] = {}
-    changes = []
+    changes: dict[tuple, list[int]] = {}           # new (state, working days, due, error) → stage ids
     for sid, start, wdays, due, err, state, n in rows:
         new_due, new_err = (rules.deadline(ctx.calendar, start, wdays) if due is None and wdays is not None
                             else (due, err))
@@ -703,13 +706,15 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
             memo[key] = rules.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
         new_state, new_n = memo[key]
         if (new_state, new_n, new_due, new_err) != (state, n, due, err):
-            changes.append({"stage_id": sid, "sla_state": new_state, "sla_working_days": new_n,
-                            "due_date": new_due, "calendar_error": new_err})
-    if changes:
-        table = StageRecord.__table__
-        session.connection().execute(table.update().where(table.c.id == bindparam("stage_id")), changes)
+            changes.setdefault((new_state, new_n, new_due, new_err), []).append(sid)
+    # One UPDATE per distinct new value (a few hundred: stages share deadlines) instead of one per stage:
+    # 30,000 changed stages took 1 s as single-row updates on a durable PostgreSQL.
+    for (new_state, new_n, new_due, new_err), ids in changes.items():
+        update_by_ids(session.connection(), StageRecord.__table__, ids,
+                      {"sla_state": new_state, "sla_working_days": new_n, "due_date": new_due,
+                       "calendar_error": new_err})
     session.commit()
-    return {"open_stages": len(rows), "changed": len(changes)}
+    return {"open_stages": len(rows), "changed": sum(map(len, changes.values()))}
 
 
 def expired_requests(session: Session) -> list[int]:

@@ -15,6 +15,7 @@ from control.core import audit, dialect, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
+from control.core.db import insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.roles import Role
 from control.systems import rules
@@ -472,8 +473,9 @@ def _refresh_statistics(session: Session) -> None:
 
 def _insert_systems(session: Session, rows: list[CensusRow],
                     at: datetime) -> list[tuple[int, dict[str, Any]]]:
-    """Insert new systems with one executemany, then read their ids back by code (unique): much faster than
-    INSERT … RETURNING, which SQLite can only run one row per statement when the order must be kept."""
+    """Insert new systems in one go (insert_plain: executemany on SQLite, COPY on PostgreSQL), then read
+    their ids back by code (unique): much faster than INSERT … RETURNING, which SQLite can only run one
+    row per statement when the order must be kept."""
     if not rows:
         return []
     table = InformationSystem.__table__
@@ -481,7 +483,7 @@ def _insert_systems(session: Session, rows: list[CensusRow],
     defaults.update(kind=SystemKind.self_built, status=SystemStatus.registered, networks=[], use_scopes=[],
                     is_classified=False, user_count_varies=False, created_at=at, updated_at=at)
     params = [{**defaults, **r.values, "department_id": r.department_id} for r in rows]
-    session.execute(insert(table), params)
+    insert_plain(session, table, {name: [p[name] for p in params] for name in defaults}, convert=defaults)
     ids: dict[str, int] = {}
     for chunk in _chunks([p["code"] for p in params]):
         ids.update(session.execute(select(table.c.code, table.c.id).where(table.c.code.in_(chunk))).all())
