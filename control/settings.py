@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     policy_file: str = ""
     # Hourly SLA recomputation and the other periodic jobs; tests turn it off and call the jobs.
     scheduler_enabled: bool = True
+    # How often the SLA states are recomputed. Periods start at whole multiples of it from midnight (Beijing
+    # time), the same instants on every replica, so that a period's run is one run across them all.
+    sla_recompute_seconds: PositiveInt = 3600
+    # At start, run every job for its current period unless a replica already has (the SLA recompute always
+    # does): after downtime over 02:00 the zombie scan runs then, not a day late.
+    scheduler_catch_up: bool = False
     # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
     prometheus_url: str = ""
     cookie_secure: bool = False
