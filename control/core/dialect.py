@@ -19,3 +19,9 @@ def advisory_unlock(conn: Connection, key: int) -> None:
     """Release a lock try_advisory_lock took on this connection (nothing to do on SQLite)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+def statement_timed_out(exc: BaseException) -> bool:
+    """Whether a database error is PostgreSQL cancelling a statement (SQLSTATE 57014, query_canceled: the
+    statement_timeout). SQLite has no statement timeout, so never there."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014"

@@ -76,3 +76,44 @@ def test_the_app_uses_the_settings(tmp_path):
         assert (app.state.engine.pool.size(), app.state.engine.pool._max_overflow) == (2, 1)
     finally:
         app.state.engine.dispose()
+
+
+def busy_app(db_url, tmp_path, **update):
+    from control.app import create_app
+    from tests.conftest import make_settings
+    return create_app(make_settings(db_url, tmp_path).model_copy(update=update))
+
+
+def test_no_free_connection_is_a_503_to_retry(db_url, tmp_path):
+    from fastapi.testclient import TestClient
+    app = busy_app(db_url, tmp_path, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.2)
+    try:
+        with TestClient(app) as client:
+            with app.state.engine.connect():                    # a long request holds the only connection
+                r = client.get("/metrics")
+            assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+            assert r.json()["code"] == "database_busy" and "YUNZHANG_DB_POOL_SIZE" in r.json()["detail"]
+            assert client.get("/metrics").status_code == 200
+    finally:
+        app.state.engine.dispose()
+
+
+def test_a_statement_past_the_timeout_is_a_503_to_retry(db_url, tmp_path):
+    from fastapi.testclient import TestClient
+    app = busy_app(db_url, tmp_path, db_statement_timeout_seconds=0.3)
+    if app.state.engine.dialect.name != "postgresql":
+        app.state.engine.dispose()
+        pytest.skip("statement timeouts exist on PostgreSQL only")
+    other = make_engine(db_url)
+    try:
+        with TestClient(app) as client:
+            with other.connect() as conn:                       # a migration or a bulk job holds the table
+                conn.execute(text("LOCK TABLE information_system IN ACCESS EXCLUSIVE MODE"))
+                r = client.get("/metrics")
+                conn.rollback()
+            assert r.status_code == 503 and r.json()["code"] == "database_busy"
+            assert "STATEMENT_TIMEOUT" in r.json()["detail"]
+            assert client.get("/metrics").status_code == 200
+    finally:
+        other.dispose()
+        app.state.engine.dispose()
