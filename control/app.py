@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                "max_part_size": settings.form_max_part_bytes},
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, settings.pool_options())
     audit.use_key(app.state.engine, settings.resolved_audit_key())
     secret = settings.resolved_secret_key()
     app.state.tokens = TokenSigner(secret, settings.token_ttl_seconds)

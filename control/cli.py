@@ -218,7 +218,7 @@ def engine():
     from control.core.db import make_engine
     from control.core.secrets import SecretError
     settings = get_settings()
-    result = make_engine(settings.database_url)
+    result = make_engine(settings.database_url, settings.pool_options())
     try:
         audit.use_key(result, settings.resolved_audit_key())
     except SecretError as exc:

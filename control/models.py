@@ -11,6 +11,7 @@ from control.cloud.models import (  # noqa: F401
 from control.core.accounts import Department, LoginFailure, User  # noqa: F401
 from control.core.audit import AuditEntry  # noqa: F401
 from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
+from control.core.jobs import JobRun  # noqa: F401
 from control.core.sessions import UserSession  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401
 from control.zombies.models import UsageSummary, UsageTile, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -14,7 +14,8 @@ from control.cloud.enums import OPEN_SLA_STATES
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
 from control.core.clock import SHANGHAI
-from control.scheduled import LAST_SUCCESS
+from control.core.jobs import Outcome
+from control.scheduled import JOB_LOCK_IDS, LAST_SUCCESS, RUNS
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies.enums import CaseState
@@ -41,6 +42,13 @@ class DatabaseCollector:
         for job, ts in sorted(LAST_SUCCESS.items()):
             jobs.add_metric([job], ts)
         yield jobs
+        # What this process did at each tick: with replicas, one of them ran a period, the others say elsewhere.
+        runs = CounterMetricFamily("yunzhang_job_runs", "Ticks of a periodic job in this process, by outcome",
+                                   labels=["job", "outcome"])
+        for job in JOB_LOCK_IDS:
+            for outcome in (o for o in Outcome if o not in (Outcome.running, Outcome.abandoned)):
+                runs.add_metric([job, outcome.value], RUNS[job, outcome])
+        yield runs
 
     def _inventory(self, session: Session):
         rows = {SystemStatus(s).value: n for s, n in session.execute(

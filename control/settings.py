@@ -6,16 +6,30 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from control.core.db import PoolOptions
 from control.core.secrets import key_file, resolve_secret
+
+_POOL = PoolOptions()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YUNZHANG_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./var/yunzhang.db"
+    # --- database connections, per process (control/core/db.py PoolOptions says why these defaults). On
+    # PostgreSQL, max_connections must hold replicas × (pool size + overflow) plus the CLI and backups.
+    db_pool_size: PositiveInt = _POOL.size
+    db_max_overflow: NonNegativeInt = _POOL.max_overflow
+    db_pool_timeout_seconds: PositiveFloat = _POOL.timeout
+    db_pool_recycle_seconds: int = Field(_POOL.recycle, ge=-1)
+    db_pool_pre_ping: bool = _POOL.pre_ping
+    # PostgreSQL only: a statement running longer is cancelled (its request fails, the connection lives on);
+    # 0 turns it off. The slowest statements of the province benchmarks take well under a second.
+    db_statement_timeout_seconds: NonNegativeFloat = 30.0
+    db_connect_timeout_seconds: NonNegativeInt = 5
     # Signs session cookies and API tokens. When unset a random key is kept in var/secret_key
     # so that sessions survive a restart of a single instance; replicas must share one key.
     secret_key: str = ""
@@ -55,6 +69,12 @@ class Settings(BaseSettings):
     policy_file: str = ""
     # Hourly SLA recomputation and the other periodic jobs; tests turn it off and call the jobs.
     scheduler_enabled: bool = True
+    # How often the SLA states are recomputed. Periods start at whole multiples of it from midnight (Beijing
+    # time), the same instants on every replica, so that a period's run is one run across them all.
+    sla_recompute_seconds: PositiveInt = 3600
+    # At start, run every job for its current period unless a replica already has (the SLA recompute always
+    # does): after downtime over 02:00 the zombie scan runs then, not a day late.
+    scheduler_catch_up: bool = False
     # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
     prometheus_url: str = ""
     cookie_secure: bool = False
@@ -107,6 +127,12 @@ class Settings(BaseSettings):
     # Holiday periods and make-up working days one year's arrangement may hold.
     calendar_max_holidays: int = 60
     calendar_max_workdays: int = 30
+
+    def pool_options(self) -> PoolOptions:
+        return PoolOptions(size=self.db_pool_size, max_overflow=self.db_max_overflow,
+                           timeout=self.db_pool_timeout_seconds, recycle=self.db_pool_recycle_seconds,
+                           pre_ping=self.db_pool_pre_ping, statement_timeout=self.db_statement_timeout_seconds,
+                           connect_timeout=self.db_connect_timeout_seconds)
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

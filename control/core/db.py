@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,15 +49,34 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolOptions:
+    """How one process uses its database connections (YUNZHANG_DB_* settings). The defaults suit a 2-core
+    deployment: PostgreSQL runs about as many queries at once as it has cores, so more connections only queue
+    there; 5 kept plus 5 for bursts per process leaves room for replicas and the CLI within max_connections=100.
+    Without settings (migrations, tests) no statement timeout: an index build may rightly take minutes."""
+    size: int = 5                         # connections kept open
+    max_overflow: int = 5                 # more opened in a burst, closed when returned
+    timeout: float = 10.0                 # seconds a request waits for a free connection before failing
+    recycle: int = 1800                   # seconds before a connection is replaced (-1: never); idle links get cut
+    pre_ping: bool = True                 # test a pooled connection before use (a restarted server, a failover)
+    statement_timeout: float = 0.0        # seconds one statement may run on PostgreSQL (0: no limit)
+    connect_timeout: int = 0              # seconds to reach PostgreSQL (0: the driver's own, which waits for ever)
+
+
+def make_engine(url: str, pool: PoolOptions = PoolOptions()) -> Engine:
     """Create the engine; for SQLite make its folder, turn on WAL and enforce foreign keys. Bound
-    parameters are never put in error messages or logs: they hold password hashes and personal data."""
+    parameters are never put in error messages or logs: they hold password hashes and personal data.
+    SQLite takes the pool's size, overflow and wait (a file database uses a queue pool, like PostgreSQL);
+    recycling, pre-ping and the timeouts are PostgreSQL's only (a file is neither cut off nor far away)."""
+    queue = {"pool_size": pool.size, "max_overflow": pool.max_overflow, "pool_timeout": pool.timeout}
     if is_sqlite(url):
         db_path = make_url(url).database
-        if db_path and db_path != ":memory:":
+        in_memory = not db_path or db_path == ":memory:"
+        if not in_memory:
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_serializer=compact_json, hide_parameters=True)
+                               json_serializer=compact_json, hide_parameters=True, **({} if in_memory else queue))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -69,10 +89,25 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_serializer=compact_json,
+    engine = create_engine(url, pool_pre_ping=pool.pre_ping, pool_recycle=pool.recycle, **queue,
+                           connect_args=_postgres_connect_args(url, pool), json_serializer=compact_json,
                            hide_parameters=True)
     event.listen(engine, "handle_error", _drop_error_detail)
     return engine
+
+
+def _postgres_connect_args(url: str, pool: PoolOptions) -> dict:
+    """libpq's connect_timeout, and the statement timeout as a startup option (`-c statement_timeout=`), so it
+    holds from the first statement of every connection, also one the pool opens in a burst. Options the URL
+    already carries (`?options=...`) are kept in front."""
+    args: dict = {}
+    if pool.connect_timeout:
+        args["connect_timeout"] = pool.connect_timeout
+    if pool.statement_timeout:
+        given = make_url(url).query.get("options", "")
+        args["options"] = " ".join(filter(None, [given if isinstance(given, str) else " ".join(given),
+                                                 f"-c statement_timeout={round(pool.statement_timeout * 1000)}"]))
+    return args
 
 
 def _drop_error_detail(context) -> None:

@@ -6,7 +6,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 
+from control.core.dialect import statement_timed_out
 from control.core.labels import entity_for_path
 from control.core.messages import zh_error, zh_message
 
@@ -68,6 +70,15 @@ class TooManyRequests(ServiceError):
     status, code, title = 429, "too_many_requests", "请求过于频繁"
 
 
+class Unavailable(ServiceError):
+    """The database could not serve the request in time (no free connection, a statement past the timeout):
+    the client may try again after Retry-After."""
+    status, code, title = 503, "database_busy", "服务繁忙"
+
+
+RETRY_AFTER_SECONDS = "5"
+
+
 def problem_response(exc: ServiceError) -> JSONResponse:
     headers = dict(exc.headers or {})
     if exc.status == 401:
@@ -97,3 +108,17 @@ def install_handlers(app: FastAPI) -> None:
         detail = "请求参数不符合要求：" + "；".join(dict.fromkeys(zh_error(e, entity_type=entity)
                                                                for e in exc.errors()[:5]))
         return await handler(request, ValidationFailed(detail, errors=errors))
+
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _pool_exhausted(request: Request, exc: sa_exc.TimeoutError):
+        handler = request.app.exception_handlers.get(ServiceError, _service_error)
+        return await handler(request, Unavailable("数据库连接已全部占用，请稍后重试（YUNZHANG_DB_POOL_SIZE）",
+                                                  headers={"Retry-After": RETRY_AFTER_SECONDS}))
+
+    @app.exception_handler(sa_exc.OperationalError)
+    async def _statement_timeout(request: Request, exc: sa_exc.OperationalError):
+        if not statement_timed_out(exc):
+            raise exc  # any other database failure stays a 500, logged with its traceback
+        handler = request.app.exception_handlers.get(ServiceError, _service_error)
+        return await handler(request, Unavailable("数据库查询超时，请稍后重试（YUNZHANG_DB_STATEMENT_TIMEOUT_SECONDS）",
+                                                  headers={"Retry-After": RETRY_AFTER_SECONDS}))
