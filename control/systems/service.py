@@ -92,14 +92,18 @@ def filtered_query(session: Session, actor: Actor, f: SystemFilter):
             .where(*_conditions(session, actor, f)))
 
 
-def _order(stmt, sort: str):
-    key = sort.lstrip("-")
-    column = SORTABLE.get(key)
+def _sort_column(sort: str):
+    column = SORTABLE.get(sort.lstrip("-"))
     if column is None:
+        key = sort.lstrip("-")
         raise ValidationFailed(f"不能按“{key}”排序", errors=[{"field": "sort", "code": "invalid_sort",
                                                              "message": f"可选：{', '.join(SORTABLE)}"}])
-    column = column.desc() if sort.startswith("-") else column.asc()
-    return stmt.order_by(column, InformationSystem.id)
+    return column
+
+
+def _order(stmt, sort: str):
+    column = _sort_column(sort)
+    return stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), InformationSystem.id)
 
 
 _SUMMARY_COLUMNS = [getattr(InformationSystem, name) for name in SystemSummary.model_fields
@@ -115,12 +119,17 @@ def _count(session: Session, where: list) -> int:
 
 
 def _search_page(session: Session, where: list, sort: str, limit: int, offset: int) -> tuple[list[int], int]:
-    """Page ids and total in one pass: a text search reads every row anyway, a separate count would read
-    them all twice."""
-    stmt = select(InformationSystem.id, func.count().over())
+    """Page ids and total in one pass: a text search reads every match anyway, a separate count would read
+    them twice. Counted in a sub-select and sorted outside it, so PostgreSQL finds the matches through the
+    trigram index; sorted in the same select, it read the whole table in name order hoping to stop early,
+    which a count of every match cannot."""
+    column = _sort_column(sort)
+    inner = select(InformationSystem.id, column.label("sort_key"), func.count().over().label("total"))
     if sort.lstrip("-") == "department":
-        stmt = _joined(stmt)
-    found = session.execute(_order(stmt.where(*where), sort).limit(limit).offset(offset)).all()
+        inner = _joined(inner)
+    sub = inner.where(*where).subquery()
+    key = sub.c.sort_key.desc() if sort.startswith("-") else sub.c.sort_key.asc()
+    found = session.execute(select(sub.c.id, sub.c.total).order_by(key, sub.c.id).limit(limit).offset(offset)).all()
     if not found:
         return [], (_count(session, where) if offset else 0)
     return [row[0] for row in found], found[0][1]
