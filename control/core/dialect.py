@@ -1,6 +1,7 @@
 """What SQLite and PostgreSQL do differently for the same job, in one place: services call one function
-and never ask which database they are on. Each function takes the driver's connection (a DBAPI
-connection from `session.connection().connection.dbapi_connection`) and SQLAlchemy's dialect for it."""
+and never ask which database they are on. The raw ones (fetch_raw, insert_rows) take the driver's
+connection (`session.connection().connection.dbapi_connection`) and SQLAlchemy's dialect for it; the
+others take a SQLAlchemy Connection."""
 from __future__ import annotations
 
 from collections.abc import Sequence
