@@ -43,8 +43,10 @@ DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 # Routes whose bodies may exceed YUNZHANG_MAX_BODY_BYTES: attachments (their own limit, plus room for the
 # multipart framing and fields beside the file), file imports (read as they are parsed) and the JSON samples
 # push (parsed whole, so kept smaller).
-ATTACHMENT_PATHS = r"/api/v1/cloud-requests/\d+/attachments|/cloud/\d+/attachments"
-UPLOAD_PATHS = r"/api/v1/systems/import|/systems/import|/api/v1/metrics/import"
+ATTACHMENT_PATHS = (r"/api/v1/cloud-requests/\d+/attachments|/cloud/\d+/attachments"
+                    r"|/api/v1/migration-plans/\d+/documents|/plans/\d+/documents")
+UPLOAD_PATHS = (r"/api/v1/systems/import|/systems/import|/api/v1/metrics/import"
+                r"|/api/v1/migration-plans/import|/plans/import")
 FORM_MARGIN = 64 * 1024
 
 
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.cloud import api as cloud_api
     from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
+    from control.migration import api as migration_api
     from control.navigation import NAV, TEMPLATE_GLOBALS, field_label, install_labels
     from control.observability import router as metrics_router
     from control.org import api as org_api
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    systems_pages.router, cloud_pages.router, calendar_pages.router, zombies_pages.router,
                    docs.router):
         app.include_router(router)
+    app.include_router(migration_api.router)
     app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -203,7 +203,7 @@ _DEPT_HEADERS = {comparable(DEPT_NAME): DEPT_NAME, comparable("单位名称"): D
                  comparable("统一社会信用代码"): DEPT_CODE, comparable("组织机构代码"): DEPT_CODE}
 
 
-def _find_header(rows: Iterator[tuple[int, list[Any]]],
+def find_header(rows: Iterator[tuple[int, list[Any]]],
                  wanted: str) -> tuple[int, list[str], list[str]] | None:
     """The header row: the first of the first ten rows naming the wanted column (a title row may sit above).
     Returns its number, the headers as compared and as written."""
@@ -241,7 +241,7 @@ def _parse_once(f: CensusField, value: Any, seen: dict) -> dict[str, Any] | cell
 def read_system_sheet(reader: XlsxReader, sheet: str, kind: SystemKind, finder: DepartmentFinder,
                        errors: Errors) -> list[Row]:
     rows = reader.rows(sheet)
-    found = _find_header(rows, SYSTEM_NAME)
+    found = find_header(rows, SYSTEM_NAME)
     if found is None:
         errors.add(sheet, 1, SYSTEM_NAME, f"“{sheet}”表缺少“{SYSTEM_NAME}”列（请使用模板的表头）", "missing_column")
         return []
@@ -308,7 +308,7 @@ def read_sharing(reader: XlsxReader, sheet: str, finder: DepartmentFinder,
     """Sharing lines by (department id, system name), each with its row number."""
     lines: dict[tuple[int, str], list[dict]] = {}
     rows = reader.rows(sheet)
-    found = _find_header(rows, SYSTEM_NAME)
+    found = find_header(rows, SYSTEM_NAME)
     if found is None:
         errors.add(sheet, 1, SYSTEM_NAME, f"“{sheet}”表缺少“{SYSTEM_NAME}”列（请使用模板的表头）", "missing_column")
         return lines

@@ -161,7 +161,7 @@ def _choices(f: CensusField) -> list[str]:
     return [m.zh for m in f.enum] if f.enum is not None else []
 
 
-def _style_header(ws, widths: list[int], required: set[int], freeze: str) -> None:
+def style_header(ws, widths: list[int], required: set[int], freeze: str) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
         cell = ws.cell(row=1, column=i)
@@ -172,7 +172,7 @@ def _style_header(ws, widths: list[int], required: set[int], freeze: str) -> Non
     ws.freeze_panes = freeze
 
 
-def _drop_down(ws, column: int, formula: str, strict: bool, title: str, prompt: str) -> None:
+def drop_down(ws, column: int, formula: str, strict: bool, title: str, prompt: str) -> None:
     """A list validation. Multi-select cells only suggest (strict False): they also take “A、B”."""
     dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=strict,
                         showInputMessage=True, promptTitle=title[:32], prompt=prompt[:255])
@@ -208,15 +208,15 @@ def new_workbook(omitted_classified: int | None) -> tuple[Workbook, dict[SystemK
         for column, f in enumerate(fields, start=3):
             if f.name in refs:
                 prompt = accepted(f) + (" " + f.hint if f.hint else "")
-                _drop_down(ws, column, refs[f.name], f.type != "multienum", f.zh, prompt)
+                drop_down(ws, column, refs[f.name], f.type != "multienum", f.zh, prompt)
         widths = [24, 22] + [max(10, min(36, len(f.zh) * 2 + 4)) for f in fields]
         required = {column for column, f in enumerate(fields, start=3) if f.required}
-        _style_header(ws, widths, required, "C2")
+        style_header(ws, widths, required, "C2")
     sharing.append(SHARING_HEADERS)
     for column, enum in ((4, SharingDirection), (7, SharingMethod)):
         label = SHARING_HEADERS[column - 1]
-        _drop_down(sharing, column, '"' + ",".join(m.zh for m in enum) + '"', True, label, "从下拉列表选择")
-    _style_header(sharing, [24, 22, 28, 18, 28, 24, 20], {3, 4, 5}, "A2")
+        drop_down(sharing, column, '"' + ",".join(m.zh for m in enum) + '"', True, label, "从下拉列表选择")
+    style_header(sharing, [24, 22, 28, 18, 28, 24, 20], {3, 4, 5}, "A2")
     for column in (3, 4, 5):
         sharing.cell(row=1, column=column).value = REQUIRED_MARK + SHARING_HEADERS[column - 1]
     return wb, sheets, sharing

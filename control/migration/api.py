@@ -1,0 +1,124 @@
+"""REST: migration plans, their systems, in-house exceptions, technical plan documents and the plan workbook."""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+
+from control.core.deps import CurrentActor, SessionDep
+from control.core.params import XLSX, Id, Offset, SearchText, file_response
+from control.migration import service, workbook
+from control.migration.enums import PlanKind, PlanStatus
+from control.migration.schemas import (
+    ActionIn,
+    DocumentOut,
+    ExceptionDecisionIn,
+    ExceptionIn,
+    PlanIn,
+    PlanList,
+    PlanOut,
+    PlanUpdate,
+    SystemActionIn,
+)
+from control.systems.census_read import WorkbookLimits
+from control.systems.schemas import ImportResult
+
+router = APIRouter(prefix="/api/v1/migration-plans", tags=["migration plans"])
+
+
+def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, status: PlanStatus | None = None,
+                schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"),
+                q: SearchText | None = None) -> service.PlanFilter:
+    """`department_id`: that department and those under it; `schedule`: on_plan or behind_plan."""
+    return service.PlanFilter(department_id=department_id, kind=kind, status=status, schedule=schedule, q=q)
+
+
+FilterDep = Annotated[service.PlanFilter, Depends(plan_filter)]
+
+
+def xlsx(data: bytes, filename: str) -> Response:
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/template.xlsx", response_class=Response, responses=file_response(XLSX, "迁移计划表模板"))
+def plan_template(actor: CurrentActor):
+    """The plan workbook (迁移计划表) with drop-downs and instructions."""
+    return xlsx(workbook.template_workbook(), "migration-plans-template.xlsx")
+
+
+@router.get("/export.xlsx", response_class=Response, responses=file_response(XLSX, "按迁移计划表格式导出"))
+def plan_export(session: SessionDep, actor: CurrentActor, f: FilterDep):
+    """Any filtered list in the template's layout: importing it again changes nothing."""
+    return xlsx(workbook.export_workbook(session, actor, f), "migration-plans.xlsx")
+
+
+@router.post("/import", response_model=ImportResult)
+def plan_import(request: Request, session: SessionDep, actor: CurrentActor, file: UploadFile):
+    """All or nothing: a 422 lists the bad cells by sheet, row and column. Re-importing the same file
+    changes nothing."""
+    return workbook.import_workbook(session, actor, file.file, WorkbookLimits.of(request.app.state.settings))
+
+
+@router.get("", response_model=PlanList)
+def list_plans(session: SessionDep, actor: CurrentActor, f: FilterDep, limit: int = Query(50, ge=1, le=500),
+               offset: Offset = 0):
+    items, total = service.list_plans(session, actor, f, limit, offset)
+    return PlanList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=PlanOut, status_code=201)
+def create_plan(session: SessionDep, actor: CurrentActor, data: PlanIn):
+    return service.detail(session, service.create_plan(session, actor, data))
+
+
+@router.get("/{plan_id:int}", response_model=PlanOut)
+def get_plan(session: SessionDep, actor: CurrentActor, plan_id: Id):
+    return service.detail(session, service.get_plan(session, actor, plan_id))
+
+
+@router.patch("/{plan_id:int}", response_model=PlanOut)
+def update_plan(session: SessionDep, actor: CurrentActor, plan_id: Id, data: PlanUpdate):
+    return service.detail(session, service.update_plan(session, actor, plan_id, data))
+
+
+@router.post("/{plan_id:int}/documents", response_model=DocumentOut, status_code=201)
+def upload_document(request: Request, session: SessionDep, actor: CurrentActor, plan_id: Id, file: UploadFile):
+    """A new version of the technical plan; earlier versions stay."""
+    return service.add_document(session, actor, plan_id, file.filename or "document", file.content_type or "",
+                                file.file, request.app.state.settings.attachment_max_bytes)
+
+
+@router.get("/{plan_id:int}/documents/{document_id:int}", response_class=Response,
+            responses=file_response("application/octet-stream", "技术方案原文件（按上传时的类型）"))
+def download_document(session: SessionDep, actor: CurrentActor, plan_id: Id, document_id: Id):
+    doc = service.get_document(session, actor, plan_id, document_id)
+    return Response(doc.content, media_type=doc.content_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.filename)}"})
+
+
+@router.post("/{plan_id:int}/systems/{system_id:int}/exception", response_model=PlanOut)
+def request_exception(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id, data: ExceptionIn):
+    """The department asks that this system stay in-house (专业性强、安全性高、体量大)."""
+    return service.detail(session, service.request_exception(session, actor, plan_id, system_id, data))
+
+
+@router.post("/{plan_id:int}/systems/{system_id:int}/exception/decide", response_model=PlanOut)
+def decide_exception(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id,
+                     data: ExceptionDecisionIn):
+    """The Bureau's decision on the pending exception request."""
+    return service.detail(session, service.decide_exception(session, actor, plan_id, system_id, data))
+
+
+@router.post("/{plan_id:int}/systems/{system_id:int}/{action}", response_model=PlanOut)
+def system_action(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id, action: str,
+                  body: SystemActionIn | None = None):
+    """One system's migration: start, finish, pause."""
+    return service.detail(session, service.system_action(session, actor, plan_id, system_id, action,
+                                                         body or SystemActionIn()))
+
+
+@router.post("/{plan_id:int}/{action}", response_model=PlanOut)
+def act(session: SessionDep, actor: CurrentActor, plan_id: Id, action: str, body: ActionIn | None = None):
+    """Plan steps: submit, cancel, approve, return, complete."""
+    return service.detail(session, service.act(session, actor, plan_id, action, body or ActionIn()))

@@ -1,0 +1,106 @@
+"""Migration plans of both kinds, the systems a cloud plan moves, in-house exceptions and the versioned
+technical plan documents."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from control.core.clock import now
+from control.core.db import UTCDateTime
+from control.core.enums import enum_column
+from control.migration.enums import ExceptionReason, ExceptionStatus, PlanKind, PlanStatus, SystemState, Target
+
+
+def _ts(nullable: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class MigrationPlan(SQLModel, table=True):
+    """One plan (article 11 or 31). A department names its plans; the name is the key a workbook
+    re-import matches on, so it is unique per department and kind."""
+    __tablename__ = "migration_plan"
+    __table_args__ = (UniqueConstraint("department_id", "kind", "name", name="uq_migration_plan_name"),
+                      Index("ix_migration_plan_kind_status", "kind", "status"))
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=32)
+    kind: PlanKind = Field(sa_type=enum_column(PlanKind))
+    department_id: int = Field(foreign_key="department.id", index=True)
+    name: str = Field(max_length=200)
+    content: str = ""
+    target: Target | None = Field(default=None, sa_type=enum_column(Target))   # private-network plans
+    completion_date: date
+    leader_name: str = Field(max_length=100)
+    leader_title: str = Field(max_length=100)
+    leader_phone: str = Field(max_length=100)
+    office: str = Field(max_length=200)
+    liaison_name: str = Field(max_length=100)
+    liaison_phone: str = Field(max_length=100)
+    status: PlanStatus = Field(default=PlanStatus.draft, index=True, sa_type=enum_column(PlanStatus))
+    created_by: str = Field(max_length=64)
+    submitted_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=now, sa_column=_ts())
+
+
+class PlanNetwork(SQLModel, table=True):
+    """A private network in a private-network plan's scope (the network record lives in control/networks)."""
+    __tablename__ = "migration_plan_network"
+    __table_args__ = (UniqueConstraint("plan_id", "network_id", name="uq_migration_plan_network"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="migration_plan.id", index=True)
+    network_id: int = Field(index=True)
+
+
+class PlanSystem(SQLModel, table=True):
+    """A system in a cloud plan's scope with its own target date and state."""
+    __tablename__ = "migration_plan_system"
+    __table_args__ = (UniqueConstraint("plan_id", "system_id", name="uq_migration_plan_system"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="migration_plan.id", index=True)
+    system_id: int = Field(foreign_key="information_system.id", index=True)
+    target_date: date
+    # The date the schedule is judged by: the target date, or an approved exception's later one.
+    planned_date: date = Field(index=True)
+    state: SystemState = Field(default=SystemState.pending, index=True, sa_type=enum_column(SystemState))
+    started_date: date | None = None
+    migrated_date: date | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PlanException(SQLModel, table=True):
+    """A department's request that one system of a cloud plan stay in-house (第三十一条), and the Bureau's
+    decision. An approved exception records the data-sharing interfaces the system must open
+    ([{name, evidence}]) and the later target date of its gradual migration."""
+    __tablename__ = "migration_exception"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_system_id: int = Field(foreign_key="migration_plan_system.id", index=True)
+    reason: ExceptionReason = Field(sa_type=enum_column(ExceptionReason))
+    justification: str
+    status: ExceptionStatus = Field(default=ExceptionStatus.requested, index=True,
+                                    sa_type=enum_column(ExceptionStatus))
+    interfaces: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    later_target_date: date | None = None
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=now, sa_column=_ts())
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    decision_comment: str | None = None
+
+
+class PlanDocument(SQLModel, table=True):
+    """One version of a plan's technical plan document (技术方案), kept in the database so replicas share it;
+    a new upload is a new version, the old ones stay."""
+    __tablename__ = "migration_plan_document"
+    __table_args__ = (UniqueConstraint("plan_id", "version", name="uq_migration_plan_document_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="migration_plan.id", index=True)
+    version: int
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(default_factory=now, sa_column=_ts())

@@ -1,0 +1,167 @@
+"""What the migration plan API accepts and returns."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from control.core.params import CalendarDate, Id
+from control.core.textsafe import CleanLine, CleanText
+from control.migration.enums import ExceptionReason, ExceptionStatus, PlanKind, PlanStatus, SystemState, Target
+
+
+class SystemIn(BaseModel):
+    system_id: Id
+    target_date: CalendarDate
+
+
+class _Responsibility(BaseModel):
+    """责任领导, 责任处室, 联络员: the same on both kinds of plan."""
+    leader_name: CleanLine = Field(min_length=1, max_length=100)
+    leader_title: CleanLine = Field(min_length=1, max_length=100)
+    leader_phone: CleanLine = Field(min_length=3, max_length=100)
+    office: CleanLine = Field(min_length=1, max_length=200)
+    liaison_name: CleanLine = Field(min_length=1, max_length=100)
+    liaison_phone: CleanLine = Field(min_length=3, max_length=100)
+
+
+class PlanIn(_Responsibility):
+    kind: PlanKind
+    department_id: Id
+    name: CleanLine = Field(min_length=1, max_length=200)
+    content: CleanText = Field(default="", max_length=10000)
+    target: Target | None = None
+    completion_date: CalendarDate
+    network_ids: list[Id] = Field(default=[], max_length=500)
+    systems: list[SystemIn] = Field(default=[], max_length=2000)
+
+
+class PlanUpdate(BaseModel):
+    """Only the fields sent change."""
+    model_config = ConfigDict(extra="forbid")
+    name: CleanLine = Field(default=None, min_length=1, max_length=200)
+    content: CleanText = Field(default=None, max_length=10000)
+    target: Target | None = None
+    completion_date: CalendarDate = None
+    leader_name: CleanLine = Field(default=None, min_length=1, max_length=100)
+    leader_title: CleanLine = Field(default=None, min_length=1, max_length=100)
+    leader_phone: CleanLine = Field(default=None, min_length=3, max_length=100)
+    office: CleanLine = Field(default=None, min_length=1, max_length=200)
+    liaison_name: CleanLine = Field(default=None, min_length=1, max_length=100)
+    liaison_phone: CleanLine = Field(default=None, min_length=3, max_length=100)
+    network_ids: list[Id] = Field(default=None, max_length=500)
+    systems: list[SystemIn] = Field(default=None, max_length=2000)
+
+
+class ActionIn(BaseModel):
+    """The body of POST /migration-plans/{id}/{action}."""
+    comment: CleanText = Field(default="", max_length=2000)
+
+
+class SystemActionIn(BaseModel):
+    """A step of one system of a cloud plan: start, finish, pause."""
+    note: CleanText = Field(default="", max_length=2000)
+    on: CalendarDate | None = None   # the actual date; today when left out
+
+
+class Interface(BaseModel):
+    name: CleanLine = Field(min_length=1, max_length=200)
+    evidence: CleanText = Field(min_length=1, max_length=2000)
+
+
+class ExceptionIn(BaseModel):
+    reason: ExceptionReason
+    justification: CleanText = Field(min_length=1, max_length=5000)
+
+
+class ExceptionDecisionIn(BaseModel):
+    """The Bureau's decision; approving needs the interfaces to open and the later target date."""
+    approve: bool
+    comment: CleanText = Field(default="", max_length=2000)
+    interfaces: list[Interface] = Field(default=[], max_length=100)
+    later_target_date: CalendarDate | None = None
+
+
+class ExceptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    reason: ExceptionReason
+    justification: str
+    status: ExceptionStatus
+    interfaces: list[dict]
+    later_target_date: date | None
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+
+
+class PlanSystemOut(BaseModel):
+    id: int
+    system_id: int
+    system_name: str
+    system_code: str
+    target_date: date
+    planned_date: date
+    state: SystemState
+    started_date: date | None
+    migrated_date: date | None
+    note: str | None
+    days_behind: int
+    exception: ExceptionOut | None = None
+
+
+class PlanNetworkOut(BaseModel):
+    network_id: int
+    name: str
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    version: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class PlanSummary(BaseModel):
+    id: int
+    number: str
+    kind: PlanKind
+    department_id: int
+    department_name: str
+    name: str
+    target: Target | None
+    completion_date: date
+    status: PlanStatus
+    days_behind: int
+    updated_at: datetime
+
+
+class PlanOut(PlanSummary):
+    content: str
+    leader_name: str
+    leader_title: str
+    leader_phone: str
+    office: str
+    liaison_name: str
+    liaison_phone: str
+    created_by: str
+    submitted_by: str | None
+    created_at: datetime
+    system_count: int
+    networks: list[PlanNetworkOut]
+    systems: list[PlanSystemOut]
+    documents: list[DocumentOut]
+
+
+class PlanList(BaseModel):
+    items: list[PlanSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,506 @@
+"""Migration plan use cases: the only code that writes plans, their systems, exceptions and documents.
+Each function takes the acting user, applies scope and records the audit."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import BinaryIO
+
+from sqlalchemy import exists, func, or_, select
+from sqlmodel import Session
+
+from control.core import audit, duties, scope
+from control.core.accounts import Department
+from control.core.auth import Actor
+from control.core.bodylimit import too_large
+from control.core.clock import now, today
+from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from control.core.roles import Role
+from control.core.textsafe import clean_text
+from control.migration import rules
+from control.migration.enums import EDITABLE, ExceptionStatus, PlanKind, PlanStatus, SystemState
+from control.migration.models import MigrationPlan, PlanDocument, PlanException, PlanNetwork, PlanSystem
+from control.migration.schemas import (
+    ActionIn,
+    ExceptionDecisionIn,
+    ExceptionIn,
+    PlanIn,
+    PlanSummary,
+    PlanUpdate,
+    SystemActionIn,
+    SystemIn,
+)
+from control.systems.models import InformationSystem
+
+P = PlanStatus
+DOCUMENT_TYPES = {"application/pdf", "image/png", "image/jpeg",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+PLAN_FIELDS = ("name", "content", "target", "completion_date", "leader_name", "leader_title", "leader_phone",
+               "office", "liaison_name", "liaison_phone")
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def get_plan(session: Session, actor: Actor, plan_id: int) -> MigrationPlan:
+    return scope.get_scoped(session, actor, MigrationPlan, plan_id, "迁移计划")
+
+
+def plan_systems(session: Session, plan_id: int) -> list[tuple[PlanSystem, InformationSystem]]:
+    return list(session.execute(select(PlanSystem, InformationSystem)
+                                .join(InformationSystem, InformationSystem.id == PlanSystem.system_id)
+                                .where(PlanSystem.plan_id == plan_id).order_by(PlanSystem.id)).all())
+
+
+def network_ids(session: Session, plan_id: int) -> list[int]:
+    return list(session.execute(select(PlanNetwork.network_id).where(PlanNetwork.plan_id == plan_id)
+                                .order_by(PlanNetwork.network_id)).scalars())
+
+
+def _plan_behind(plan: MigrationPlan, system_dates: list[tuple[SystemState, date, date | None]], day: date) -> int:
+    """Days the plan is behind: its completion date passed while open, or its worst system."""
+    worst = rules.days_behind(plan.completion_date, None, day) if plan.status in rules.OPEN_STATUSES else 0
+    for state, planned, done in system_dates:
+        if state in rules.SCHEDULED_STATES:
+            worst = max(worst, rules.days_behind(planned, done, day))
+    return worst
+
+
+def detail(session: Session, plan: MigrationPlan) -> dict:
+    """Everything the plan page and GET /migration-plans/{id} show."""
+    day = today()
+    dept = session.get(Department, plan.department_id)
+    systems = plan_systems(session, plan.id)
+    exceptions = _latest_exceptions(session, [ps.id for ps, _ in systems])
+    rows = [{**ps.model_dump(), "system_name": s.name, "system_code": s.code,
+             "days_behind": rules.days_behind(ps.planned_date, None, day) if ps.state in rules.SCHEDULED_STATES else 0,
+             "exception": exceptions.get(ps.id)} for ps, s in systems]
+    docs = list(session.execute(select(PlanDocument).where(PlanDocument.plan_id == plan.id)
+                                .order_by(PlanDocument.version.desc())).scalars())
+    return {**plan.model_dump(), "department_name": dept.name, "system_count": len(rows), "systems": rows,
+            "networks": [{"network_id": n, "name": str(n)} for n in network_ids(session, plan.id)],
+            "days_behind": _plan_behind(plan, [(ps.state, ps.planned_date, None) for ps, _ in systems], day),
+            "documents": docs}
+
+
+def _latest_exceptions(session: Session, plan_system_ids: list[int]) -> dict[int, PlanException]:
+    if not plan_system_ids:
+        return {}
+    found: dict[int, PlanException] = {}
+    for exc in session.execute(select(PlanException).where(PlanException.plan_system_id.in_(plan_system_ids))
+                               .order_by(PlanException.id)).scalars():
+        found[exc.plan_system_id] = exc
+    return found
+
+
+@dataclass
+class PlanFilter:
+    department_id: int | None = None    # this department and those under it
+    kind: PlanKind | None = None
+    status: PlanStatus | None = None
+    schedule: str | None = None         # on_plan | behind_plan
+    q: str | None = None
+
+
+def behind_condition(day: date):
+    """SQL: an open plan past its completion date, or with a system past its planned date not migrated."""
+    late_system = exists().where(PlanSystem.plan_id == MigrationPlan.id, PlanSystem.state.in_(rules.SCHEDULED_STATES),
+                                 PlanSystem.planned_date < day)
+    return or_((MigrationPlan.status.in_(rules.OPEN_STATUSES)) & (MigrationPlan.completion_date < day), late_system)
+
+
+def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
+    where = scope.scope_condition(actor, MigrationPlan.department_id)
+    if f.department_id is not None:
+        where.append(scope.under_department(session, actor, f.department_id, MigrationPlan.department_id))
+    if f.kind:
+        where.append(MigrationPlan.kind == f.kind)
+    if f.status:
+        where.append(MigrationPlan.status == f.status)
+    if f.schedule == "behind_plan":
+        where.append(behind_condition(today()))
+    elif f.schedule == "on_plan":
+        where.append(~behind_condition(today()))
+    elif f.schedule:
+        raise ValidationFailed(f"没有名为 {f.schedule} 的进度筛选（on_plan / behind_plan）", code="invalid_schedule")
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))
+    return where
+
+
+def list_plans(session: Session, actor: Actor, f: PlanFilter, limit: int = 50,
+               offset: int = 0) -> tuple[list[PlanSummary], int]:
+    where = _conditions(session, actor, f)
+    total = session.execute(select(func.count(MigrationPlan.id)).where(*where)).scalar_one()
+    rows = session.execute(select(MigrationPlan, Department.name)
+                           .join(Department, Department.id == MigrationPlan.department_id).where(*where)
+                           .order_by(MigrationPlan.completion_date, MigrationPlan.id).limit(limit).offset(offset)).all()
+    dates = _system_dates(session, [p.id for p, _ in rows])
+    day = today()
+    items = [PlanSummary(**plan.model_dump(), department_name=dname,
+                         days_behind=_plan_behind(plan, dates.get(plan.id, []), day)) for plan, dname in rows]
+    return items, total
+
+
+def iter_plans(session: Session, actor: Actor, f: PlanFilter) -> list[tuple[MigrationPlan, Department]]:
+    """Every plan the filter selects, with its department (exports)."""
+    stmt = (select(MigrationPlan, Department).join(Department, Department.id == MigrationPlan.department_id)
+            .where(*_conditions(session, actor, f)).order_by(Department.path, MigrationPlan.kind, MigrationPlan.name))
+    return list(session.execute(stmt).all())
+
+
+def _system_dates(session: Session, plan_ids: list[int]) -> dict[int, list[tuple[SystemState, date, None]]]:
+    out: dict[int, list] = {}
+    if plan_ids:
+        for pid, state, planned in session.execute(select(PlanSystem.plan_id, PlanSystem.state,
+                                                          PlanSystem.planned_date)
+                                                   .where(PlanSystem.plan_id.in_(plan_ids))).all():
+            out.setdefault(pid, []).append((SystemState(state), planned, None))
+    return out
+
+
+# --- writing the plan ---------------------------------------------------------------------------------
+
+def check_systems(session: Session, dept: Department, systems: list[SystemIn], plan_id: int | None = None,
+                  field: str = "systems") -> list[tuple[str, str, str]]:
+    """(field, zh-CN message, code) for each system a cloud plan may not hold: unknown or deleted, outside
+    the department's subtree, classified (保密局's process), listed twice, or already in another open plan."""
+    problems = []
+    ids = [s.system_id for s in systems]
+    found = {s.id: s for s in session.execute(select(InformationSystem).where(InformationSystem.id.in_(ids))).scalars()}
+    paths = dict(session.execute(select(Department.id, Department.path)
+                                 .where(Department.id.in_({s.department_id for s in found.values()}))).all())
+    taken = _in_open_plans(session, ids, plan_id)
+    seen: set[int] = set()
+    for i, item in enumerate(systems):
+        where = f"{field}.{i}.system_id"
+        system = found.get(item.system_id)
+        if system is None or system.deleted_at is not None:
+            problems.append((where, f"信息系统 {item.system_id} 不存在", "not_found"))
+        elif system.is_classified:
+            problems.append((where, rules.CLASSIFIED, "classified"))
+        elif not paths[system.department_id].startswith(dept.path):
+            problems.append((where, f"信息系统“{system.name}”不属于{dept.name}或其下级单位", "other_department"))
+        elif item.system_id in seen:
+            problems.append((where, f"信息系统“{system.name}”重复列入", "duplicate"))
+        elif item.system_id in taken:
+            problems.append((where, f"信息系统“{system.name}”已列入迁移计划 {taken[item.system_id]}", "in_other_plan"))
+        seen.add(item.system_id)
+    return problems
+
+
+def _in_open_plans(session: Session, system_ids: list[int], plan_id: int | None) -> dict[int, str]:
+    stmt = (select(PlanSystem.system_id, MigrationPlan.number)
+            .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
+            .where(PlanSystem.system_id.in_(system_ids), MigrationPlan.status != P.cancelled))
+    if plan_id is not None:
+        stmt = stmt.where(MigrationPlan.id != plan_id)
+    return dict(session.execute(stmt).all())
+
+
+def _refuse(problems: list[tuple[str, str, str]]) -> None:
+    if problems:
+        classified = [p for p in problems if p[2] == "classified"]
+        first = classified[0] if classified else problems[0]
+        raise ValidationFailed(first[1], code=first[2],
+                               errors=[{"field": f, "message": m, "code": c} for f, m, c in problems])
+
+
+def snapshot(session: Session, plan: MigrationPlan) -> dict:
+    """The plan as the audit log records it, with its scope."""
+    return {**audit.snapshot(plan, {"created_at", "updated_at"}), "network_ids": network_ids(session, plan.id),
+            "systems": [{"system_id": ps.system_id, "target_date": ps.target_date.isoformat()}
+                        for ps, _ in plan_systems(session, plan.id)]}
+
+
+def _set_scope(session: Session, plan: MigrationPlan, networks: list[int] | None,
+               systems: list[SystemIn] | None) -> None:
+    """Replace the networks and systems in scope; a system already in the plan keeps its state and dates."""
+    if networks is not None:
+        old = {n.network_id: n
+               for n in session.execute(select(PlanNetwork).where(PlanNetwork.plan_id == plan.id)).scalars()}
+        for nid, row in old.items():
+            if nid not in networks:
+                session.delete(row)
+        session.add_all(PlanNetwork(plan_id=plan.id, network_id=nid)
+                        for nid in dict.fromkeys(networks) if nid not in old)
+    if systems is not None:
+        old = {ps.system_id: ps for ps, _ in plan_systems(session, plan.id)}
+        wanted = {s.system_id: s.target_date for s in systems}
+        for sid, row in old.items():
+            if sid not in wanted:
+                session.delete(row)
+        for sid, target in wanted.items():
+            row = old.get(sid)
+            if row is None:
+                session.add(PlanSystem(plan_id=plan.id, system_id=sid, target_date=target, planned_date=target))
+            elif row.target_date != target:
+                row.planned_date = target if row.planned_date == row.target_date else row.planned_date
+                row.target_date = target
+                session.add(row)
+    session.flush()
+
+
+def create_plan(session: Session, actor: Actor, data: PlanIn, *, commit: bool = True) -> MigrationPlan:
+    """A new draft plan of the actor's department (or one under it)."""
+    actor.require(*rules.WRITE_ROLES)
+    dept = scope.visible_department(session, actor, data.department_id, field="department_id")
+    _refuse(check_systems(session, dept, data.systems) + _kind_problems(data.kind, data.target, data.network_ids,
+                                                                        data.systems))
+    _check_name(session, data.department_id, data.kind, data.name, None)
+    plan = MigrationPlan(**data.model_dump(include={"kind", "department_id", *PLAN_FIELDS}), number="pending",
+                         created_by=actor.username)
+    session.add(plan)
+    session.flush()
+    plan.number = f"YZMP-{today().year}-{plan.id:06d}"
+    _set_scope(session, plan, data.network_ids, data.systems)
+    audit.record(session, actor, "create", "migration_plan", plan.id, after=snapshot(session, plan), label=plan.number)
+    if commit:
+        session.commit()
+    return plan
+
+
+def _kind_problems(kind: PlanKind, target, networks: list[int], systems: list) -> list[tuple[str, str, str]]:
+    return rules.plan_errors(kind, target, len(networks), len(systems))
+
+
+def _check_name(session: Session, department_id: int, kind: PlanKind, name: str, plan_id: int | None) -> None:
+    stmt = select(MigrationPlan.number).where(MigrationPlan.department_id == department_id,
+                                              MigrationPlan.kind == kind, MigrationPlan.name == name)
+    if plan_id is not None:
+        stmt = stmt.where(MigrationPlan.id != plan_id)
+    other = session.execute(stmt).scalars().first()
+    if other:
+        raise Conflict(f"本部门已有同名的{kind.zh}（{other}），计划名称须唯一", code="duplicate_name")
+
+
+def editable_plan(session: Session, actor: Actor, plan_id: int) -> MigrationPlan:
+    """The plan, if this user may edit it now: 403 unless of its department, 409 unless a draft or returned."""
+    actor.require(*rules.WRITE_ROLES)
+    plan = get_plan(session, actor, plan_id)
+    if actor.department_id != plan.department_id:
+        raise Forbidden(f"只有计划所属部门（{session.get(Department, plan.department_id).name}）可以修改本计划")
+    if plan.status not in EDITABLE:
+        raise Conflict(f"计划为“{plan.status.zh}”，只有草稿或退回修改的计划可以编辑", code="not_editable")
+    return plan
+
+
+def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, *,
+                commit: bool = True) -> MigrationPlan:
+    plan = editable_plan(session, actor, plan_id)
+    changes = data.model_dump(exclude_unset=True)
+    networks, systems = changes.pop("network_ids", None), data.systems if "systems" in changes else None
+    changes.pop("systems", None)
+    if None in (changes.get(k, "") for k in ("name", "completion_date")):
+        raise ValidationFailed("计划名称与完成时限不能为空", code="required")
+    dept = session.get(Department, plan.department_id)
+    if systems is not None:
+        _refuse(check_systems(session, dept, systems, plan.id))
+    target = changes.get("target", plan.target)
+    _refuse(_kind_problems(plan.kind, target, networks if networks is not None else network_ids(session, plan.id),
+                           systems if systems is not None else plan_systems(session, plan.id)))
+    if "name" in changes:
+        _check_name(session, plan.department_id, plan.kind, changes["name"], plan.id)
+    before = snapshot(session, plan)
+    for key, value in changes.items():
+        setattr(plan, key, value)
+    _set_scope(session, plan, networks, systems)
+    after = snapshot(session, plan)
+    if after != before:
+        plan.updated_at = now()
+        session.add(plan)
+        audit.record(session, actor, "update", "migration_plan", plan.id, before=before, after=after, label=plan.number)
+    if commit:
+        session.commit()
+    return plan
+
+
+# --- the plan's procedure -----------------------------------------------------------------------------
+
+def _authors(plan: MigrationPlan) -> set[str]:
+    return {name for name in (plan.created_by, plan.submitted_by) if name}
+
+
+def current_step(plan: MigrationPlan) -> duties.Step:
+    return duties.Step(name=f"{plan.kind.zh}（{plan.status.zh}）", roles=rules.STAGE_ROLES.get(plan.status, ()))
+
+
+def act(session: Session, actor: Actor, plan_id: int, action: str, body: ActionIn) -> MigrationPlan:
+    """One step of the plan. Unknown action 404; illegal now 409 with the reason; wrong person 403."""
+    if action not in rules.ACTIONS:
+        raise NotFound(f"没有名为 {action} 的操作")
+    plan = get_plan(session, actor, plan_id)
+    reason = rules.transition_error(plan.status, action)
+    if reason:
+        raise Conflict(reason, code="illegal_transition")
+    if action in rules.AUTHOR_ACTIONS:
+        duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.WRITE_ROLES))
+        if actor.department_id != plan.department_id:
+            raise Forbidden("只有计划所属部门可以提交或撤销本计划")
+    else:
+        duties.check(actor, current_step(plan), _authors(plan))
+    if action == "return" and not body.comment.strip():
+        raise ValidationFailed("退回必须说明理由", code="comment_required",
+                               errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
+    if action == "submit":
+        _check_ready(session, plan)
+        plan.submitted_by = actor.username
+    if action == "complete":
+        open_systems = [s.name for ps, s in plan_systems(session, plan.id) if ps.state != SystemState.migrated]
+        if open_systems:
+            raise Conflict(f"尚有系统未完成迁移：{'、'.join(open_systems[:10])}", code="systems_open")
+    old = plan.status
+    plan.status, plan.updated_at = rules.TRANSITIONS[(old, action)], now()
+    session.add(plan)
+    audit.record(session, actor, action, "migration_plan", plan.id,
+                 changes={"status": [old.value, plan.status.value], "comment": body.comment}, label=plan.number)
+    session.commit()
+    return plan
+
+
+def _check_ready(session: Session, plan: MigrationPlan) -> None:
+    """A plan is submitted with its scope: at least one network or system."""
+    if plan.kind == PlanKind.cloud and not plan_systems(session, plan.id):
+        raise ValidationFailed("上云计划至少列入一个信息系统", code="no_systems")
+    if plan.kind == PlanKind.private_network and not network_ids(session, plan.id):
+        raise ValidationFailed("专网迁移计划至少列入一个业务专网", code="no_networks")
+
+
+# --- the systems of a cloud plan ----------------------------------------------------------------------
+
+def _plan_system(session: Session, actor: Actor, plan_id: int, system_id: int) -> tuple[MigrationPlan, PlanSystem]:
+    plan = get_plan(session, actor, plan_id)
+    row = session.execute(select(PlanSystem).where(PlanSystem.plan_id == plan.id,
+                                                   PlanSystem.system_id == system_id)).scalars().first()
+    if row is None:
+        raise NotFound(f"信息系统 {system_id} 不在计划 {plan.number} 中")
+    return plan, row
+
+
+def system_action(session: Session, actor: Actor, plan_id: int, system_id: int, action: str,
+                  body: SystemActionIn) -> MigrationPlan:
+    """Start, finish or pause one system's migration (a person ticks the step off with a note)."""
+    if action not in rules.SYSTEM_ACTION_LABELS:
+        raise NotFound(f"没有名为 {action} 的操作")
+    plan, row = _plan_system(session, actor, plan_id, system_id)
+    duties.check(actor, duties.Step(name=rules.SYSTEM_ACTION_LABELS[action], roles=rules.SYSTEM_ROLES))
+    if plan.status != P.approved:
+        raise Conflict(f"计划为“{plan.status.zh}”，批准后才能登记系统迁移进度", code="plan_not_approved")
+    reason = rules.system_transition_error(row.state, action)
+    if reason:
+        raise Conflict(reason, code="illegal_transition")
+    day = body.on or today()
+    if day > today():
+        raise ValidationFailed("实际日期不能晚于今天", code="future_date",
+                               errors=[{"field": "on", "message": "实际日期不能晚于今天", "code": "future_date"}])
+    before = audit.snapshot(row)
+    row.state = rules.SYSTEM_TRANSITIONS[(row.state, action)]
+    if action == "start":
+        row.started_date = day
+    elif action == "finish":
+        row.migrated_date = day
+    row.note = body.note or row.note
+    session.add(row)
+    audit.record(session, actor, action, "migration_plan_system", row.id, before=before, after=audit.snapshot(row),
+                 label=f"{plan.number} / {session.get(InformationSystem, row.system_id).name}")
+    session.commit()
+    return plan
+
+
+def request_exception(session: Session, actor: Actor, plan_id: int, system_id: int, data: ExceptionIn) -> MigrationPlan:
+    """A department asks that one system of its plan stay in-house; the Bureau decides."""
+    actor.require(*rules.WRITE_ROLES)
+    plan, row = _plan_system(session, actor, plan_id, system_id)
+    if actor.department_id != plan.department_id:
+        raise Forbidden("只有计划所属部门可以申请例外")
+    if plan.status == P.cancelled or plan.status == P.completed:
+        raise Conflict(f"计划为“{plan.status.zh}”，不能申请例外", code="plan_closed")
+    if row.state not in (SystemState.pending, SystemState.migrating):
+        raise Conflict(f"系统迁移状态为“{row.state.zh}”，不能申请例外", code="illegal_transition")
+    if session.execute(select(PlanException.id).where(PlanException.plan_system_id == row.id,
+                                                      PlanException.status == ExceptionStatus.requested)).first():
+        raise Conflict("该系统已有待审批的例外申请", code="exception_pending")
+    exc = PlanException(plan_system_id=row.id, reason=data.reason, justification=data.justification,
+                        requested_by=actor.username)
+    session.add(exc)
+    session.flush()
+    audit.record(session, actor, "request_exception", "migration_exception", exc.id,
+                 after=audit.snapshot(exc, {"requested_at"}), label=plan.number)
+    session.commit()
+    return plan
+
+
+def decide_exception(session: Session, actor: Actor, plan_id: int, system_id: int,
+                     data: ExceptionDecisionIn) -> MigrationPlan:
+    """The Bureau approves (with the interfaces to open and a later target date) or rejects; never the
+    department user who asked or who wrote the plan."""
+    plan, row = _plan_system(session, actor, plan_id, system_id)
+    exc = session.execute(select(PlanException).where(
+        PlanException.plan_system_id == row.id, PlanException.status == ExceptionStatus.requested)).scalars().first()
+    if exc is None:
+        raise Conflict("该系统没有待审批的例外申请", code="no_exception")
+    duties.check(actor, duties.Step(name="审批自行部署例外", roles=(Role.bureau,)), {exc.requested_by, *_authors(plan)})
+    if data.approve:
+        problems = []
+        if not data.interfaces:
+            problems.append(("interfaces", "批准例外须登记该系统须开放的数据共享接口及佐证", "required"))
+        if data.later_target_date is None or data.later_target_date <= row.target_date:
+            problems.append(("later_target_date",
+                             f"批准例外须给出晚于原计划日期（{row.target_date}）的逐步迁移完成日期", "required"))
+        _refuse(problems)
+    elif not data.comment.strip():
+        raise ValidationFailed("不批准须说明理由", code="comment_required",
+                               errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
+    before = audit.snapshot(exc, {"requested_at"})
+    exc.status = ExceptionStatus.approved if data.approve else ExceptionStatus.rejected
+    exc.decided_by, exc.decided_at, exc.decision_comment = actor.username, now(), data.comment
+    if data.approve:
+        exc.interfaces = [i.model_dump() for i in data.interfaces]
+        exc.later_target_date = data.later_target_date
+        row.state, row.planned_date = SystemState.exception, data.later_target_date
+        session.add(row)
+    session.add(exc)
+    audit.record(session, actor, "approve_exception" if data.approve else "reject_exception", "migration_exception",
+                 exc.id, before=before, after=audit.snapshot(exc, {"requested_at", "decided_at"}), label=plan.number)
+    session.commit()
+    return plan
+
+
+# --- the technical plan document ----------------------------------------------------------------------
+
+def add_document(session: Session, actor: Actor, plan_id: int, filename: str, content_type: str,
+                 stream: BinaryIO, max_bytes: int) -> PlanDocument:
+    """A new version of the technical plan (PDF, DOCX or an image), read up to one byte past the limit."""
+    plan = get_plan(session, actor, plan_id)
+    if actor.role != Role.department or actor.department_id != plan.department_id:
+        raise Forbidden("技术方案由计划所属部门上传")
+    if content_type not in DOCUMENT_TYPES:
+        raise ValidationFailed(f"技术方案只接受 PDF、DOCX、PNG、JPEG（收到 {clean_text(content_type)[:100]}）",
+                               code="attachment_type")
+    content = stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise too_large(max_bytes, "技术方案")
+    if not content:
+        raise ValidationFailed("技术方案文件为空", code="attachment_empty")
+    version = (session.execute(select(func.max(PlanDocument.version)).where(PlanDocument.plan_id == plan.id))
+               .scalar_one() or 0) + 1
+    doc = PlanDocument(plan_id=plan.id, version=version, filename=filename[:200] or "document",
+                       content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                       content=content, uploaded_by=actor.username)
+    session.add(doc)
+    session.flush()
+    audit.record(session, actor, "attach", "migration_plan", plan.id,
+                 changes={"document": [None, {"version": version, "filename": doc.filename, "sha256": doc.sha256}]},
+                 label=plan.number)
+    session.commit()
+    return doc
+
+
+def get_document(session: Session, actor: Actor, plan_id: int, document_id: int) -> PlanDocument:
+    plan = get_plan(session, actor, plan_id)
+    doc = session.get(PlanDocument, document_id)
+    if doc is None or doc.plan_id != plan.id:
+        raise NotFound("技术方案文件不存在")
+    return doc
+

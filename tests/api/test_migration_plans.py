@@ -1,0 +1,190 @@
+"""Migration plans over the API: both kinds, scope (403 across departments), classified refusal, the plan
+procedure with separation of duties, per-system states, in-house exceptions, versioned documents,
+behind-plan filters, and audit entries for every write."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from control.core.audit import AuditEntry
+from control.core.clock import today
+from tests.api.helpers import create_system
+
+RESPONSIBLE = {"leader_name": "王强", "leader_title": "副局长", "leader_phone": "0870-6100100",
+               "office": "办公室", "liaison_name": "李丽", "liaison_phone": "13800000000"}
+
+
+def cloud_payload(world, systems, **extra) -> dict:
+    body = {"kind": "cloud", "department_id": world.depts["edu"].id, "name": "教育局系统上云计划",
+            "content": "学籍、资助两个系统迁移上云", "completion_date": str(today() + timedelta(days=180)),
+            "systems": [{"system_id": s, "target_date": str(today() + timedelta(days=90))} for s in systems],
+            **RESPONSIBLE}
+    body.update(extra)
+    return body
+
+
+def post(client, world, user, path, body=None):
+    return client.post(f"/api/v1/migration-plans{path}", json=body or {}, headers=world.headers(user))
+
+
+@pytest.fixture
+def systems(client, world):
+    h = world.headers("edu")
+    return [create_system(client, h, world.depts["edu"].id, name=n)["id"] for n in ("学籍管理系统", "学生资助系统")]
+
+
+def new_plan(client, world, systems, **extra) -> dict:
+    r = post(client, world, "edu", "", cloud_payload(world, systems, **extra))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_cloud_plan_created_with_its_systems_and_audited(client, world, systems):
+    plan = new_plan(client, world, systems)
+    assert plan["status"] == "draft" and plan["kind"] == "cloud" and plan["system_count"] == 2
+    assert {s["state"] for s in plan["systems"]} == {"pending"}
+    assert plan["number"].startswith("YZMP-")
+    entry = world.session.execute(select(AuditEntry).where(AuditEntry.entity_type == "migration_plan")).scalars().one()
+    assert entry.action == "create" and entry.changes["leader_name"][1] == "王强"
+    got = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=world.headers("auditor"))
+    assert got.status_code == 200 and got.json()["systems"][0]["system_name"] == "学籍管理系统"
+
+
+def test_kind_rules_and_duplicate_names(client, world, systems):
+    r = post(client, world, "edu", "", cloud_payload(world, systems, target="intranet"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "target"
+    pn = {**cloud_payload(world, [], kind="private_network"), "name": "教育专网迁移计划"}
+    r = post(client, world, "edu", "", pn)
+    assert r.status_code == 422 and "迁移目标" in r.json()["detail"]
+    r = post(client, world, "edu", "", {**pn, "target": "extranet_dedicated"})
+    assert r.status_code == 201, r.text
+    new_plan(client, world, systems)
+    r = post(client, world, "edu", "", cloud_payload(world, []))
+    assert r.status_code == 409 and r.json()["code"] == "duplicate_name"
+
+
+def test_classified_system_refused_and_nothing_stored(client, world):
+    secret = client.post("/api/v1/systems", json={"department_id": world.depts["edu"].id, "name": "涉密办公系统",
+                                                  "status": "running", "is_classified": True},
+                         headers=world.headers("edu")).json()
+    r = post(client, world, "edu", "", cloud_payload(world, [secret["id"]]))
+    assert r.status_code == 422 and "保密局" in r.json()["detail"]
+    listed = client.get("/api/v1/migration-plans", headers=world.headers("admin")).json()
+    assert listed["total"] == 0
+
+
+def test_cross_department_reads_and_writes_are_403(client, world, systems):
+    plan = new_plan(client, world, systems)
+    h = world.headers("health")
+    assert client.get(f"/api/v1/migration-plans/{plan['id']}", headers=h).status_code == 403
+    assert client.patch(f"/api/v1/migration-plans/{plan['id']}", json={"content": "x"}, headers=h).status_code == 403
+    assert post(client, world, "health", f"/{plan['id']}/submit").status_code == 403
+    r = post(client, world, "health", "", cloud_payload(world, []))
+    assert r.status_code == 403
+    # A system of another department cannot enter a plan.
+    other = create_system(client, h, world.depts["health"].id, name="卫生系统")
+    r = post(client, world, "edu", "", cloud_payload(world, [other["id"]], name="另一个计划"))
+    assert r.status_code == 422 and r.json()["code"] == "other_department"
+    # The parent department sees the plan; a sibling's list does not hold it.
+    assert client.get(f"/api/v1/migration-plans/{plan['id']}", headers=world.headers("countyoffice")).status_code == 200
+    assert client.get("/api/v1/migration-plans", headers=h).json()["total"] == 0
+
+
+def test_procedure_with_separation_of_duties(client, world, systems):
+    plan = new_plan(client, world, systems)
+    pid = plan["id"]
+    r = post(client, world, "bureau", f"/{pid}/approve")
+    assert r.status_code == 409 and "草稿" in r.json()["detail"]
+    assert post(client, world, "edu", f"/{pid}/submit").json()["status"] == "submitted"
+    r = client.patch(f"/api/v1/migration-plans/{pid}", json={"content": "改"}, headers=world.headers("edu"))
+    assert r.status_code == 409
+    assert post(client, world, "infocenter", f"/{pid}/approve").status_code == 403
+    r = post(client, world, "bureau", f"/{pid}/return")
+    assert r.status_code == 422
+    assert post(client, world, "bureau", f"/{pid}/return", {"comment": "补充技术方案"}).json()["status"] == "returned"
+    assert post(client, world, "edu", f"/{pid}/submit").status_code == 200
+    assert post(client, world, "bureau", f"/{pid}/approve", {"comment": "同意"}).json()["status"] == "approved"
+    assert post(client, world, "bureau", f"/{pid}/nonsense").status_code == 404
+    r = post(client, world, "infocenter", f"/{pid}/complete")
+    assert r.status_code == 409 and r.json()["code"] == "systems_open"
+    for sid in systems:
+        r = post(client, world, "infocenter", f"/{pid}/systems/{sid}/start", {"note": "已交付资源"})
+        assert r.status_code == 200
+        r = post(client, world, "edu", f"/{pid}/systems/{sid}/finish", {"note": "已切换"})
+        assert r.status_code == 200, r.text
+    r = post(client, world, "infocenter", f"/{pid}/systems/{systems[0]}/finish")
+    assert r.status_code == 409
+    done = post(client, world, "infocenter", f"/{pid}/complete").json()
+    assert done["status"] == "completed" and {s["state"] for s in done["systems"]} == {"migrated"}
+    actions = world.session.execute(select(AuditEntry.action).where(
+        AuditEntry.entity_type.in_(("migration_plan", "migration_plan_system")))).scalars().all()
+    assert actions.count("start") == 2 and "approve" in actions and "complete" in actions
+
+
+def test_author_never_approves_own_plan(client, world, systems):
+    """A bureau user who filed nothing cannot be blocked; a department user cannot approve at all."""
+    plan = new_plan(client, world, systems)
+    post(client, world, "edu", f"/{plan['id']}/submit")
+    r = post(client, world, "edu", f"/{plan['id']}/approve")
+    assert r.status_code == 403
+
+
+def test_exception_requested_by_department_decided_by_bureau(client, world, systems):
+    plan = new_plan(client, world, systems)
+    pid, sid = plan["id"], systems[1]
+    r = post(client, world, "edu", f"/{pid}/systems/{sid}/exception",
+             {"reason": "very_large", "justification": "数据量 200TB，须本地部署"})
+    assert r.status_code == 200, r.text
+    assert r.json()["systems"][1]["exception"]["status"] == "requested"
+    assert post(client, world, "edu", f"/{pid}/systems/{sid}/exception",
+                {"reason": "very_large", "justification": "again"}).status_code == 409
+    assert post(client, world, "edu", f"/{pid}/systems/{sid}/exception/decide", {"approve": True}).status_code == 403
+    r = post(client, world, "bureau", f"/{pid}/systems/{sid}/exception/decide", {"approve": True})
+    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {"interfaces", "later_target_date"}
+    later = str(today() + timedelta(days=720))
+    r = post(client, world, "bureau", f"/{pid}/systems/{sid}/exception/decide",
+             {"approve": True, "comment": "同意逐步迁移", "later_target_date": later,
+              "interfaces": [{"name": "学生资助信息查询接口", "evidence": "接口文档 v1.2，已在共享平台注册"}]})
+    assert r.status_code == 200, r.text
+    row = r.json()["systems"][1]
+    assert row["state"] == "exception" and row["planned_date"] == later and row["target_date"] != later
+    assert row["exception"]["interfaces"][0]["name"] == "学生资助信息查询接口"
+
+
+def test_documents_are_versioned(client, world, systems):
+    plan = new_plan(client, world, systems)
+    path = f"/api/v1/migration-plans/{plan['id']}/documents"
+    h = world.headers("edu")
+    for body in (b"%PDF-1.4 v1", b"%PDF-1.4 v2"):
+        r = client.post(path, files={"file": ("方案.pdf", body, "application/pdf")}, headers=h)
+        assert r.status_code == 201, r.text
+    assert r.json()["version"] == 2
+    r = client.post(path, files={"file": ("a.exe", b"MZ", "application/x-msdownload")}, headers=h)
+    assert r.status_code == 422
+    r = client.post(path, files={"file": ("a.pdf", b"%PDF", "application/pdf")}, headers=world.headers("health"))
+    assert r.status_code == 403
+    docs = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=h).json()["documents"]
+    assert [d["version"] for d in docs] == [2, 1]
+    got = client.get(f"{path}/{docs[1]['id']}", headers=world.headers("auditor"))
+    assert got.status_code == 200 and got.content == b"%PDF-1.4 v1"
+
+
+def test_behind_plan_filter_and_days(client, world, systems, frozen_clock):
+    plan = new_plan(client, world, systems)
+    post(client, world, "edu", f"/{plan['id']}/submit")
+    post(client, world, "bureau", f"/{plan['id']}/approve")
+    h = world.headers("bureau")
+    on = client.get("/api/v1/migration-plans", params={"schedule": "on_plan"}, headers=h).json()
+    assert on["total"] == 1 and on["items"][0]["days_behind"] == 0
+    frozen_clock(f"{today() + timedelta(days=95)} 09:00")
+    behind = client.get("/api/v1/migration-plans", params={"schedule": "behind_plan", "kind": "cloud"},
+                        headers=h).json()
+    assert behind["total"] == 1 and behind["items"][0]["days_behind"] == 5
+    assert client.get("/api/v1/migration-plans", params={"schedule": "on_plan"}, headers=h).json()["total"] == 0
+    detail = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=h).json()
+    assert [s["days_behind"] for s in detail["systems"]] == [5, 5]
+    sub = client.get("/api/v1/migration-plans", params={"department_id": world.depts["health"].id}, headers=h).json()
+    assert sub["total"] == 0
+    assert client.get("/api/v1/migration-plans", params={"schedule": "late"}, headers=h).status_code == 422
