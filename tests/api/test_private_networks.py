@@ -175,3 +175,15 @@ def test_every_transition_and_a_refused_one(client, world, frozen_clock):
                    headers=world.headers("auditor"))
     entry = r.json()["items"][0]
     assert entry["changes"]["state"] == ["migrating", "merged"] and entry["changes"]["outcome_on"][1] == "2026-06-01"
+
+
+def test_metric_counts_networks_by_state_with_every_state_present(client, world):
+    h = world.headers("edu")
+    net = create(client, h, world.depts["edu"].id)
+    create(client, h, world.depts["edu"].id, name="第二张网")
+    assert client.post(f"/api/v1/private-networks/{net['id']}/connect", json={}, headers=h).status_code == 200
+    metrics = client.get("/metrics").text
+    assert 'yunzhang_private_networks{state="in_use"} 1.0' in metrics
+    assert 'yunzhang_private_networks{state="connected"} 1.0' in metrics
+    for state in ("migrating", "withdrawn", "merged", "converted"):
+        assert f'yunzhang_private_networks{{state="{state}"}} 0.0' in metrics
