@@ -28,6 +28,7 @@ from control.core.enums import LabeledEnum
 from control.core.errors import ServiceError
 from control.core.messages import zh_message
 from control.core.roles import Role
+from control.networks.enums import NetworkState
 from control.settings import get_settings
 from control.systems.enums import Network, SystemStatus
 
@@ -197,9 +198,10 @@ calendar_app = typer.Typer(help="工作日日历 / working-day calendar", no_arg
 requests_app = typer.Typer(help="云资源申请 / cloud resource requests", no_args_is_help=True)
 metrics_app = typer.Typer(help="使用指标 / usage metrics", no_args_is_help=True)
 zombies_app = typer.Typer(help="僵尸系统 / zombie systems", no_args_is_help=True)
+networks_app = typer.Typer(help="业务专网 / private networks", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
                   (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests"),
-                  (metrics_app, "metrics"), (zombies_app, "zombies")):
+                  (metrics_app, "metrics"), (zombies_app, "zombies"), (networks_app, "networks")):
     app.add_typer(sub, name=name)
 
 
@@ -600,3 +602,68 @@ def zombies_export(file: Path) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+def department_id_of(session, code: str | None) -> int | None:
+    """The id of the department a --department code names (None: no filter); an unknown code ends the command."""
+    from control.org.service import get_department_by_code
+    if not code:
+        return None
+    dept = get_department_by_code(session, code.strip().upper())
+    if dept is None:
+        fail(f"部门代码 {code} 不存在")
+    return dept.id
+
+
+@networks_app.command("list")
+def networks_list(department: str | None = typer.Option(None, help="部门代码（含下级）"),
+                  state: NetworkState | None = None,
+                  fiscal: bool | None = typer.Option(None, "--fiscal/--no-fiscal", help="是否财政资金建设"),
+                  q: str | None = None, limit: int = typer.Option(200, min=1, max=100_000)) -> None:
+    """列出业务专网 / list private networks."""
+    from sqlmodel import Session
+
+    from control.networks.service import NetworkFilter, list_networks
+    with Session(engine()) as session:
+        f = NetworkFilter(department_id=department_id_of(session, department), state=state, fiscal=fiscal, q=q)
+        items, total = list_networks(session, cli_actor(), f, limit=limit)
+    typer.echo(f"{'编号':<8}{'部门':<16}{'状态':<8}{'财政':<6}名称")
+    for i in items:
+        fiscal = "是" if i.fiscal_funded else "否"
+        typer.echo(f"{i.id:<8}{i.department_name[:14]:<16}{i.state.zh:<8}{fiscal:<6}{i.name}")
+    typer.echo(f"共 {total} 条")
+
+
+@networks_app.command("show")
+def networks_show(network_id: int = typer.Argument(..., min=1)) -> None:
+    """显示一个业务专网 / show one private network with its lines, sites and systems."""
+    from sqlmodel import Session
+
+    from control.networks.service import detail, get_network
+    with Session(engine()) as session:
+        n = detail(session, get_network(session, cli_actor(), network_id))
+    typer.echo(f"{n.name}（{n.department_name}）状态：{n.state.zh}；财政资金建设：{'是' if n.fiscal_funded else '否'}")
+    for label, day in (("联通日期", n.connected_on), ("开始迁移日期", n.migrating_on), ("撤并改日期", n.outcome_on)):
+        if day:
+            typer.echo(f"{label}：{day}")
+    if n.outcome_note:
+        typer.echo(f"撤并改说明：{n.outcome_note}")
+    for line in n.lines:
+        typer.echo(f"线路：{line.carrier} {line.count} 条，{line.bandwidth_mbps} Mbps，年租金 {line.yearly_rent} 万元")
+    typer.echo(f"年租金合计：{n.yearly_rent_total} 万元；站点：{'、'.join(n.sites) or '—'}")
+    typer.echo(f"承载系统：{'、'.join(s.name for s in n.systems) or '—'}")
+
+
+@networks_app.command("act")
+def networks_act(network_id: int = typer.Argument(..., min=1),
+                 action: str = typer.Argument(..., help="connect|migrate|withdraw|merge|convert"),
+                 on: date | None = typer.Option(None, "--on", help="发生日期（默认今天）"),
+                 note: str = typer.Option("", help="说明（撤销、合并、改造必填）")) -> None:
+    """登记专网的状态变更 / record a state change (connect, migrate, withdraw, merge, convert)."""
+    from sqlmodel import Session
+
+    from control.networks.schemas import ActionIn
+    from control.networks.service import act
+    with Session(engine(), expire_on_commit=False) as session:
+        network = act(session, cli_actor(), network_id, action, ActionIn(on=on, note=note))
+    typer.echo(f"{network.name}：{network.state.zh}")

@@ -20,5 +20,6 @@ from control.migration.models import (  # noqa: F401
     PlanNetwork,
     PlanSystem,
 )
+from control.networks.models import CarrierLine, NetworkSystem, PrivateNetwork  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401
 from control.zombies.models import UsageSummary, UsageTile, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401

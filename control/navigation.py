@@ -7,6 +7,7 @@ from control.cloud import labels as cloud_labels
 from control.core import labels
 from control.core.roles import Role
 from control.migration import labels as migration_labels
+from control.networks import labels as networks_labels
 from control.org import labels as org_labels
 from control.systems import labels as systems_labels
 from control.systems.service import WRITE_ROLES
@@ -31,7 +32,8 @@ NAV: list[NavEntry] = [
 
 def install_labels() -> None:
     """Fill core's label registry with every domain's field labels (the app and the CLI call it at start)."""
-    for domain in (org_labels, systems_labels, cloud_labels, zombies_labels, migration_labels):
+    for domain in (org_labels, systems_labels, cloud_labels, zombies_labels, networks_labels,
+                   migration_labels):
         domain.install()
 
 

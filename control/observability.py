@@ -15,6 +15,8 @@ from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
 from control.core.clock import SHANGHAI
 from control.core.jobs import Outcome
+from control.networks.enums import NetworkState
+from control.networks.service import state_counts as network_state_counts
 from control.scheduled import JOB_LOCK_IDS, LAST_SUCCESS, RUNS
 from control.systems.enums import SystemStatus
 from control.systems.models import InformationSystem
@@ -37,6 +39,7 @@ class DatabaseCollector:
             yield from self._cloud(session)
             yield from self._calendar(session)
             yield from self._zombies(session)
+            yield from self._networks(session)
         jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
                                  "Last successful run of a periodic job", labels=["job"])
         for job, ts in sorted(LAST_SUCCESS.items()):
@@ -92,6 +95,14 @@ class DatabaseCollector:
                                 value=scan.duration_seconds if scan else 0)
         yield GaugeMetricFamily("yunzhang_zombie_scan_candidates", "Candidates found by the last zombie scan",
                                 value=scan.candidates if scan else 0)
+
+    def _networks(self, session: Session):
+        counts = network_state_counts(session)
+        family = GaugeMetricFamily("yunzhang_private_networks", "Private networks (业务专网) by state",
+                                   labels=["state"])
+        for state in NetworkState:
+            family.add_metric([state.value], counts.get(state.value, 0))
+        yield family
 
     def _calendar(self, session: Session):
         known = self.app.state.calendars.get(session).known_until()

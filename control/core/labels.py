@@ -176,6 +176,10 @@ ACTIONS: dict[str, Label] = {
     "open": ("发现疑似", "Open case"), "scan-update": ("扫描更新", "Updated by scan"),
     "unlock": ("解锁", "Unlock"), "reset_password": ("重置密码", "Reset password"),
     "change_password": ("修改密码", "Change password"),
+    # private networks (业务专网)
+    "connect": ("联通", "Connect"), "migrate": ("开始迁移", "Start migration"),
+    "withdraw": ("撤销专网", "Withdraw network"), "merge": ("合并专网", "Merge network"),
+    "convert": ("改造专网", "Convert network"),
 }
 ENTITY_TYPES: dict[str, Label] = {
     "system": ("信息系统", "Information system"), "department": ("部门", "Department"), "user": ("用户", "User"),
@@ -183,6 +187,7 @@ ENTITY_TYPES: dict[str, Label] = {
     "cloud_quota": ("云资源配额", "Cloud quota"), "calendar_year": ("节假日安排", "Holiday arrangement"),
     "zombie_scan": ("僵尸系统扫描", "Zombie scan"), "zombie_case": ("僵尸系统审核", "Zombie case"),
     "usage_metrics": ("使用指标", "Usage metrics"),
+    "private_network": ("业务专网", "Private network"),
 }
 
 

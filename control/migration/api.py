@@ -28,10 +28,12 @@ router = APIRouter(prefix="/api/v1/migration-plans", tags=["migration plans"])
 
 
 def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, status: PlanStatus | None = None,
-                schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"),
+                schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"), funding_stop: bool = False,
                 q: SearchText | None = None) -> service.PlanFilter:
-    """`department_id`: that department and those under it; `schedule`: on_plan or behind_plan."""
-    return service.PlanFilter(department_id=department_id, kind=kind, status=status, schedule=schedule, q=q)
+    """`department_id`: that department and those under it; `schedule`: on_plan or behind_plan;
+    `funding_stop`: plans holding a fiscal private network not migrated by the plan's completion date."""
+    return service.PlanFilter(department_id=department_id, kind=kind, status=status, schedule=schedule,
+                              funding_stop=funding_stop, q=q)
 
 
 FilterDep = Annotated[service.PlanFilter, Depends(plan_filter)]

@@ -50,7 +50,7 @@ class PlanNetwork(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("plan_id", "network_id", name="uq_migration_plan_network"),)
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="migration_plan.id", index=True)
-    network_id: int = Field(index=True)
+    network_id: int = Field(foreign_key="private_network.id", index=True)
 
 
 class PlanSystem(SQLModel, table=True):

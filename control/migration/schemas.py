@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from control.core.params import CalendarDate, Id
 from control.core.textsafe import CleanLine, CleanText
 from control.migration.enums import ExceptionReason, ExceptionStatus, PlanKind, PlanStatus, SystemState, Target
+from control.networks.enums import NetworkState
 
 
 class SystemIn(BaseModel):
@@ -115,6 +116,9 @@ class PlanSystemOut(BaseModel):
 class PlanNetworkOut(BaseModel):
     network_id: int
     name: str
+    state: NetworkState
+    fiscal_funded: bool
+    funding_stop: bool     # 第十条: fiscal, not migrated, past the plan's completion date
 
 
 class DocumentOut(BaseModel):

@@ -31,6 +31,8 @@ from control.migration.schemas import (
     SystemActionIn,
     SystemIn,
 )
+from control.networks.enums import OUTCOMES
+from control.networks.models import PrivateNetwork
 from control.systems.models import InformationSystem
 
 P = PlanStatus
@@ -57,6 +59,11 @@ def network_ids(session: Session, plan_id: int) -> list[int]:
                                 .order_by(PlanNetwork.network_id)).scalars())
 
 
+def plan_networks(session: Session, plan_id: int) -> list[PrivateNetwork]:
+    return list(session.execute(select(PrivateNetwork).join(PlanNetwork, PlanNetwork.network_id == PrivateNetwork.id)
+                                .where(PlanNetwork.plan_id == plan_id).order_by(PrivateNetwork.name)).scalars())
+
+
 def _plan_behind(plan: MigrationPlan, system_dates: list[tuple[SystemState, date, date | None]], day: date) -> int:
     """Days the plan is behind: its completion date passed while open, or its worst system."""
     worst = rules.days_behind(plan.completion_date, None, day) if plan.status in rules.OPEN_STATUSES else 0
@@ -78,7 +85,10 @@ def detail(session: Session, plan: MigrationPlan) -> dict:
     docs = list(session.execute(select(PlanDocument).where(PlanDocument.plan_id == plan.id)
                                 .order_by(PlanDocument.version.desc())).scalars())
     return {**plan.model_dump(), "department_name": dept.name, "system_count": len(rows), "systems": rows,
-            "networks": [{"network_id": n, "name": str(n)} for n in network_ids(session, plan.id)],
+            "networks": [{"network_id": n.id, "name": n.name, "state": n.state, "fiscal_funded": n.fiscal_funded,
+                          "funding_stop": rules.funding_stops(n.fiscal_funded, n.state in OUTCOMES,
+                                                              plan.completion_date, day)}
+                         for n in plan_networks(session, plan.id)],
             "days_behind": _plan_behind(plan, [(ps.state, ps.planned_date, None) for ps, _ in systems], day),
             "documents": docs}
 
@@ -99,6 +109,7 @@ class PlanFilter:
     kind: PlanKind | None = None
     status: PlanStatus | None = None
     schedule: str | None = None         # on_plan | behind_plan
+    funding_stop: bool = False          # plans holding a fiscal network whose O&M funding stops
     q: str | None = None
 
 
@@ -107,6 +118,15 @@ def behind_condition(day: date):
     late_system = exists().where(PlanSystem.plan_id == MigrationPlan.id, PlanSystem.state.in_(rules.SCHEDULED_STATES),
                                  PlanSystem.planned_date < day)
     return or_((MigrationPlan.status.in_(rules.OPEN_STATUSES)) & (MigrationPlan.completion_date < day), late_system)
+
+
+def funding_stop_condition(day: date):
+    """SQL: a live private-network plan past its completion date holding a fiscal network not yet migrated
+    (withdrawn, merged or converted)."""
+    unmigrated = exists().where(PlanNetwork.plan_id == MigrationPlan.id, PrivateNetwork.id == PlanNetwork.network_id,
+                                PrivateNetwork.fiscal_funded.is_(True), PrivateNetwork.state.not_in(OUTCOMES))
+    return ((MigrationPlan.kind == PlanKind.private_network) & (MigrationPlan.status != P.cancelled)
+            & (MigrationPlan.completion_date < day) & unmigrated)
 
 
 def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
@@ -123,6 +143,8 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
         where.append(~behind_condition(today()))
     elif f.schedule:
         raise ValidationFailed(f"没有名为 {f.schedule} 的进度筛选（on_plan / behind_plan）", code="invalid_schedule")
+    if f.funding_stop:
+        where.append(funding_stop_condition(today()))
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))
@@ -190,6 +212,33 @@ def check_systems(session: Session, dept: Department, systems: list[SystemIn], p
     return problems
 
 
+def check_networks(session: Session, dept: Department, ids: list[int], plan_id: int | None = None,
+                   field: str = "network_ids") -> list[tuple[str, str, str]]:
+    """(field, zh-CN message, code) for each network a plan may not hold: unknown, outside the department's
+    subtree, listed twice, or already in another live plan. Classified networks are never registered."""
+    problems = []
+    found = {n.id: n for n in session.execute(select(PrivateNetwork).where(PrivateNetwork.id.in_(ids))).scalars()}
+    paths = dict(session.execute(select(Department.id, Department.path)
+                                 .where(Department.id.in_({n.department_id for n in found.values()}))).all())
+    stmt = (select(PlanNetwork.network_id, MigrationPlan.number)
+            .join(MigrationPlan, MigrationPlan.id == PlanNetwork.plan_id)
+            .where(PlanNetwork.network_id.in_(ids), MigrationPlan.status != P.cancelled))
+    taken = dict(session.execute(stmt if plan_id is None else stmt.where(MigrationPlan.id != plan_id)).all())
+    seen: set[int] = set()
+    for i, nid in enumerate(ids):
+        where, network = f"{field}.{i}", found.get(nid)
+        if network is None:
+            problems.append((where, f"业务专网 {nid} 不存在", "not_found"))
+        elif not paths[network.department_id].startswith(dept.path):
+            problems.append((where, f"业务专网“{network.name}”不属于{dept.name}或其下级单位", "other_department"))
+        elif nid in seen:
+            problems.append((where, f"业务专网“{network.name}”重复列入", "duplicate"))
+        elif nid in taken:
+            problems.append((where, f"业务专网“{network.name}”已列入迁移计划 {taken[nid]}", "in_other_plan"))
+        seen.add(nid)
+    return problems
+
+
 def _in_open_plans(session: Session, system_ids: list[int], plan_id: int | None) -> dict[int, str]:
     stmt = (select(PlanSystem.system_id, MigrationPlan.number)
             .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
@@ -246,8 +295,8 @@ def create_plan(session: Session, actor: Actor, data: PlanIn, *, commit: bool = 
     """A new draft plan of the actor's department (or one under it)."""
     actor.require(*rules.WRITE_ROLES)
     dept = scope.visible_department(session, actor, data.department_id, field="department_id")
-    _refuse(check_systems(session, dept, data.systems) + _kind_problems(data.kind, data.target, data.network_ids,
-                                                                        data.systems))
+    _refuse(check_systems(session, dept, data.systems) + check_networks(session, dept, data.network_ids)
+            + _kind_problems(data.kind, data.target, data.network_ids, data.systems))
     _check_name(session, data.department_id, data.kind, data.name, None)
     plan = MigrationPlan(**data.model_dump(include={"kind", "department_id", *PLAN_FIELDS}), number="pending",
                          created_by=actor.username)
@@ -297,6 +346,8 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
     dept = session.get(Department, plan.department_id)
     if systems is not None:
         _refuse(check_systems(session, dept, systems, plan.id))
+    if networks is not None:
+        _refuse(check_networks(session, dept, networks, plan.id))
     target = changes.get("target", plan.target)
     _refuse(_kind_problems(plan.kind, target, networks if networks is not None else network_ids(session, plan.id),
                            systems if systems is not None else plan_systems(session, plan.id)))

@@ -23,6 +23,7 @@ from control.migration.enums import EDITABLE, PlanKind, Target
 from control.migration.labels import PLAN
 from control.migration.models import MigrationPlan
 from control.migration.schemas import PlanIn, PlanUpdate, SystemIn
+from control.networks.models import PrivateNetwork
 from control.systems import cells
 from control.systems.census_layout import DEPT_CODE, DEPT_NAME, HELP_SHEET, LISTS_SHEET, REQUIRED_MARK, comparable
 from control.systems.census_parse import DepartmentFinder, Errors, find_header
@@ -137,7 +138,7 @@ def export_workbook(session: Session, actor: Actor, f: service.PlanFilter) -> by
     for plan, dept in service.iter_plans(session, actor, f):
         if plan.kind == PlanKind.private_network:
             ws = sheets[NETWORK_SHEET]
-            names = "、".join(str(n) for n in service.network_ids(session, plan.id)) or None
+            names = "、".join(n.name for n in service.plan_networks(session, plan.id)) or None
             ws.append(xlsx_row(ws, [dept.name, dept.code] + [_value(plan, c) for c in COLUMNS[NETWORK_SHEET][:-1]]
                                + [names]))
             continue
@@ -316,11 +317,11 @@ def _plan_changes(session: Session, actor: Actor, plans: dict[tuple[int, PlanKin
     out = []
     for (dept_id, kind, name), row in plans.items():
         values = {k: v for k, v in row.values.items() if k != "network_names"}
-        if row.values.get("network_names"):
-            errors.add(row.sheet, row.number, NETWORKS, "业务专网登记尚未启用，暂不能按名称列入专网", "unknown_network")
+        networks = _network_ids(session, row, errors)
+        if networks is None:
             continue
         try:
-            data = PlanIn(kind=kind, department_id=dept_id, systems=[s for _, s in row.systems],
+            data = PlanIn(kind=kind, department_id=dept_id, systems=[s for _, s in row.systems], network_ids=networks,
                           **{k: "" if v is None and k == "content" else v for k, v in values.items()})
         except ValidationError as exc:
             for problem in exc.errors():
@@ -330,10 +331,14 @@ def _plan_changes(session: Session, actor: Actor, plans: dict[tuple[int, PlanKin
         existing = session.execute(select(MigrationPlan).where(MigrationPlan.department_id == dept_id,
                                                                MigrationPlan.kind == kind,
                                                                MigrationPlan.name == name)).scalars().first()
-        problems = service.check_systems(session, row.department, data.systems, existing.id if existing else None)
+        own = existing.id if existing else None
+        problems = service.check_systems(session, row.department, data.systems, own)
+        problems += service.check_networks(session, row.department, data.network_ids, own)
         problems += rules.plan_errors(kind, data.target, len(data.network_ids), len(data.systems))
         for where, message, code in problems:
-            if where.startswith("systems."):
+            if where.startswith("network_ids."):
+                errors.add(row.sheet, row.number, NETWORKS, message, code)
+            elif where.startswith("systems."):
                 index = int(where.split(".")[1])
                 errors.add(SYSTEMS_SHEET, row.systems[index][0], SYSTEM_NAME, message, code)
             else:
@@ -347,6 +352,23 @@ def _plan_changes(session: Session, actor: Actor, plans: dict[tuple[int, PlanKin
                            "forbidden_department")
         out.append(Change(row, existing, data))
     return out
+
+
+def _network_ids(session: Session, row: PlanRow, errors: Errors) -> list[int] | None:
+    """The networks a cell names (separated by 、 , ; / or line breaks), each registered in the plan's
+    department or one under it; None when a name is not found."""
+    names = [n.strip() for n in cells.SEPARATORS.split(row.values.get("network_names") or "") if n.strip()]
+    if not names:
+        return []
+    found = dict(session.execute(
+        select(PrivateNetwork.name, PrivateNetwork.id).join(Department, Department.id == PrivateNetwork.department_id)
+        .where(PrivateNetwork.name.in_(names), Department.path.like(row.department.path + "%"))).all())
+    missing = [n for n in names if n not in found]
+    if missing:
+        errors.add(row.sheet, row.number, NETWORKS, f"{row.department.name}及其下级单位未登记业务专网："
+                   f"{'、'.join(missing)}（请先登记专网）", "unknown_network")
+        return None
+    return [found[n] for n in names]
 
 
 def _differs(session: Session, plan: MigrationPlan, data: PlanIn) -> bool:

@@ -13,6 +13,7 @@ from control.core.accounts import Department, User
 from control.core.calendar import CalendarYear
 from control.core.messages import zh_error, zh_message
 from control.navigation import install_labels
+from control.networks.models import CarrierLine, NetworkSystem, PrivateNetwork
 from control.systems.models import InformationSystem, SystemSharing
 from control.zombies import rules, words
 from control.zombies.chart import AXES, line_chart
@@ -25,7 +26,7 @@ AUDITED: dict[str, list[type[SQLModel]]] = {
     "department": [Department], "user": [User], "system": [InformationSystem, SystemSharing],
     "cloud_request": [CloudRequest, ResourceLine], "cloud_capacity": [CapacityPool],
     "cloud_quota": [DepartmentQuota], "zombie_scan": [ZombieScan], "zombie_case": [ZombieCase],
-    "calendar_year": [CalendarYear],
+    "calendar_year": [CalendarYear], "private_network": [PrivateNetwork, CarrierLine, NetworkSystem],
 }
 
 

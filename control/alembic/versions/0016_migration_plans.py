@@ -1,17 +1,17 @@
 """migration plans: plans of both kinds, their networks and systems, in-house exceptions, plan documents
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-11-29 13:25:51
 
-Chained after 0013 on this branch; at merge it follows 0014 (stage engine) and 0015 (private networks).
+Follows 0015 (private networks); 0014 (stage engine) comes before both at merge.
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['private_network.id'], ),
     sa.ForeignKeyConstraint(['plan_id'], ['migration_plan.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('plan_id', 'network_id', name='uq_migration_plan_network')

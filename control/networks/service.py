@@ -1,0 +1,247 @@
+"""Private-network use cases: the only code that writes private networks. Every function takes the acting
+user, applies the department scope and records the audit entry (before/after). A classified network is
+refused before anything is read or written, so nothing about it reaches the database or the audit log."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from control.core import audit, dialect, duties, scope
+from control.core.accounts import Department
+from control.core.auth import Actor
+from control.core.clock import now, today
+from control.core.errors import Conflict, NotFound, ValidationFailed
+from control.core.roles import Role
+from control.networks import rules
+from control.networks.enums import NetworkState
+from control.networks.models import CarrierLine, NetworkSystem, PrivateNetwork
+from control.networks.schemas import (
+    ActionIn,
+    CarrierLineIn,
+    NetworkCreate,
+    NetworkOut,
+    NetworkSummary,
+    NetworkUpdate,
+    SystemRef,
+)
+from control.systems.models import InformationSystem
+
+WRITE_ROLES = (Role.admin, Role.infocenter, Role.department)
+ENTITY = "private_network"
+WHAT = "业务专网"
+AUDIT_EXCLUDE = {"created_at", "updated_at"}
+
+
+@dataclass
+class NetworkFilter:
+    """The one filter set every list of private networks uses: API, pages, CLI."""
+    department_id: int | None = None     # this department and those under it
+    state: NetworkState | None = None
+    fiscal: bool | None = None
+    q: str | None = None
+
+
+def refuse_classified(is_classified: bool | None) -> None:
+    """422 with the reason: a classified network goes to the Confidential Bureau (保密局), not here."""
+    if is_classified:
+        raise ValidationFailed(rules.CLASSIFIED_REFUSAL, code="classified",
+                               errors=[{"field": "is_classified", "message": rules.CLASSIFIED_REFUSAL,
+                                        "code": "classified"}])
+
+
+def _conditions(session: Session, actor: Actor, f: NetworkFilter) -> list:
+    where = scope.scope_condition(actor, PrivateNetwork.department_id)
+    if f.department_id is not None:
+        where.append(scope.under_department(session, actor, f.department_id, PrivateNetwork.department_id))
+    if f.state is not None:
+        where.append(PrivateNetwork.state == f.state)
+    if f.fiscal is not None:
+        where.append(PrivateNetwork.fiscal_funded.is_(f.fiscal))
+    if f.q and f.q.strip():
+        where.append(dialect.contains_text([PrivateNetwork.name, PrivateNetwork.purpose], f.q.strip()))
+    return where
+
+
+def list_networks(session: Session, actor: Actor, f: NetworkFilter, limit: int = 50,
+                  offset: int = 0) -> tuple[list[NetworkSummary], int]:
+    where = _conditions(session, actor, f)
+    total = session.execute(select(func.count()).select_from(PrivateNetwork).where(*where)).scalar_one()
+    stmt = (select(PrivateNetwork.id, PrivateNetwork.department_id, Department.name.label("department_name"),
+                   PrivateNetwork.name, PrivateNetwork.fiscal_funded, PrivateNetwork.state,
+                   PrivateNetwork.updated_at)
+            .join(Department, Department.id == PrivateNetwork.department_id).where(*where)
+            .order_by(Department.path, PrivateNetwork.name, PrivateNetwork.id).limit(limit).offset(offset))
+    return [NetworkSummary.model_validate(row._mapping) for row in session.execute(stmt)], total
+
+
+def get_network(session: Session, actor: Actor, network_id: int) -> PrivateNetwork:
+    return scope.get_scoped(session, actor, PrivateNetwork, network_id, WHAT)
+
+
+def carrier_lines(session: Session, network_id: int) -> list[CarrierLineIn]:
+    rows = session.execute(select(CarrierLine).where(CarrierLine.network_id == network_id)
+                           .order_by(CarrierLine.id)).scalars()
+    return [CarrierLineIn.model_validate(r) for r in rows]
+
+
+def systems_on(session: Session, network_id: int) -> list[SystemRef]:
+    S = InformationSystem
+    rows = session.execute(select(S.id, S.code, S.name).join(NetworkSystem, NetworkSystem.system_id == S.id)
+                           .where(NetworkSystem.network_id == network_id).order_by(S.name, S.id))
+    return [SystemRef.model_validate(r._mapping) for r in rows]
+
+
+def detail(session: Session, network: PrivateNetwork) -> NetworkOut:
+    lines = carrier_lines(session, network.id)
+    return NetworkOut.model_validate({
+        **network.model_dump(), "department_name": session.get(Department, network.department_id).name,
+        "lines": lines, "yearly_rent_total": sum((line.yearly_rent for line in lines), Decimal(0)),
+        "systems": systems_on(session, network.id), "actions": rules.allowed_actions(network.state)})
+
+
+def _snapshot(network: PrivateNetwork, lines: list[CarrierLineIn], system_ids: list[int]) -> dict[str, Any]:
+    return {**audit.snapshot(network, AUDIT_EXCLUDE), "lines": [audit.jsonable(line.model_dump()) for line in lines],
+            "system_ids": sorted(system_ids)}
+
+
+def _refuse(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, errors=[{"field": field, "message": message, "code": code}])
+
+
+def _check_systems(session: Session, department: Department, system_ids: list[int]) -> list[int]:
+    """The systems a network of `department` may carry: live inventory systems of the department or those
+    under it, none classified (涉密系统 stay off private-network records as they stay off automation)."""
+    ids = sorted(set(system_ids))
+    if not ids:
+        return []
+    S = InformationSystem
+    found = {row.id: row for row in session.execute(
+        select(S.id, S.name, S.is_classified, S.deleted_at, Department.path)
+        .join(Department, Department.id == S.department_id).where(S.id.in_(ids)))}
+    for system_id in ids:
+        row = found.get(system_id)
+        if row is None or row.deleted_at is not None:
+            raise _refuse("system_ids", f"信息系统 {system_id} 不存在", "not_found")
+        if not row.path.startswith(department.path):
+            raise _refuse("system_ids", f"信息系统“{row.name}”不属于{department.name}及其下级单位", "other_department")
+        if row.is_classified:
+            raise _refuse("system_ids", f"信息系统“{row.name}”为涉密系统，按保密局的程序办理，不登记在业务专网上",
+                          "classified")
+    return ids
+
+
+def _check_unique(session: Session, department_id: int, name: str, own_id: int | None) -> None:
+    clash = session.execute(select(PrivateNetwork.id).where(PrivateNetwork.department_id == department_id,
+                                                            PrivateNetwork.name == name)).scalar()
+    if clash is not None and clash != own_id:
+        raise Conflict(f"本部门已有名为“{name}”的业务专网（id {clash}）", code="duplicate_name")
+
+
+def _replace_children(session: Session, network_id: int, lines: list[CarrierLineIn] | None,
+                      system_ids: list[int] | None) -> None:
+    if lines is not None:
+        for old in session.execute(select(CarrierLine).where(CarrierLine.network_id == network_id)).scalars():
+            session.delete(old)
+        session.add_all(CarrierLine(network_id=network_id, **line.model_dump()) for line in lines)
+    if system_ids is not None:
+        for old in session.execute(select(NetworkSystem).where(NetworkSystem.network_id == network_id)).scalars():
+            session.delete(old)
+        session.add_all(NetworkSystem(network_id=network_id, system_id=s) for s in system_ids)
+
+
+def _system_ids(session: Session, network_id: int) -> list[int]:
+    return list(session.execute(select(NetworkSystem.system_id).where(NetworkSystem.network_id == network_id)
+                                .order_by(NetworkSystem.system_id)).scalars())
+
+
+def create_network(session: Session, actor: Actor, data: NetworkCreate, commit: bool = True) -> PrivateNetwork:
+    refuse_classified(data.is_classified)
+    actor.require(*WRITE_ROLES)
+    department = scope.visible_department(session, actor, data.department_id, field="department_id")
+    _check_unique(session, data.department_id, data.name, None)
+    system_ids = _check_systems(session, department, data.system_ids)
+    network = PrivateNetwork(department_id=data.department_id, name=data.name, purpose=data.purpose,
+                             fiscal_funded=data.fiscal_funded, sites=list(dict.fromkeys(data.sites)))
+    session.add(network)
+    session.flush()
+    _replace_children(session, network.id, data.lines, system_ids)
+    audit.record(session, actor, "create", ENTITY, network.id, after=_snapshot(network, data.lines, system_ids),
+                 label=network.name)
+    if commit:
+        session.commit()
+    return network
+
+
+def update_network(session: Session, actor: Actor, network_id: int, data: NetworkUpdate) -> PrivateNetwork:
+    refuse_classified(data.is_classified)
+    actor.require(*WRITE_ROLES)
+    network = get_network(session, actor, network_id)
+    changes = data.model_dump(exclude_unset=True, exclude={"is_classified", "lines", "system_ids"})
+    for key in ("department_id", "name", "fiscal_funded", "sites"):
+        if key in changes and changes[key] is None:
+            raise _refuse(key, "不能为空", "required")
+    before_lines, before_systems = carrier_lines(session, network.id), _system_ids(session, network.id)
+    before = _snapshot(network, before_lines, before_systems)
+    department_id = changes.get("department_id", network.department_id)
+    department = scope.visible_department(session, actor, department_id, field="department_id")
+    _check_unique(session, department_id, changes.get("name", network.name), network.id)
+    lines, system_ids = data.lines, data.system_ids
+    # Moving the network to another department re-checks the systems it already carries.
+    checked = _check_systems(session, department, system_ids if system_ids is not None else before_systems)
+    if "sites" in changes:
+        changes["sites"] = list(dict.fromkeys(changes["sites"]))
+    for key, value in changes.items():
+        setattr(network, key, value)
+    after = _snapshot(network, lines if lines is not None else before_lines, checked)
+    change = audit.diff(before, after)
+    if not change:
+        session.rollback()
+        return get_network(session, actor, network_id)
+    _replace_children(session, network.id, lines, checked if system_ids is not None else None)
+    network.updated_at = now()
+    session.add(network)
+    audit.record(session, actor, "update", ENTITY, network.id, changes=change, label=network.name)
+    session.commit()
+    return network
+
+
+def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn) -> PrivateNetwork:
+    """connect / migrate / withdraw / merge / convert: one step of the state machine with its date and note,
+    refused with 409 and the reason when the machine does not allow it."""
+    if action not in rules.ACTIONS:
+        raise NotFound(f"没有名为 {action} 的操作")
+    network = get_network(session, actor, network_id)
+    duties.check(actor, duties.Step(name=rules.ACTION_NAMES[action], roles=WRITE_ROLES))
+    target = rules.next_state(network.state, action)
+    if target is None:
+        raise Conflict(rules.transition_error(network.state, action), code="illegal_transition")
+    on = body.on or today()
+    problems = rules.step_problems(action, on, body.note, today(),
+                                   rules.previous_date(network.connected_on, network.migrating_on, action))
+    if problems:
+        raise ValidationFailed("；".join(m for _, m in problems),
+                               errors=[{"field": f, "message": m, "code": "invalid"} for f, m in problems])
+    current, date_field = network.state, rules.DATE_FIELD[action]
+    network.state = target
+    setattr(network, date_field, on)
+    change: dict[str, Any] = {"state": [current.value, target.value], date_field: [None, on.isoformat()]}
+    if action in rules.OUTCOME_ACTIONS:
+        network.outcome_note = body.note
+        change["outcome_note"] = [None, body.note]
+    else:
+        change["comment"] = body.note
+    network.updated_at = now()
+    session.add(network)
+    audit.record(session, actor, action, ENTITY, network.id, changes=change, label=network.name)
+    session.commit()
+    return network
+
+
+def state_counts(session: Session) -> dict[str, int]:
+    """Private networks by state over every department: the metric's figures."""
+    rows = session.execute(select(PrivateNetwork.state, func.count()).group_by(PrivateNetwork.state)).all()
+    return {NetworkState(state).value: n for state, n in rows}
