@@ -13,5 +13,6 @@ from control.core.audit import AuditEntry  # noqa: F401
 from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
 from control.core.jobs import JobRun  # noqa: F401
 from control.core.sessions import UserSession  # noqa: F401
+from control.core.workflow import WorkflowAuthor, WorkflowStage  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401
 from control.zombies.models import UsageSummary, UsageTile, ZombieCase, ZombieScan, ZombieVerdict  # noqa: F401
