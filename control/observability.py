@@ -10,11 +10,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from control.cloud.enums import OPEN_SLA_STATES
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
 from control.core.clock import SHANGHAI
 from control.core.jobs import Outcome
+from control.core.stages import OPEN_SLA_STATES
 from control.networks.enums import NetworkState
 from control.networks.service import state_counts as network_state_counts
 from control.scheduled import JOB_LOCK_IDS, LAST_SUCCESS, RUNS

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from control.core.enums import LabeledEnum
+from control.core.stages import SlaState  # noqa: F401  (the SLA states cloud requests show)
 
 
 class Zone(LabeledEnum):
@@ -25,20 +26,6 @@ class RequestStatus(LabeledEnum):
 
 OPEN_STATUSES = (RequestStatus.review, RequestStatus.acceptance, RequestStatus.assessment, RequestStatus.delivery)
 HOLDING_STATUSES = (RequestStatus.delivery, RequestStatus.in_use)  # capacity reserved at assessment
-
-
-class SlaState(LabeledEnum):
-    on_time = ("on_time", "正常", "On time")
-    due_soon = ("due_soon", "即将到期", "Due soon")
-    overdue = ("overdue", "已超期", "Overdue")
-    done_on_time = ("done_on_time", "按时完成", "Done on time")
-    done_late = ("done_late", "超期完成", "Done late")
-    no_deadline = ("no_deadline", "无时限", "No deadline")
-    calendar_unknown = ("calendar_unknown", "节假日安排未知", "Calendar year unknown")
-
-
-OPEN_SLA_STATES = (SlaState.on_time, SlaState.due_soon, SlaState.overdue, SlaState.no_deadline,
-                   SlaState.calendar_unknown)
 
 
 class LineKind(LabeledEnum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from control.cloud.enums import LineKind, NextStep, RequestStatus, SlaState
+from control.cloud.enums import LineKind, NextStep, RequestStatus
 from control.cloud.labels import RESOURCES
-from control.core.calendar import UnknownYear, WorkingCalendar
 from control.core.roles import Role
+from control.core.stages import Transitions
 
 S = RequestStatus
 
@@ -33,9 +33,10 @@ TRANSITIONS: dict[tuple[RequestStatus, str], RequestStatus] = {
     (S.delivery, "deliver"): S.in_use,
     (S.in_use, "reclaim"): S.reclaimed,
 }
-ACTIONS = sorted({a for _, a in TRANSITIONS})
 ACTION_LABELS = {"submit": "提交", "cancel": "撤销", "approve": "通过", "return": "退回修改", "reject": "驳回",
                  "assess": "评估通过", "deliver": "交付", "reclaim": "收回"}
+FLOW = Transitions(TRANSITIONS, ACTION_LABELS, noun="申请")
+ACTIONS = FLOW.actions
 
 # Who acts in each status. Review steps are signed by the level department's designated reviewer instead.
 STAGE_ROLES: dict[RequestStatus, tuple[Role, ...]] = {
@@ -78,13 +79,7 @@ def next_actor(status: RequestStatus, department: tuple[int, str], reviewer_depa
 
 
 def transition_error(status: RequestStatus, action: str) -> str | None:
-    if (status, action) in TRANSITIONS:
-        return None
-    allowed = [ACTION_LABELS[a] for (s, a) in TRANSITIONS if s == status]
-    label = ACTION_LABELS.get(action, action)
-    if not allowed:
-        return f"申请已{status.zh}，不能再“{label}”"
-    return f"申请当前为“{status.zh}”，不能“{label}”；可执行：{'、'.join(allowed)}"
+    return FLOW.error(status, action)
 
 
 @dataclass(frozen=True)
@@ -135,29 +130,3 @@ def shortfalls(need: Amount, used: Amount, limit: dict[str, int | None]) -> list
             reasons.append(f"{RESOURCE_LABELS[name]}：需要 {n}，已占用 {u}，上限 {cap}，缺 {u + n - cap}")
     return reasons
 
-
-def deadline(cal: WorkingCalendar, start: date, working_days: int | None) -> tuple[date | None, str | None]:
-    """(due date, calendar error). An unknown year is reported on the stage, not raised."""
-    if working_days is None:
-        return None, None
-    try:
-        return cal.add_working_days(start, working_days), None
-    except UnknownYear as exc:
-        return None, exc.detail
-
-
-def sla(cal: WorkingCalendar, due: date | None, today: date, done: date | None, margin: int,
-        calendar_error: str | None = None) -> tuple[SlaState, int]:
-    """The SLA state of a stage and its N: overdue by / done late by N working days."""
-    if due is None:
-        return (SlaState.calendar_unknown if calendar_error else SlaState.no_deadline), 0
-    try:
-        if done is not None:
-            late = cal.working_days_between(due, done) if done > due else 0
-            return (SlaState.done_late if done > due else SlaState.done_on_time), late
-        if today > due:
-            return SlaState.overdue, cal.working_days_between(due, today)
-        left = cal.working_days_between(today, due)
-    except UnknownYear:
-        return SlaState.calendar_unknown, 0
-    return (SlaState.due_soon if left <= margin else SlaState.on_time), 0

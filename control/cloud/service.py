@@ -32,7 +32,7 @@ from control.cloud.schemas import (
     RequestUpdate,
     check_order,
 )
-from control.core import audit, duties, scope
+from control.core import audit, duties, scope, stages
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.bodylimit import too_large
@@ -382,8 +382,8 @@ def _start_stage(session: Session, ctx: Context, req: CloudRequest, stage: str, 
             keep_from.working_days
     else:
         start = day
-        due, err = rules.deadline(ctx.calendar, day, working_days)
-    state, n = rules.sla(ctx.calendar, due, day, None, ctx.margin, err)
+        due, err = stages.deadline(ctx.calendar, day, working_days)
+    state, n = stages.sla(ctx.calendar, due, day, None, ctx.margin, err)
     record = StageRecord(request_id=req.id, stage=stage, name=name, start_date=start, working_days=working_days,
                          due_date=due, calendar_error=err, sla_state=state, sla_working_days=n)
     session.add(record)
@@ -396,7 +396,7 @@ def _close_stage(ctx: Context, record: StageRecord | None, outcome: str, actor: 
     day = today()
     record.active, record.done_at, record.done_date = False, now(), day
     record.outcome, record.actor, record.comment = outcome, actor.username, comment
-    record.sla_state, record.sla_working_days = rules.sla(ctx.calendar, record.due_date, day, day, ctx.margin,
+    record.sla_state, record.sla_working_days = stages.sla(ctx.calendar, record.due_date, day, day, ctx.margin,
                                                           record.calendar_error)
 
 
@@ -417,7 +417,7 @@ def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudReques
         req.status, req.reviewer_department_id = S.review, level["department_id"]
         _start_stage(session, ctx, req, f"review:{level['key']}", level["name"], level["working_days"], keep)
     else:
-        stage = ctx.policy.cloud_requests.stages.acceptance
+        stage = ctx.policy.cloud_requests.stage("acceptance")
         req.status, req.reviewer_department_id = S.acceptance, None
         _start_stage(session, ctx, req, "acceptance", stage.name, stage.working_days, keep)
 
@@ -489,13 +489,13 @@ def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action:
             req.review_index += 1
             _enter_review_or_acceptance(session, ctx, req, None)
         else:
-            stage = ctx.policy.cloud_requests.stages.assessment
+            stage = ctx.policy.cloud_requests.stage("assessment")
             req.status = S.assessment
             _start_stage(session, ctx, req, "assessment", stage.name, stage.working_days)
     elif action == "assess":
         extra["trims"] = _assess(session, req, body)
         _close_stage(ctx, current, "assessed", actor, body.comment)
-        stage = ctx.policy.cloud_requests.stages.delivery
+        stage = ctx.policy.cloud_requests.stage("delivery")
         req.status = S.delivery
         _start_stage(session, ctx, req, "delivery", stage.name, stage.working_days)
     elif action == "deliver":
@@ -541,7 +541,7 @@ def _submit(session: Session, ctx: Context, req: CloudRequest, actor: Actor) -> 
     if stage_key.startswith("review:"):
         _enter_review_or_acceptance(session, ctx, req, keep)
     else:
-        stage = getattr(ctx.policy.cloud_requests.stages, stage_key)
+        stage = ctx.policy.cloud_requests.stage(stage_key)
         req.status, req.reviewer_department_id = S(stage_key), None
         _start_stage(session, ctx, req, stage_key, stage.name, stage.working_days, keep)
 
@@ -699,11 +699,11 @@ def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
     memo: dict[tuple, tuple] = {}
     changes: dict[tuple, list[int]] = {}           # new (state, working days, due, error) → stage ids
     for sid, start, wdays, due, err, state, n in rows:
-        new_due, new_err = (rules.deadline(ctx.calendar, start, wdays) if due is None and wdays is not None
+        new_due, new_err = (stages.deadline(ctx.calendar, start, wdays) if due is None and wdays is not None
                             else (due, err))
         key = (new_due, new_err)
         if key not in memo:
-            memo[key] = rules.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
+            memo[key] = stages.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
         new_state, new_n = memo[key]
         if (new_state, new_n, new_due, new_err) != (state, n, due, err):
             changes.setdefault((new_state, new_n, new_due, new_err), []).append(sid)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from control.core.calendar import YearArrangement
 from control.core.errors import ValidationFailed
@@ -23,21 +23,46 @@ class ReviewLevel(BaseModel):
 
 
 class Stage(BaseModel):
+    """A stage's deadline is either N working days from its start (review, approval) or, with
+    `planned_date: true`, the date the item plans for it (connect, migrate, withdraw)."""
     name: str
-    working_days: int = Field(ge=0, le=120)
+    working_days: int | None = Field(default=None, ge=0, le=120)
+    planned_date: bool = False
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> Stage:
+        if (self.working_days is None) != self.planned_date:
+            raise ValueError(f"环节“{self.name}”须给出 working_days（工作日时限）或 planned_date: true"
+                             "（按计划日期），二者选一")
+        return self
 
 
-class CloudStages(BaseModel):
-    acceptance: Stage
-    assessment: Stage
-    delivery: Stage
-
-
-class CloudRequestPolicy(BaseModel):
+class ProcedurePolicy(BaseModel):
+    """One procedure's stages as policy data (the shape of `cloud_requests:` and `migration_plans:`):
+    the review levels inside the submitting department's chain, then named stages. A subclass names the
+    subject its items go by in the stage table (control/core/workflow.py) and lists the stage keys its
+    code relies on in REQUIRED_STAGES."""
+    SUBJECT: ClassVar[str] = ""
+    REQUIRED_STAGES: ClassVar[tuple[str, ...]] = ()
     review_levels: list[ReviewLevel] = []
-    stages: CloudStages
+    stages: dict[str, Stage] = {}
     due_soon_working_days: int = Field(default=1, ge=0, le=30)
     restart_clock_on_return: bool = True
+
+    @model_validator(mode="after")
+    def _required_stages(self) -> ProcedurePolicy:
+        missing = [key for key in self.REQUIRED_STAGES if key not in self.stages]
+        if missing:
+            raise ValueError(f"缺少环节：{'、'.join(missing)}")
+        return self
+
+    def stage(self, key: str) -> Stage:
+        return self.stages[key]
+
+
+class CloudRequestPolicy(ProcedurePolicy):
+    SUBJECT: ClassVar[str] = "cloud_request"
+    REQUIRED_STAGES: ClassVar[tuple[str, ...]] = ("acceptance", "assessment", "delivery")
 
 
 class Toggle(BaseModel):
@@ -98,6 +123,15 @@ class Policy(BaseModel):
     zombies: ZombiePolicy = ZombiePolicy()
     calendar_years: list[dict[str, Any]] = []
     source: str = ""
+
+    def procedures(self) -> dict[str, ProcedurePolicy]:
+        """Every procedure section (a ProcedurePolicy field), by the subject its items go by."""
+        sections = (getattr(self, name) for name in type(self).model_fields)
+        return {p.SUBJECT: p for p in sections if isinstance(p, ProcedurePolicy) and p.SUBJECT}
+
+    def due_soon_margins(self) -> dict[str, int]:
+        """The due-soon margin of each procedure's subject, for the hourly recompute."""
+        return {subject: p.due_soon_working_days for subject, p in self.procedures().items()}
 
     def calendar_arrangements(self) -> list[YearArrangement]:
         return [YearArrangement.from_mapping(y, source=f"policy:{Path(self.source).name}")

@@ -1,7 +1,7 @@
 """private networks (业务专网), their carrier lines and the systems on them
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-29 13:40:00
 
 At merge the lead re-chains this after 0014 (the shared stage engine); it touches no table of 0014.
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
