@@ -65,6 +65,13 @@ class CloudRequestPolicy(ProcedurePolicy):
     REQUIRED_STAGES: ClassVar[tuple[str, ...]] = ("acceptance", "assessment", "delivery")
 
 
+class MigrationPlanPolicy(ProcedurePolicy):
+    """Both kinds of migration plan: review levels, the Bureau's approval in working days, then the planned
+    stages (private network: connect, migrate, withdraw; cloud plan: migration)."""
+    SUBJECT: ClassVar[str] = "migration_plan"
+    REQUIRED_STAGES: ClassVar[tuple[str, ...]] = ("approval", "connect", "migrate", "withdraw", "migration")
+
+
 class Toggle(BaseModel):
     enabled: bool = True
 
@@ -120,6 +127,7 @@ class ZombiePolicy(BaseModel):
 class Policy(BaseModel):
     jurisdiction: str
     cloud_requests: CloudRequestPolicy
+    migration_plans: MigrationPlanPolicy
     zombies: ZombiePolicy = ZombiePolicy()
     calendar_years: list[dict[str, Any]] = []
     source: str = ""

@@ -6,9 +6,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
+from control.core import workflow
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import XLSX, Id, Offset, SearchText, file_response
-from control.migration import service, workbook
+from control.migration import rules, service, workbook
 from control.migration.enums import PlanKind, PlanStatus
 from control.migration.schemas import (
     ActionIn,
@@ -27,16 +28,26 @@ from control.systems.schemas import ImportResult
 router = APIRouter(prefix="/api/v1/migration-plans", tags=["migration plans"])
 
 
-def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, status: PlanStatus | None = None,
+def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, stage: PlanStatus | None = None,
                 schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"), funding_stop: bool = False,
-                q: SearchText | None = None) -> service.PlanFilter:
-    """`department_id`: that department and those under it; `schedule`: on_plan or behind_plan;
-    `funding_stop`: plans holding a fiscal private network not migrated by the plan's completion date."""
-    return service.PlanFilter(department_id=department_id, kind=kind, status=status, schedule=schedule,
-                              funding_stop=funding_stop, q=q)
+                awaiting_me: bool = False, q: SearchText | None = None) -> service.PlanFilter:
+    """`department_id`: that department and those under it; `stage`: where the plan stands; `schedule`:
+    on_plan or behind_plan; `funding_stop`: plans holding a fiscal private network not migrated by the plan's
+    completion date; `awaiting_me`: the review levels and approvals the caller decides now."""
+    return service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
+                              funding_stop=funding_stop, awaiting_me=awaiting_me, q=q)
 
 
 FilterDep = Annotated[service.PlanFilter, Depends(plan_filter)]
+
+
+def plan_procedure(request: Request, session: SessionDep) -> workflow.Procedure:
+    """The plans' procedure on the shared stage engine: today's working calendar and the policy section."""
+    return workflow.Procedure(subject=rules.SUBJECT, calendar=request.app.state.calendars.get(session),
+                              policy=request.app.state.policy.migration_plans)
+
+
+ProcedureDep = Annotated[workflow.Procedure, Depends(plan_procedure)]
 
 
 def xlsx(data: bytes, filename: str) -> Response:
@@ -121,6 +132,8 @@ def system_action(session: SessionDep, actor: CurrentActor, plan_id: Id, system_
 
 
 @router.post("/{plan_id:int}/{action}", response_model=PlanOut)
-def act(session: SessionDep, actor: CurrentActor, plan_id: Id, action: str, body: ActionIn | None = None):
-    """Plan steps: submit, cancel, approve, return, complete."""
-    return service.detail(session, service.act(session, actor, plan_id, action, body or ActionIn()))
+def act(session: SessionDep, actor: CurrentActor, proc: ProcedureDep, plan_id: Id, action: str,
+        body: ActionIn | None = None):
+    """Plan steps: submit, cancel, approve, return; the technical steps connect, migrate, withdraw (private
+    network) and complete (cloud plan), each with a note, evidence and the actual date."""
+    return service.detail(session, service.act(session, actor, proc, plan_id, action, body or ActionIn()))

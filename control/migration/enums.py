@@ -21,12 +21,17 @@ class Target(LabeledEnum):
 
 
 class PlanStatus(LabeledEnum):
-    """Where a plan stands. The procedures' stages, dates and deadlines come with the stage engine."""
-    draft = ("draft", "草稿", "Draft")
-    submitted = ("submitted", "已提交", "Submitted")
+    """Where a plan stands: the stage it is at (第十一条: 自查 → 逐级审核 → 大数据局审批 → 联通 → 迁移 → 撤并改;
+    第三十一条: 自查 → 申请 → 审批 → 迁移)."""
+    draft = ("draft", "草稿（自查）", "Draft (self-check)", "草稿", "自查")
+    review = ("review", "逐级审核中", "Under review in the department chain", "逐级审核")
+    approval = ("approval", "待大数据局审批", "Awaiting Bureau approval", "审批", "大数据局审批")
+    connect = ("connect", "联通阶段", "Connecting", "联通")
+    migrate = ("migrate", "迁移阶段", "Migrating", "迁移")
+    withdraw = ("withdraw", "撤并改阶段", "Withdraw / merge / convert", "撤并改")
+    migration = ("migration", "系统迁移上云中", "Systems migrating to the cloud", "迁移上云")
+    completed = ("completed", "已完成", "Completed", "完成")
     returned = ("returned", "退回修改", "Returned for revision")
-    approved = ("approved", "已批准", "Approved")
-    completed = ("completed", "已完成", "Completed")
     cancelled = ("cancelled", "已撤销", "Cancelled")
 
 

@@ -31,6 +31,8 @@ class MigrationPlan(SQLModel, table=True):
     content: str = ""
     target: Target | None = Field(default=None, sa_type=enum_column(Target))   # private-network plans
     completion_date: date
+    connect_by: date | None = None          # private-network plans: planned dates of connect and migrate
+    migrate_by: date | None = None
     leader_name: str = Field(max_length=100)
     leader_title: str = Field(max_length=100)
     leader_phone: str = Field(max_length=100)
@@ -38,6 +40,11 @@ class MigrationPlan(SQLModel, table=True):
     liaison_name: str = Field(max_length=100)
     liaison_phone: str = Field(max_length=100)
     status: PlanStatus = Field(default=PlanStatus.draft, index=True, sa_type=enum_column(PlanStatus))
+    # The review levels that apply, fixed at submission: [{key, name, department_id, working_days, own}].
+    review_plan: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    review_index: int = 0
+    # The department whose designated reviewer signs the current level ("awaiting my review").
+    reviewer_department_id: int | None = Field(default=None, index=True)
     created_by: str = Field(max_length=64)
     submitted_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=now, sa_column=_ts())

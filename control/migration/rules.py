@@ -1,43 +1,59 @@
-"""Pure rules of migration plans: the plan and per-system transition tables, who acts at each step,
-behind-plan days and the O&M funding stop. No database, no HTTP."""
+"""Pure rules of migration plans: the two procedures' transition tables (on the shared stage engine's
+Transitions), who acts at each stage, the planned date of each stage, the per-system state machine and
+the O&M funding stop. No database, no HTTP."""
 from __future__ import annotations
 
 from datetime import date
 
 from control.core.roles import Role
+from control.core.stages import Transitions
 from control.migration.enums import PlanKind, PlanStatus, SystemState, Target
 
 P = PlanStatus
+Y = SystemState
+SUBJECT = "migration_plan"      # the plans' name in the shared stage table
 CLASSIFIED = ("涉密信息系统和涉密网络属于党委机要局（保密局）的管理流程，不纳入本平台的迁移计划，"
               "本平台不受理、不保存其任何信息")
-# A system in these states and past its planned date is behind plan.
-SCHEDULED_STATES = (SystemState.pending, SystemState.migrating, SystemState.exception)
-# A plan in these statuses and past its completion date is behind plan.
-OPEN_STATUSES = (PlanStatus.draft, PlanStatus.submitted, PlanStatus.returned, PlanStatus.approved)
-Y = SystemState
 
-# (status, action) → next status.
-TRANSITIONS: dict[tuple[PlanStatus, str], PlanStatus] = {
-    (P.draft, "submit"): P.submitted,
-    (P.returned, "submit"): P.submitted,
+ACTION_LABELS = {"submit": "提交", "cancel": "撤销", "approve": "通过", "return": "退回修改",
+                 "connect": "确认联通完成", "migrate": "确认迁移完成", "withdraw": "确认撤并改完成",
+                 "complete": "确认系统迁移完成"}
+_COMMON = {
+    (P.draft, "submit"): P.review,
+    (P.returned, "submit"): P.review,
     (P.draft, "cancel"): P.cancelled,
     (P.returned, "cancel"): P.cancelled,
-    (P.submitted, "cancel"): P.cancelled,
-    (P.submitted, "approve"): P.approved,
-    (P.submitted, "return"): P.returned,
-    (P.approved, "complete"): P.completed,
+    (P.review, "cancel"): P.cancelled,
+    (P.approval, "cancel"): P.cancelled,
+    (P.review, "approve"): P.approval,     # the last level; earlier levels stay in review
+    (P.review, "return"): P.returned,
+    (P.approval, "return"): P.returned,
 }
-ACTIONS = sorted({a for _, a in TRANSITIONS})
-ACTION_LABELS = {"submit": "提交", "cancel": "撤销", "approve": "批准", "return": "退回修改", "complete": "确认完成"}
-# Steps of the plan's own department (its author's steps); every other step is a decision.
+# 第十一条: self-check → level-by-level review → Bureau approval → connect → migrate → withdraw / merge / convert.
+NETWORK_PLAN = Transitions({**_COMMON, (P.approval, "approve"): P.connect, (P.connect, "connect"): P.migrate,
+                            (P.migrate, "migrate"): P.withdraw, (P.withdraw, "withdraw"): P.completed},
+                           ACTION_LABELS, "计划")
+# 第三十一条: self-check → application (level-by-level) → Bureau approval → migration, system by system.
+CLOUD_PLAN = Transitions({**_COMMON, (P.approval, "approve"): P.migration, (P.migration, "complete"): P.completed},
+                         ACTION_LABELS, "计划")
+PROCEDURES = {PlanKind.private_network: NETWORK_PLAN, PlanKind.cloud: CLOUD_PLAN}
+ACTIONS = sorted(ACTION_LABELS)
+# Steps of the plan's own department that decide nothing: submit and withdraw its own plan.
 AUTHOR_ACTIONS = ("submit", "cancel")
+# The technical steps a person ticks off (with a note and evidence), and the plan's stage each closes.
+TECHNICAL_STEPS = ("connect", "migrate", "withdraw", "complete")
+# Who acts in each status; review levels are signed by the level department's designated reviewer instead.
 STAGE_ROLES: dict[PlanStatus, tuple[Role, ...]] = {
     P.draft: (Role.department,),
     P.returned: (Role.department,),
-    P.submitted: (Role.bureau,),
-    P.approved: (Role.infocenter, Role.bureau),
+    P.approval: (Role.bureau,),
+    P.connect: (Role.department, Role.infocenter),
+    P.migrate: (Role.department, Role.infocenter),
+    P.withdraw: (Role.department, Role.infocenter),
+    P.migration: (Role.department, Role.infocenter),
 }
 WRITE_ROLES = (Role.department,)
+OPEN_STATUSES = (P.draft, P.review, P.approval, P.connect, P.migrate, P.withdraw, P.migration, P.returned)
 
 # A cloud plan's systems: (state, action) → next state. An exception is entered only by the Bureau's approval
 # of an exception request; its gradual migration later starts again from there.
@@ -49,15 +65,32 @@ SYSTEM_TRANSITIONS: dict[tuple[SystemState, str], SystemState] = {
 }
 SYSTEM_ACTION_LABELS = {"start": "开始迁移", "finish": "完成迁移", "pause": "暂停迁移"}
 SYSTEM_ROLES = (Role.infocenter, Role.department)
+# A system in these states and past its planned date is behind plan.
+SCHEDULED_STATES = (Y.pending, Y.migrating, Y.exception)
+# A cloud plan completes when every system is migrated or stays in-house by an approved exception.
+SETTLED_STATES = (Y.migrated, Y.exception)
 
 
-def transition_error(status: PlanStatus, action: str) -> str | None:
+def transition_error(kind: PlanKind, status: PlanStatus, action: str) -> str | None:
     """Why the plan cannot take `action` now (zh-CN), or None."""
-    if (status, action) in TRANSITIONS:
-        return None
-    allowed = [ACTION_LABELS[a] for (s, a) in TRANSITIONS if s == status]
-    then = f"；可进行：{'、'.join(allowed)}" if allowed else "，不能再办理"
-    return f"计划当前为“{status.zh}”，不能{ACTION_LABELS.get(action, action)}{then}"
+    return PROCEDURES[kind].error(status, action)
+
+
+def next_status(kind: PlanKind, status: PlanStatus, action: str) -> PlanStatus:
+    return PROCEDURES[kind].next(status, action)
+
+
+def stage_planned_date(status: PlanStatus, connect_by: date | None, migrate_by: date | None,
+                       completion_date: date) -> date | None:
+    """The date a technical stage is judged by: the plan's own dates for connect and migrate (the
+    completion date when the plan gives none), the completion date for withdraw and for the cloud migration."""
+    if status == P.connect:
+        return connect_by or completion_date
+    if status == P.migrate:
+        return migrate_by or completion_date
+    if status in (P.withdraw, P.migration):
+        return completion_date
+    return None
 
 
 def system_transition_error(state: SystemState, action: str) -> str | None:
@@ -82,11 +115,17 @@ def plan_errors(kind: PlanKind, target: Target | None, networks: int, systems: i
     return problems
 
 
-def days_behind(planned: date | None, actual: date | None, today: date) -> int:
-    """Calendar days a step is behind plan: past its planned date with no actual date (0 when on plan)."""
-    if planned is None or actual is not None or today <= planned:
-        return 0
-    return (today - planned).days
+def date_order_errors(connect_by: date | None, migrate_by: date | None,
+                      completion_date: date) -> list[tuple[str, str, str]]:
+    """联通 before 迁移 before the completion date."""
+    problems = []
+    if connect_by and migrate_by and connect_by > migrate_by:
+        problems.append(("migrate_by", f"计划迁移日期（{migrate_by}）不能早于计划联通日期（{connect_by}）",
+                         "date_order"))
+    for field, value in (("connect_by", connect_by), ("migrate_by", migrate_by)):
+        if value and value > completion_date:
+            problems.append((field, f"{value} 晚于计划完成时限（{completion_date}）", "date_order"))
+    return problems
 
 
 def funding_stops(fiscal: bool, migrated: bool, completion_date: date, today: date) -> bool:

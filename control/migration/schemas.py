@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from control.core.params import CalendarDate, Id
+from control.core.stages import SlaState
 from control.core.textsafe import CleanLine, CleanText
 from control.migration.enums import ExceptionReason, ExceptionStatus, PlanKind, PlanStatus, SystemState, Target
 from control.networks.enums import NetworkState
@@ -33,6 +34,8 @@ class PlanIn(_Responsibility):
     content: CleanText = Field(default="", max_length=10000)
     target: Target | None = None
     completion_date: CalendarDate
+    connect_by: CalendarDate | None = None
+    migrate_by: CalendarDate | None = None
     network_ids: list[Id] = Field(default=[], max_length=500)
     systems: list[SystemIn] = Field(default=[], max_length=2000)
 
@@ -44,6 +47,8 @@ class PlanUpdate(BaseModel):
     content: CleanText = Field(default=None, max_length=10000)
     target: Target | None = None
     completion_date: CalendarDate = None
+    connect_by: CalendarDate | None = None
+    migrate_by: CalendarDate | None = None
     leader_name: CleanLine = Field(default=None, min_length=1, max_length=100)
     leader_title: CleanLine = Field(default=None, min_length=1, max_length=100)
     leader_phone: CleanLine = Field(default=None, min_length=3, max_length=100)
@@ -55,8 +60,11 @@ class PlanUpdate(BaseModel):
 
 
 class ActionIn(BaseModel):
-    """The body of POST /migration-plans/{id}/{action}."""
+    """The body of POST /migration-plans/{id}/{action}: a comment; a technical step (connect, migrate,
+    withdraw, complete) also takes the evidence it was done and the actual date (today when left out)."""
     comment: CleanText = Field(default="", max_length=2000)
+    evidence: CleanText = Field(default="", max_length=2000)
+    on: CalendarDate | None = None
 
 
 class SystemActionIn(BaseModel):
@@ -133,6 +141,25 @@ class DocumentOut(BaseModel):
     uploaded_at: datetime
 
 
+class StageOut(BaseModel):
+    """One stage of the plan's procedure as the shared stage engine keeps it."""
+    model_config = ConfigDict(from_attributes=True)
+    stage: str
+    name: str
+    start_date: date
+    working_days: int | None
+    due_date: date | None
+    planned_date: date | None
+    done_date: date | None
+    outcome: str | None
+    actor: str | None
+    comment: str | None
+    active: bool
+    sla_state: SlaState
+    sla_working_days: int
+    behind_days: int
+
+
 class PlanSummary(BaseModel):
     id: int
     number: str
@@ -143,12 +170,18 @@ class PlanSummary(BaseModel):
     target: Target | None
     completion_date: date
     status: PlanStatus
+    stage_name: str | None = None
+    due_date: date | None = None        # the open stage's working-day deadline
+    planned_date: date | None = None    # the open stage's planned date
     days_behind: int
     updated_at: datetime
 
 
 class PlanOut(PlanSummary):
     content: str
+    connect_by: date | None
+    migrate_by: date | None
+    reviewer_department_id: int | None
     leader_name: str
     leader_title: str
     leader_phone: str
@@ -162,6 +195,8 @@ class PlanOut(PlanSummary):
     networks: list[PlanNetworkOut]
     systems: list[PlanSystemOut]
     documents: list[DocumentOut]
+    stages: list[StageOut]
+    actions: list[str]
 
 
 class PlanList(BaseModel):

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from control.core import audit, duties, scope
+from control.core import audit, duties, scope, stages, workflow
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.bodylimit import too_large
@@ -18,6 +19,7 @@ from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.roles import Role
 from control.core.textsafe import clean_text
+from control.core.workflow import WorkflowStage
 from control.migration import rules
 from control.migration.enums import EDITABLE, ExceptionStatus, PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanDocument, PlanException, PlanNetwork, PlanSystem
@@ -31,15 +33,15 @@ from control.migration.schemas import (
     SystemActionIn,
     SystemIn,
 )
-from control.networks.enums import OUTCOMES
+from control.networks.enums import OUTCOMES, NetworkState
 from control.networks.models import PrivateNetwork
 from control.systems.models import InformationSystem
 
 P = PlanStatus
 DOCUMENT_TYPES = {"application/pdf", "image/png", "image/jpeg",
                   "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-PLAN_FIELDS = ("name", "content", "target", "completion_date", "leader_name", "leader_title", "leader_phone",
-               "office", "liaison_name", "liaison_phone")
+PLAN_FIELDS = ("name", "content", "target", "completion_date", "connect_by", "migrate_by", "leader_name",
+               "leader_title", "leader_phone", "office", "liaison_name", "liaison_phone")
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -64,13 +66,11 @@ def plan_networks(session: Session, plan_id: int) -> list[PrivateNetwork]:
                                 .where(PlanNetwork.plan_id == plan_id).order_by(PrivateNetwork.name)).scalars())
 
 
-def _plan_behind(plan: MigrationPlan, system_dates: list[tuple[SystemState, date, date | None]], day: date) -> int:
-    """Days the plan is behind: its completion date passed while open, or its worst system."""
-    worst = rules.days_behind(plan.completion_date, None, day) if plan.status in rules.OPEN_STATUSES else 0
-    for state, planned, done in system_dates:
-        if state in rules.SCHEDULED_STATES:
-            worst = max(worst, rules.days_behind(planned, done, day))
-    return worst
+def _plan_behind(plan: MigrationPlan, planned: list[date | None], day: date) -> int:
+    """Days the plan is behind: its completion date passed while it is open, or the worst of its open
+    stage's planned date and its unsettled systems' planned dates (passed without an actual date)."""
+    dates = [*planned, plan.completion_date if plan.status in rules.OPEN_STATUSES else None]
+    return max((stages.behind_days(d, None, day) for d in dates if d is not None), default=0)
 
 
 def detail(session: Session, plan: MigrationPlan) -> dict:
@@ -80,17 +80,23 @@ def detail(session: Session, plan: MigrationPlan) -> dict:
     systems = plan_systems(session, plan.id)
     exceptions = _latest_exceptions(session, [ps.id for ps, _ in systems])
     rows = [{**ps.model_dump(), "system_name": s.name, "system_code": s.code,
-             "days_behind": rules.days_behind(ps.planned_date, None, day) if ps.state in rules.SCHEDULED_STATES else 0,
-             "exception": exceptions.get(ps.id)} for ps, s in systems]
+             "days_behind": stages.behind_days(ps.planned_date, None, day) if ps.state in rules.SCHEDULED_STATES
+             else 0, "exception": exceptions.get(ps.id)} for ps, s in systems]
     docs = list(session.execute(select(PlanDocument).where(PlanDocument.plan_id == plan.id)
                                 .order_by(PlanDocument.version.desc())).scalars())
+    history = workflow.history(session, rules.SUBJECT, plan.id)
+    current = next((st for st in history if st.active), None)
+    planned = [current.planned_date if current else None,
+               *(ps.planned_date for ps, _ in systems if ps.state in rules.SCHEDULED_STATES)]
     return {**plan.model_dump(), "department_name": dept.name, "system_count": len(rows), "systems": rows,
             "networks": [{"network_id": n.id, "name": n.name, "state": n.state, "fiscal_funded": n.fiscal_funded,
                           "funding_stop": rules.funding_stops(n.fiscal_funded, n.state in OUTCOMES,
                                                               plan.completion_date, day)}
                          for n in plan_networks(session, plan.id)],
-            "days_behind": _plan_behind(plan, [(ps.state, ps.planned_date, None) for ps, _ in systems], day),
-            "documents": docs}
+            "days_behind": _plan_behind(plan, planned, day), "documents": docs, "stages": history,
+            "stage_name": current.name if current else None, "due_date": current.due_date if current else None,
+            "planned_date": current.planned_date if current else None,
+            "actions": rules.PROCEDURES[plan.kind].allowed(plan.status)}
 
 
 def _latest_exceptions(session: Session, plan_system_ids: list[int]) -> dict[int, PlanException]:
@@ -105,19 +111,26 @@ def _latest_exceptions(session: Session, plan_system_ids: list[int]) -> dict[int
 
 @dataclass
 class PlanFilter:
+    """The one filter set every list of plans uses: API, pages, CLI, export."""
     department_id: int | None = None    # this department and those under it
     kind: PlanKind | None = None
-    status: PlanStatus | None = None
+    status: PlanStatus | None = None    # the stage the plan is at
     schedule: str | None = None         # on_plan | behind_plan
     funding_stop: bool = False          # plans holding a fiscal network whose O&M funding stops
+    awaiting_me: bool = False           # plans the actor decides now (never their own)
     q: str | None = None
 
 
 def behind_condition(day: date):
-    """SQL: an open plan past its completion date, or with a system past its planned date not migrated."""
+    """SQL: an open plan past its completion date, its open stage past its planned date, or a system past
+    its planned date and not settled."""
     late_system = exists().where(PlanSystem.plan_id == MigrationPlan.id, PlanSystem.state.in_(rules.SCHEDULED_STATES),
                                  PlanSystem.planned_date < day)
-    return or_((MigrationPlan.status.in_(rules.OPEN_STATUSES)) & (MigrationPlan.completion_date < day), late_system)
+    stage = aliased(WorkflowStage)     # the list joins the open stage too: this one must not correlate with it
+    late_stage = exists().where(stage.subject == rules.SUBJECT, stage.subject_id == MigrationPlan.id, stage.active,
+                                stage.planned_date < day)
+    return or_(MigrationPlan.status.in_(rules.OPEN_STATUSES) & (MigrationPlan.completion_date < day), late_stage,
+               late_system)
 
 
 def funding_stop_condition(day: date):
@@ -127,6 +140,19 @@ def funding_stop_condition(day: date):
                                 PrivateNetwork.fiscal_funded.is_(True), PrivateNetwork.state.not_in(OUTCOMES))
     return ((MigrationPlan.kind == PlanKind.private_network) & (MigrationPlan.status != P.cancelled)
             & (MigrationPlan.completion_date < day) & unmigrated)
+
+
+def _awaiting(actor: Actor) -> list:
+    """What the actor decides now, as the duties rule says: a designated reviewer the review levels of their
+    department, the Bureau the approvals; never a plan they wrote or submitted."""
+    mine = workflow.not_authored_by(rules.SUBJECT, MigrationPlan.id, actor.username)
+    if actor.role == Role.department:
+        if not actor.reviewer or actor.department_id is None:
+            return [false()]
+        return [MigrationPlan.status == P.review, MigrationPlan.reviewer_department_id == actor.department_id, mine]
+    if actor.role == Role.bureau:
+        return [MigrationPlan.status == P.approval, mine]
+    return [false()]
 
 
 def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
@@ -145,6 +171,8 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
         raise ValidationFailed(f"没有名为 {f.schedule} 的进度筛选（on_plan / behind_plan）", code="invalid_schedule")
     if f.funding_stop:
         where.append(funding_stop_condition(today()))
+    if f.awaiting_me:
+        where += _awaiting(actor)
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))
@@ -153,15 +181,21 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
 
 def list_plans(session: Session, actor: Actor, f: PlanFilter, limit: int = 50,
                offset: int = 0) -> tuple[list[PlanSummary], int]:
+    """Plans by completion date (the nearest first)."""
     where = _conditions(session, actor, f)
     total = session.execute(select(func.count(MigrationPlan.id)).where(*where)).scalar_one()
-    rows = session.execute(select(MigrationPlan, Department.name)
-                           .join(Department, Department.id == MigrationPlan.department_id).where(*where)
-                           .order_by(MigrationPlan.completion_date, MigrationPlan.id).limit(limit).offset(offset)).all()
-    dates = _system_dates(session, [p.id for p, _ in rows])
+    rows = session.execute(select(MigrationPlan, Department.name, WorkflowStage)
+                           .join(Department, Department.id == MigrationPlan.department_id)
+                           .outerjoin(WorkflowStage, workflow.open_stage(rules.SUBJECT, MigrationPlan.id))
+                           .where(*where).order_by(MigrationPlan.completion_date, MigrationPlan.id)
+                           .limit(limit).offset(offset)).all()
+    dates = _system_dates(session, [p.id for p, _, _ in rows])
     day = today()
-    items = [PlanSummary(**plan.model_dump(), department_name=dname,
-                         days_behind=_plan_behind(plan, dates.get(plan.id, []), day)) for plan, dname in rows]
+    items = [PlanSummary(**plan.model_dump(), department_name=dname, stage_name=st.name if st else None,
+                         due_date=st.due_date if st else None, planned_date=st.planned_date if st else None,
+                         days_behind=_plan_behind(plan, [st.planned_date if st else None, *dates.get(plan.id, [])],
+                                                  day))
+             for plan, dname, st in rows]
     return items, total
 
 
@@ -172,13 +206,14 @@ def iter_plans(session: Session, actor: Actor, f: PlanFilter) -> list[tuple[Migr
     return list(session.execute(stmt).all())
 
 
-def _system_dates(session: Session, plan_ids: list[int]) -> dict[int, list[tuple[SystemState, date, None]]]:
-    out: dict[int, list] = {}
+def _system_dates(session: Session, plan_ids: list[int]) -> dict[int, list[date]]:
+    """The planned dates of each plan's unsettled systems."""
+    out: dict[int, list[date]] = {}
     if plan_ids:
-        for pid, state, planned in session.execute(select(PlanSystem.plan_id, PlanSystem.state,
-                                                          PlanSystem.planned_date)
-                                                   .where(PlanSystem.plan_id.in_(plan_ids))).all():
-            out.setdefault(pid, []).append((SystemState(state), planned, None))
+        for pid, planned in session.execute(select(PlanSystem.plan_id, PlanSystem.planned_date)
+                                            .where(PlanSystem.plan_id.in_(plan_ids),
+                                                   PlanSystem.state.in_(rules.SCHEDULED_STATES))).all():
+            out.setdefault(pid, []).append(planned)
     return out
 
 
@@ -296,7 +331,7 @@ def create_plan(session: Session, actor: Actor, data: PlanIn, *, commit: bool = 
     actor.require(*rules.WRITE_ROLES)
     dept = scope.visible_department(session, actor, data.department_id, field="department_id")
     _refuse(check_systems(session, dept, data.systems) + check_networks(session, dept, data.network_ids)
-            + _kind_problems(data.kind, data.target, data.network_ids, data.systems))
+            + kind_problems(data.kind, data.model_dump(), data.network_ids, data.systems))
     _check_name(session, data.department_id, data.kind, data.name, None)
     plan = MigrationPlan(**data.model_dump(include={"kind", "department_id", *PLAN_FIELDS}), number="pending",
                          created_by=actor.username)
@@ -304,14 +339,21 @@ def create_plan(session: Session, actor: Actor, data: PlanIn, *, commit: bool = 
     session.flush()
     plan.number = f"YZMP-{today().year}-{plan.id:06d}"
     _set_scope(session, plan, data.network_ids, data.systems)
+    workflow.add_authors(session, rules.SUBJECT, plan.id, actor.username)
     audit.record(session, actor, "create", "migration_plan", plan.id, after=snapshot(session, plan), label=plan.number)
     if commit:
         session.commit()
     return plan
 
 
-def _kind_problems(kind: PlanKind, target, networks: list[int], systems: list) -> list[tuple[str, str, str]]:
-    return rules.plan_errors(kind, target, len(networks), len(systems))
+def kind_problems(kind: PlanKind, values: dict, networks: list, systems: list) -> list[tuple[str, str, str]]:
+    """What a plan of this kind must or must not hold, and its dates in order (`values`: the plan's fields)."""
+    problems = rules.plan_errors(kind, values.get("target"), len(networks), len(systems))
+    if kind == PlanKind.cloud:
+        problems += [(f, "上云计划不填写计划联通、迁移日期（各系统填写计划迁移日期）", "not_applicable")
+                     for f in ("connect_by", "migrate_by") if values.get(f)]
+    return problems + rules.date_order_errors(values.get("connect_by"), values.get("migrate_by"),
+                                              values["completion_date"])
 
 
 def _check_name(session: Session, department_id: int, kind: PlanKind, name: str, plan_id: int | None) -> None:
@@ -348,9 +390,9 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
         _refuse(check_systems(session, dept, systems, plan.id))
     if networks is not None:
         _refuse(check_networks(session, dept, networks, plan.id))
-    target = changes.get("target", plan.target)
-    _refuse(_kind_problems(plan.kind, target, networks if networks is not None else network_ids(session, plan.id),
-                           systems if systems is not None else plan_systems(session, plan.id)))
+    merged = {**plan.model_dump(include=set(PLAN_FIELDS)), **changes}
+    _refuse(kind_problems(plan.kind, merged, networks if networks is not None else network_ids(session, plan.id),
+                          systems if systems is not None else plan_systems(session, plan.id)))
     if "name" in changes:
         _check_name(session, plan.department_id, plan.kind, changes["name"], plan.id)
     before = snapshot(session, plan)
@@ -369,45 +411,139 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
 
 # --- the plan's procedure -----------------------------------------------------------------------------
 
-def _authors(plan: MigrationPlan) -> set[str]:
-    return {name for name in (plan.created_by, plan.submitted_by) if name}
-
-
-def current_step(plan: MigrationPlan) -> duties.Step:
-    return duties.Step(name=f"{plan.kind.zh}（{plan.status.zh}）", roles=rules.STAGE_ROLES.get(plan.status, ()))
-
-
-def act(session: Session, actor: Actor, plan_id: int, action: str, body: ActionIn) -> MigrationPlan:
-    """One step of the plan. Unknown action 404; illegal now 409 with the reason; wrong person 403."""
-    if action not in rules.ACTIONS:
-        raise NotFound(f"没有名为 {action} 的操作")
-    plan = get_plan(session, actor, plan_id)
-    reason = rules.transition_error(plan.status, action)
-    if reason:
-        raise Conflict(reason, code="illegal_transition")
+def _check_actor(session: Session, actor: Actor, plan: MigrationPlan, action: str) -> None:
+    """403 with the reason when this user may not take this step (control/core/duties.py decides): the
+    plan's department submits and withdraws it; a review level is signed by its department's designated
+    reviewer and the approval by the Bureau, never by anyone who wrote or submitted the plan; the technical
+    steps are ticked off by the plan's department or the Information Center."""
     if action in rules.AUTHOR_ACTIONS:
         duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.WRITE_ROLES))
         if actor.department_id != plan.department_id:
             raise Forbidden("只有计划所属部门可以提交或撤销本计划")
+        return
+    if plan.status == P.review:
+        level = plan.review_plan[plan.review_index]
+        dept = session.get(Department, level["department_id"])
+        step = duties.Step.review_level(level["name"], dept.id, dept.name)
     else:
-        duties.check(actor, current_step(plan), _authors(plan))
+        step = duties.Step(name=f"{plan.status.zh}：{rules.ACTION_LABELS[action]}",
+                           roles=rules.STAGE_ROLES.get(plan.status, ()))
+    if action in rules.TECHNICAL_STEPS:
+        duties.check(actor, step)
+        if actor.role == Role.department and actor.department_id != plan.department_id:
+            raise Forbidden("技术环节由计划所属部门或信息中心确认")
+        return
+    workflow.check_decision(session, actor, step, rules.SUBJECT, plan.id)
+
+
+def act(session: Session, actor: Actor, proc: workflow.Procedure, plan_id: int, action: str,
+        body: ActionIn) -> MigrationPlan:
+    """One step of the plan's procedure. Unknown action 404; illegal now 409 with the reason; wrong person
+    403. Every step closes the open stage (with its actual date) and opens the next on the stage engine."""
+    if action not in rules.ACTIONS:
+        raise NotFound(f"没有名为 {action} 的操作")
+    plan = get_plan(session, actor, plan_id)
+    reason = rules.transition_error(plan.kind, plan.status, action)
+    if reason:
+        raise Conflict(reason, code="illegal_transition")
+    _check_actor(session, actor, plan, action)
     if action == "return" and not body.comment.strip():
         raise ValidationFailed("退回必须说明理由", code="comment_required",
                                errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
+    old, current = plan.status, workflow.active(session, rules.SUBJECT, plan.id)
+    extra: dict = {}
     if action == "submit":
-        _check_ready(session, plan)
-        plan.submitted_by = actor.username
-    if action == "complete":
-        open_systems = [s.name for ps, s in plan_systems(session, plan.id) if ps.state != SystemState.migrated]
-        if open_systems:
-            raise Conflict(f"尚有系统未完成迁移：{'、'.join(open_systems[:10])}", code="systems_open")
-    old = plan.status
-    plan.status, plan.updated_at = rules.TRANSITIONS[(old, action)], now()
+        _submit(session, proc, plan, actor)
+    elif action in ("cancel", "return"):
+        workflow.finish(proc, current, "cancelled" if action == "cancel" else "returned", actor.username, body.comment)
+        plan.status, plan.reviewer_department_id = rules.next_status(plan.kind, old, action), None
+    elif action == "approve":
+        workflow.finish(proc, current, "approved", actor.username, body.comment)
+        if old == P.review:
+            plan.review_index += 1
+            _enter_review_or_approval(session, proc, plan)
+        else:
+            _enter_stage(session, proc, plan, rules.next_status(plan.kind, old, action))
+    else:
+        extra = _technical_step(session, proc, plan, current, action, body, actor)
+    plan.updated_at = now()
     session.add(plan)
     audit.record(session, actor, action, "migration_plan", plan.id,
-                 changes={"status": [old.value, plan.status.value], "comment": body.comment}, label=plan.number)
+                 changes={"status": [old.value, plan.status.value], "comment": body.comment, **extra},
+                 label=plan.number)
     session.commit()
     return plan
+
+
+def _submit(session: Session, proc: workflow.Procedure, plan: MigrationPlan, actor: Actor) -> None:
+    """The self-check (自查) is done: its stage is recorded, and the plan enters its department chain's
+    review levels (fixed now from policy) or, with none, the Bureau's approval."""
+    _check_ready(session, plan)
+    plan.submitted_by = actor.username
+    workflow.add_authors(session, rules.SUBJECT, plan.id, plan.created_by, actor.username)
+    if plan.status == P.draft:
+        workflow.finish(proc, workflow.start(session, proc, plan.id, "self_check", "自查"), "submitted",
+                        actor.username, None)
+    dept = session.get(Department, plan.department_id)
+    plan.review_plan = stages.review_plan(proc.policy.review_levels, dept.id, dept.parent_id)
+    plan.review_index = 0
+    _enter_review_or_approval(session, proc, plan)
+
+
+def _enter_review_or_approval(session: Session, proc: workflow.Procedure, plan: MigrationPlan) -> None:
+    """Open review level plan.review_index, or the Bureau's approval when the levels are exhausted."""
+    if plan.review_index < len(plan.review_plan):
+        level = plan.review_plan[plan.review_index]
+        plan.status, plan.reviewer_department_id = P.review, level["department_id"]
+        workflow.start(session, proc, plan.id, stages.review_stage(level["key"]), level["name"],
+                       working_days=level["working_days"])
+    else:
+        plan.reviewer_department_id = None
+        _enter_stage(session, proc, plan, P.approval)
+
+
+def _enter_stage(session: Session, proc: workflow.Procedure, plan: MigrationPlan, status: PlanStatus) -> None:
+    """Move to `status` and open its policy stage (approval: working days; the technical stages: the plan's
+    planned date). Completed opens nothing."""
+    plan.status = status
+    if status == P.completed:
+        return
+    planned = rules.stage_planned_date(status, plan.connect_by, plan.migrate_by, plan.completion_date)
+    workflow.start_policy_stage(session, proc, plan.id, status.value, planned_date=planned)
+
+
+def _technical_step(session: Session, proc: workflow.Procedure, plan: MigrationPlan, current,
+                    action: str, body: ActionIn, actor: Actor) -> dict:
+    """Tick off connect / migrate / withdraw / the cloud migration with a note and evidence on its actual
+    date, once the networks or systems it covers are there."""
+    problems = []
+    if not body.evidence.strip():
+        problems.append(("evidence", "请填写完成该环节的佐证（如联通测试记录、迁移验收单、撤销文件）", "required"))
+    day = body.on or today()
+    if day > today():
+        problems.append(("on", "实际日期不能晚于今天", "future_date"))
+    elif current is not None and day < current.start_date:
+        problems.append(("on", f"实际日期不能早于本环节开始日期（{current.start_date}）", "date_order"))
+    _refuse(problems)
+    waiting = _not_there(session, plan, action)
+    if waiting:
+        raise Conflict(f"尚未满足“{rules.ACTION_LABELS[action]}”的条件：{'；'.join(waiting[:10])}", code="not_ready")
+    note = body.comment + ("\n" if body.comment else "") + f"佐证：{body.evidence}"
+    workflow.finish(proc, current, "done", actor.username, note, done_date=day)
+    _enter_stage(session, proc, plan, rules.next_status(plan.kind, plan.status, action))
+    return {"evidence": body.evidence, "on": day.isoformat()}
+
+
+def _not_there(session: Session, plan: MigrationPlan, action: str) -> list[str]:
+    """What keeps a technical step from being ticked off: each network must have reached the step in the
+    private-network records (联通, 迁移, 撤/并/改 with their dates), each system be migrated or excepted."""
+    if action == "complete":
+        return [f"系统“{s.name}”为{ps.state.zh}" for ps, s in plan_systems(session, plan.id)
+                if ps.state not in rules.SETTLED_STATES]
+    reached = {"connect": lambda st: st != NetworkState.in_use,
+               "migrate": lambda st: st == NetworkState.migrating or st in OUTCOMES,
+               "withdraw": lambda st: st in OUTCOMES}[action]
+    return [f"业务专网“{n.name}”为{n.state.zh}" for n in plan_networks(session, plan.id) if not reached(n.state)]
 
 
 def _check_ready(session: Session, plan: MigrationPlan) -> None:
@@ -436,8 +572,8 @@ def system_action(session: Session, actor: Actor, plan_id: int, system_id: int, 
         raise NotFound(f"没有名为 {action} 的操作")
     plan, row = _plan_system(session, actor, plan_id, system_id)
     duties.check(actor, duties.Step(name=rules.SYSTEM_ACTION_LABELS[action], roles=rules.SYSTEM_ROLES))
-    if plan.status != P.approved:
-        raise Conflict(f"计划为“{plan.status.zh}”，批准后才能登记系统迁移进度", code="plan_not_approved")
+    if plan.status != P.migration:
+        raise Conflict(f"计划为“{plan.status.zh}”，大数据局批准后才能登记系统迁移进度", code="plan_not_approved")
     reason = rules.system_transition_error(row.state, action)
     if reason:
         raise Conflict(reason, code="illegal_transition")
@@ -491,7 +627,8 @@ def decide_exception(session: Session, actor: Actor, plan_id: int, system_id: in
         PlanException.plan_system_id == row.id, PlanException.status == ExceptionStatus.requested)).scalars().first()
     if exc is None:
         raise Conflict("该系统没有待审批的例外申请", code="no_exception")
-    duties.check(actor, duties.Step(name="审批自行部署例外", roles=(Role.bureau,)), {exc.requested_by, *_authors(plan)})
+    duties.check(actor, duties.Step(name="审批自行部署例外", roles=(Role.bureau,)),
+                 {exc.requested_by, *workflow.authors(session, rules.SUBJECT, plan.id)})
     if data.approve:
         problems = []
         if not data.interfaces:

@@ -59,7 +59,8 @@ RESPONSIBILITY = [_col("leader_name"), _col("leader_title"), _col("leader_phone"
                   _col("liaison_name"), _col("liaison_phone")]
 COLUMNS: dict[str, list[Col]] = {
     NETWORK_SHEET: [_col("name"), _col("content", "longtext", False), _col("target", "enum", enum=Target),
-                    _col("completion_date", "date"), *RESPONSIBILITY, Col("network_names", NETWORKS, "names")],
+                    _col("completion_date", "date"), _col("connect_by", "date", False),
+                    _col("migrate_by", "date", False), *RESPONSIBILITY, Col("network_names", NETWORKS, "names")],
     CLOUD_SHEET: [_col("name"), _col("content", "longtext", False), _col("completion_date", "date"), *RESPONSIBILITY],
     SYSTEMS_SHEET: [Col("plan", PLAN_NAME, required=True), Col("system", SYSTEM_NAME, required=True),
                     Col("code", SYSTEM_CODE), Col("target_date", TARGET_DATE, "date", True)],
@@ -334,7 +335,7 @@ def _plan_changes(session: Session, actor: Actor, plans: dict[tuple[int, PlanKin
         own = existing.id if existing else None
         problems = service.check_systems(session, row.department, data.systems, own)
         problems += service.check_networks(session, row.department, data.network_ids, own)
-        problems += rules.plan_errors(kind, data.target, len(data.network_ids), len(data.systems))
+        problems += service.kind_problems(kind, data.model_dump(), data.network_ids, data.systems)
         for where, message, code in problems:
             if where.startswith("network_ids."):
                 errors.add(row.sheet, row.number, NETWORKS, message, code)

@@ -92,23 +92,35 @@ def test_cross_department_reads_and_writes_are_403(client, world, systems):
     assert client.get("/api/v1/migration-plans", headers=h).json()["total"] == 0
 
 
-def test_procedure_with_separation_of_duties(client, world, systems):
+def approve_all(client, world, pid) -> dict:
+    """Submitted by 教育局: its designated reviewer, the county office's, then the Bureau."""
+    for user in ("edu2", "countyoffice", "bureau"):
+        r = post(client, world, user, f"/{pid}/approve", {"comment": "同意"})
+        assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_cloud_procedure_with_separation_of_duties(client, world, systems):
     plan = new_plan(client, world, systems)
     pid = plan["id"]
     r = post(client, world, "bureau", f"/{pid}/approve")
     assert r.status_code == 409 and "草稿" in r.json()["detail"]
-    assert post(client, world, "edu", f"/{pid}/submit").json()["status"] == "submitted"
+    submitted = post(client, world, "edu", f"/{pid}/submit").json()
+    assert submitted["status"] == "review" and submitted["reviewer_department_id"] == world.depts["edu"].id
+    assert [s["stage"] for s in submitted["stages"]] == ["self_check", "review:department_head"]
+    assert submitted["stages"][1]["due_date"] is not None
     r = client.patch(f"/api/v1/migration-plans/{pid}", json={"content": "改"}, headers=world.headers("edu"))
     assert r.status_code == 409
-    assert post(client, world, "infocenter", f"/{pid}/approve").status_code == 403
-    r = post(client, world, "bureau", f"/{pid}/return")
-    assert r.status_code == 422
-    assert post(client, world, "bureau", f"/{pid}/return", {"comment": "补充技术方案"}).json()["status"] == "returned"
+    assert post(client, world, "countyoffice", f"/{pid}/approve").status_code == 403   # not this level's reviewer
+    assert post(client, world, "bureau", f"/{pid}/approve").status_code == 403
+    assert post(client, world, "edu2", f"/{pid}/return").status_code == 422
+    assert post(client, world, "edu2", f"/{pid}/return", {"comment": "补充技术方案"}).json()["status"] == "returned"
     assert post(client, world, "edu", f"/{pid}/submit").status_code == 200
-    assert post(client, world, "bureau", f"/{pid}/approve", {"comment": "同意"}).json()["status"] == "approved"
+    approved = approve_all(client, world, pid)
+    assert approved["status"] == "migration" and approved["planned_date"] == plan["completion_date"]
     assert post(client, world, "bureau", f"/{pid}/nonsense").status_code == 404
-    r = post(client, world, "infocenter", f"/{pid}/complete")
-    assert r.status_code == 409 and r.json()["code"] == "systems_open"
+    r = post(client, world, "infocenter", f"/{pid}/complete", {"evidence": "验收单"})
+    assert r.status_code == 409 and r.json()["code"] == "not_ready"
     for sid in systems:
         r = post(client, world, "infocenter", f"/{pid}/systems/{sid}/start", {"note": "已交付资源"})
         assert r.status_code == 200
@@ -116,19 +128,27 @@ def test_procedure_with_separation_of_duties(client, world, systems):
         assert r.status_code == 200, r.text
     r = post(client, world, "infocenter", f"/{pid}/systems/{systems[0]}/finish")
     assert r.status_code == 409
-    done = post(client, world, "infocenter", f"/{pid}/complete").json()
+    assert post(client, world, "infocenter", f"/{pid}/complete").status_code == 422     # evidence required
+    assert post(client, world, "health", f"/{pid}/complete", {"evidence": "x"}).status_code == 403
+    done = post(client, world, "infocenter", f"/{pid}/complete", {"evidence": "迁移验收单 2026-01"}).json()
     assert done["status"] == "completed" and {s["state"] for s in done["systems"]} == {"migrated"}
+    assert done["stages"][-1]["stage"] == "migration" and "验收单" in done["stages"][-1]["comment"]
+    assert not any(s["active"] for s in done["stages"])
     actions = world.session.execute(select(AuditEntry.action).where(
         AuditEntry.entity_type.in_(("migration_plan", "migration_plan_system")))).scalars().all()
-    assert actions.count("start") == 2 and "approve" in actions and "complete" in actions
+    assert actions.count("start") == 2 and actions.count("approve") == 3 and "complete" in actions
 
 
-def test_author_never_approves_own_plan(client, world, systems):
-    """A bureau user who filed nothing cannot be blocked; a department user cannot approve at all."""
-    plan = new_plan(client, world, systems)
-    post(client, world, "edu", f"/{plan['id']}/submit")
-    r = post(client, world, "edu", f"/{plan['id']}/approve")
-    assert r.status_code == 403
+def test_author_never_signs_own_plan(client, world, systems):
+    """edu2 is 教育局's designated reviewer, but wrote this plan: the level is refused to them."""
+    r = post(client, world, "edu2", "", cloud_payload(world, systems))
+    assert r.status_code == 201
+    pid = r.json()["id"]
+    assert post(client, world, "edu", f"/{pid}/submit").status_code == 200
+    r = post(client, world, "edu2", f"/{pid}/approve")
+    assert r.status_code == 403 and r.json()["code"] == "own_item"
+    queue = client.get("/api/v1/migration-plans", params={"awaiting_me": True}, headers=world.headers("edu2"))
+    assert queue.json()["total"] == 0
 
 
 def test_exception_requested_by_department_decided_by_bureau(client, world, systems):
@@ -174,7 +194,7 @@ def test_documents_are_versioned(client, world, systems):
 def test_behind_plan_filter_and_days(client, world, systems, frozen_clock):
     plan = new_plan(client, world, systems)
     post(client, world, "edu", f"/{plan['id']}/submit")
-    post(client, world, "bureau", f"/{plan['id']}/approve")
+    approve_all(client, world, plan["id"])
     h = world.headers("bureau")
     on = client.get("/api/v1/migration-plans", params={"schedule": "on_plan"}, headers=h).json()
     assert on["total"] == 1 and on["items"][0]["days_behind"] == 0

@@ -4,7 +4,8 @@ Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-29 13:25:51
 
-Follows 0015 (private networks); 0014 (stage engine) comes before both at merge.
+Follows 0015 (private networks), which follows 0014 (the shared stage engine): a plan's stages live in
+workflow_stage under the subject "migration_plan".
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -21,7 +22,6 @@ def _enum(*values: str, name: str) -> sa.Enum:
 
 
 def upgrade() -> None:
-
     op.create_table('migration_plan',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -30,16 +30,21 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('target', _enum('extranet_public', 'extranet_dedicated', 'extranet_internet', 'intranet',
-                                name='target'), nullable=True),
+                              name='target'), nullable=True),
     sa.Column('completion_date', sa.Date(), nullable=False),
+    sa.Column('connect_by', sa.Date(), nullable=True),
+    sa.Column('migrate_by', sa.Date(), nullable=True),
     sa.Column('leader_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('leader_title', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('leader_phone', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('office', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('liaison_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('liaison_phone', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('status', _enum('draft', 'submitted', 'returned', 'approved', 'completed', 'cancelled',
-                                name='planstatus'), nullable=False),
+    sa.Column('status', _enum('draft', 'review', 'approval', 'connect', 'migrate', 'withdraw', 'migration',
+                              'completed', 'returned', 'cancelled', name='planstatus'), nullable=False),
+    sa.Column('review_plan', sa.JSON(), nullable=False),
+    sa.Column('review_index', sa.Integer(), nullable=False),
+    sa.Column('reviewer_department_id', sa.Integer(), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('submitted_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -52,6 +57,8 @@ def upgrade() -> None:
     with op.batch_alter_table('migration_plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_migration_plan_department_id'), ['department_id'], unique=False)
         batch_op.create_index('ix_migration_plan_kind_status', ['kind', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_migration_plan_reviewer_department_id'), ['reviewer_department_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_migration_plan_status'), ['status'], unique=False)
 
     op.create_table('migration_plan_document',
@@ -128,7 +135,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table('migration_exception', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_migration_exception_status'))
         batch_op.drop_index(batch_op.f('ix_migration_exception_plan_system_id'))
@@ -152,8 +158,8 @@ def downgrade() -> None:
     op.drop_table('migration_plan_document')
     with op.batch_alter_table('migration_plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_migration_plan_status'))
+        batch_op.drop_index(batch_op.f('ix_migration_plan_reviewer_department_id'))
         batch_op.drop_index('ix_migration_plan_kind_status')
         batch_op.drop_index(batch_op.f('ix_migration_plan_department_id'))
 
     op.drop_table('migration_plan')
-
