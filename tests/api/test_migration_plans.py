@@ -208,3 +208,64 @@ def test_behind_plan_filter_and_days(client, world, systems, frozen_clock):
     sub = client.get("/api/v1/migration-plans", params={"department_id": world.depts["health"].id}, headers=h).json()
     assert sub["total"] == 0
     assert client.get("/api/v1/migration-plans", params={"schedule": "late"}, headers=h).status_code == 422
+
+
+def network(client, world, name, fiscal=True) -> dict:
+    r = client.post("/api/v1/private-networks", json={"department_id": world.depts["edu"].id, "name": name,
+                                                      "purpose": "教育专网", "fiscal_funded": fiscal,
+                                                      "sites": ["县教育局机房"], "lines": []},
+                    headers=world.headers("edu"))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def network_step(client, world, nid, action, **body):
+    r = client.post(f"/api/v1/private-networks/{nid}/{action}", json={"note": "完成", **body},
+                    headers=world.headers("edu"))
+    assert r.status_code == 200, r.text
+
+
+def test_private_network_plan_stages_behind_plan_and_funding_stop(client, world, frozen_clock):
+    frozen_clock("2026-03-02 09:00")
+    fiscal, own = network(client, world, "县教育城域网"), network(client, world, "校园视频专网", fiscal=False)
+    body = {**cloud_payload(world, []), "kind": "private_network", "name": "教育专网迁移计划",
+            "target": "extranet_dedicated", "network_ids": [fiscal["id"], own["id"]],
+            "connect_by": "2026-05-01", "migrate_by": "2026-08-01", "completion_date": "2026-10-31"}
+    r = post(client, world, "edu", "", {**body, "connect_by": "2026-09-01"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "migrate_by"
+    r = post(client, world, "edu", "", {**body, "network_ids": [fiscal["id"], fiscal["id"]]})
+    assert r.status_code == 422 and r.json()["code"] == "duplicate"
+    plan = post(client, world, "edu", "", body).json()
+    assert [n["name"] for n in plan["networks"]] == ["县教育城域网", "校园视频专网"]
+    assert post(client, world, "edu", "", {**body, "name": "另一个"}).json()["code"] == "in_other_plan"
+    pid = plan["id"]
+    post(client, world, "edu", f"/{pid}/submit")
+    approved = approve_all(client, world, pid)
+    assert approved["status"] == "connect" and approved["planned_date"] == "2026-05-01"
+    r = post(client, world, "edu", f"/{pid}/connect", {"evidence": "联通测试记录"})
+    assert r.status_code == 409 and "县教育城域网" in r.json()["detail"]
+    frozen_clock("2026-03-25 09:00")
+    network_step(client, world, fiscal["id"], "connect", on="2026-03-20")
+    network_step(client, world, own["id"], "connect", on="2026-03-20")
+    r = post(client, world, "edu", f"/{pid}/connect", {"evidence": "联通测试记录", "on": "2026-03-20"})
+    assert r.status_code == 200 and r.json()["status"] == "migrate"
+    frozen_clock("2026-08-11 09:00")            # migrate planned by 08-01: 10 days behind
+    h = world.headers("auditor")
+    got = client.get("/api/v1/migration-plans", params={"schedule": "behind_plan"}, headers=h).json()
+    assert got["total"] == 1 and got["items"][0]["days_behind"] == 10 and got["items"][0]["status"] == "migrate"
+    for n in (fiscal, own):
+        network_step(client, world, n["id"], "migrate")
+    post(client, world, "infocenter", f"/{pid}/migrate", {"evidence": "迁移验收单"})
+    network_step(client, world, own["id"], "merge", note="并入教育局政务外网专区")
+    assert client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()["total"] == 0
+    frozen_clock("2026-11-01 09:00")            # past the completion date with the fiscal network not withdrawn
+    stop = client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()
+    assert stop["total"] == 1
+    detail = client.get(f"/api/v1/migration-plans/{pid}", headers=h).json()
+    assert {n["name"]: n["funding_stop"] for n in detail["networks"]} == {"县教育城域网": True, "校园视频专网": False}
+    network_step(client, world, fiscal["id"], "withdraw", note="线路已退租")
+    done = post(client, world, "edu", f"/{pid}/withdraw", {"evidence": "撤销文件"}).json()
+    assert done["status"] == "completed"
+    assert [s["stage"] for s in done["stages"]][-3:] == ["connect", "migrate", "withdraw"]
+    assert done["stages"][-2]["behind_days"] == 10 and done["stages"][-1]["behind_days"] == 1
+    assert client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()["total"] == 0
