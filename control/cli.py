@@ -28,6 +28,7 @@ from control.core.enums import LabeledEnum
 from control.core.errors import ServiceError
 from control.core.messages import zh_message
 from control.core.roles import Role
+from control.migration.enums import PlanKind, PlanStatus
 from control.networks.enums import NetworkState
 from control.settings import get_settings
 from control.systems.enums import Network, SystemStatus
@@ -199,9 +200,11 @@ requests_app = typer.Typer(help="云资源申请 / cloud resource requests", no_
 metrics_app = typer.Typer(help="使用指标 / usage metrics", no_args_is_help=True)
 zombies_app = typer.Typer(help="僵尸系统 / zombie systems", no_args_is_help=True)
 networks_app = typer.Typer(help="业务专网 / private networks", no_args_is_help=True)
+plans_app = typer.Typer(help="迁移计划 / migration plans", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
                   (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests"),
-                  (metrics_app, "metrics"), (zombies_app, "zombies"), (networks_app, "networks")):
+                  (metrics_app, "metrics"), (zombies_app, "zombies"), (networks_app, "networks"),
+                  (plans_app, "plans")):
     app.add_typer(sub, name=name)
 
 
@@ -667,3 +670,62 @@ def networks_act(network_id: int = typer.Argument(..., min=1),
     with Session(engine(), expire_on_commit=False) as session:
         network = act(session, cli_actor(), network_id, action, ActionIn(on=on, note=note))
     typer.echo(f"{network.name}：{network.state.zh}")
+
+
+def plan_filter(session, department: str | None, kind, stage, behind: bool, funding_stop: bool):
+    from control.migration.service import PlanFilter
+    return PlanFilter(department_id=department_id_of(session, department), kind=kind, status=stage,
+                      schedule="behind_plan" if behind else None, funding_stop=funding_stop)
+
+
+@plans_app.command("list")
+def plans_list(behind: bool = typer.Option(False, "--behind", help="只列出滞后于计划的"),
+               funding_stop: bool = typer.Option(False, "--funding-stop", help="只列出运维经费应停止拨付的（第十条）"),
+               department: str | None = typer.Option(None, help="部门代码（含下级）"),
+               kind: PlanKind | None = None, stage: PlanStatus | None = None,
+               limit: int = typer.Option(200, min=1, max=100_000)) -> None:
+    """列出迁移计划（按完成时限排序）/ list migration plans, nearest completion date first."""
+    from sqlmodel import Session
+
+    from control.migration.service import list_plans
+    with Session(engine()) as session:
+        items, total = list_plans(session, cli_actor(), plan_filter(session, department, kind, stage, behind,
+                                                                      funding_stop), limit=limit)
+    typer.echo(f"{'编号':<18}{'部门':<16}{'类型':<14}{'阶段':<14}{'完成时限':<12}滞后")
+    for i in items:
+        late = f"{i.days_behind} 天" if i.days_behind else "—"
+        typer.echo(f"{i.number:<18}{i.department_name[:14]:<16}{i.kind.zh[:12]:<14}{i.status.zh[:12]:<14}"
+                   f"{i.completion_date.isoformat():<12}{late}  {i.name}")
+    typer.echo(f"共 {total} 条")
+
+
+@plans_app.command("import")
+def plans_import(file: Path) -> None:
+    """导入迁移计划表 / import a plan workbook (all or nothing; re-importing changes nothing)."""
+    from sqlmodel import Session
+
+    from control.core.errors import ValidationFailed
+    from control.migration.workbook import import_workbook
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            result = import_workbook(session, cli_actor(), file.read_bytes())
+        except ValidationFailed as exc:
+            print_validation_errors(exc)
+            raise typer.Exit(2) from None
+    typer.echo(f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
+
+
+@plans_app.command("export")
+def plans_export(file: Path, department: str | None = typer.Option(None, help="部门代码（含下级）"),
+                 kind: PlanKind | None = None, stage: PlanStatus | None = None,
+                 behind: bool = typer.Option(False, "--behind", help="只导出滞后于计划的"),
+                 funding_stop: bool = typer.Option(False, "--funding-stop", help="只导出运维经费应停止拨付的")) -> None:
+    """导出迁移计划表 / export plans in the plan workbook's layout."""
+    from sqlmodel import Session
+
+    from control.migration.workbook import export_workbook
+    with Session(engine(), expire_on_commit=False) as session:
+        data = export_workbook(session, cli_actor(), plan_filter(session, department, kind, stage, behind,
+                                                                   funding_stop))
+    file.write_bytes(data)
+    typer.echo(f"已导出到 {file}")

@@ -52,7 +52,10 @@ STAGE_ROLES: dict[PlanStatus, tuple[Role, ...]] = {
     P.withdraw: (Role.department, Role.infocenter),
     P.migration: (Role.department, Role.infocenter),
 }
-WRITE_ROLES = (Role.department,)
+# Who writes plans: the department, or the Information Center (and an administrator) entering the
+# workbooks departments mail in. Only the plan's own department submits or withdraws it.
+WRITE_ROLES = (Role.department, Role.infocenter, Role.admin)
+SUBMIT_ROLES = (Role.department,)
 OPEN_STATUSES = (P.draft, P.review, P.approval, P.connect, P.migrate, P.withdraw, P.migration, P.returned)
 
 # A cloud plan's systems: (state, action) → next state. An exception is entered only by the Bureau's approval

@@ -367,10 +367,11 @@ def _check_name(session: Session, department_id: int, kind: PlanKind, name: str,
 
 
 def editable_plan(session: Session, actor: Actor, plan_id: int) -> MigrationPlan:
-    """The plan, if this user may edit it now: 403 unless of its department, 409 unless a draft or returned."""
+    """The plan, if this user may edit it now: a department user only their own department's, 409 unless a
+    draft or returned."""
     actor.require(*rules.WRITE_ROLES)
     plan = get_plan(session, actor, plan_id)
-    if actor.department_id != plan.department_id:
+    if actor.role == Role.department and actor.department_id != plan.department_id:
         raise Forbidden(f"只有计划所属部门（{session.get(Department, plan.department_id).name}）可以修改本计划")
     if plan.status not in EDITABLE:
         raise Conflict(f"计划为“{plan.status.zh}”，只有草稿或退回修改的计划可以编辑", code="not_editable")
@@ -417,7 +418,7 @@ def _check_actor(session: Session, actor: Actor, plan: MigrationPlan, action: st
     reviewer and the approval by the Bureau, never by anyone who wrote or submitted the plan; the technical
     steps are ticked off by the plan's department or the Information Center."""
     if action in rules.AUTHOR_ACTIONS:
-        duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.WRITE_ROLES))
+        duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.SUBMIT_ROLES))
         if actor.department_id != plan.department_id:
             raise Forbidden("只有计划所属部门可以提交或撤销本计划")
         return
@@ -597,7 +598,7 @@ def system_action(session: Session, actor: Actor, plan_id: int, system_id: int, 
 
 def request_exception(session: Session, actor: Actor, plan_id: int, system_id: int, data: ExceptionIn) -> MigrationPlan:
     """A department asks that one system of its plan stay in-house; the Bureau decides."""
-    actor.require(*rules.WRITE_ROLES)
+    actor.require(*rules.SUBMIT_ROLES)
     plan, row = _plan_system(session, actor, plan_id, system_id)
     if actor.department_id != plan.department_id:
         raise Forbidden("只有计划所属部门可以申请例外")
