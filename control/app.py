@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.cloud import pages as cloud_pages
     from control.core import audit_api, calendar_api
     from control.migration import api as migration_api
+    from control.migration import pages as migration_pages
     from control.navigation import NAV, TEMPLATE_GLOBALS, field_label, install_labels
     from control.networks import api as networks_api
     from control.observability import router as metrics_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    zombies_pages.router, docs.router):
         app.include_router(router)
     app.include_router(migration_api.router)
+    app.include_router(migration_pages.router)
     app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

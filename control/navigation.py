@@ -22,6 +22,7 @@ NAV: list[NavEntry] = [
     NavEntry("/departments", "部门", None),
     NavEntry("/cloud", "云资源申请", None),
     NavEntry("/cloud/capacity", "容量与配额", (Role.admin, Role.infocenter, Role.bureau, Role.auditor)),
+    NavEntry("/plans", "迁移计划", None),
     NavEntry("/calendar", "工作日日历", None),
     NavEntry("/zombies", "僵尸系统", None),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),

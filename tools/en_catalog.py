@@ -19,6 +19,8 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 def msgids() -> list[str]:
     from control.cloud import pages as cloud_pages
     from control.cloud import rules as cloud_rules
+    from control.migration import pages as migration_pages
+    from control.migration import rules as migration_rules
     from control.navigation import NAV
     from control.systems.fields import CENSUS_FIELDS
     from control.systems.pages import ACTION_LABELS, SORTS
@@ -36,6 +38,8 @@ def msgids() -> list[str]:
     found += list(cloud_rules.ACTION_LABELS.values()) + list(zombie_service.ACTION_LABELS.values())
     found += list(cloud_pages.SORT_LABELS.values()) + [row[0] for rows in web_pages.CLOUD_AWAITING.values()
                                                         for row in rows] + [row[2] for row in web_pages.ZOMBIE_AWAITING]
+    found += list(migration_rules.ACTION_LABELS.values()) + list(migration_rules.SYSTEM_ACTION_LABELS.values())
+    found += list(migration_pages.DONE.values())
     return list(dict.fromkeys(found))
 
 

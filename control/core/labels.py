@@ -180,6 +180,11 @@ ACTIONS: dict[str, Label] = {
     "connect": ("联通", "Connect"), "migrate": ("开始迁移", "Start migration"),
     "withdraw": ("撤销专网", "Withdraw network"), "merge": ("合并专网", "Merge network"),
     "convert": ("改造专网", "Convert network"),
+    # migration plans (迁移计划): the steps ticked off, per-system steps and in-house exceptions
+    "complete": ("确认迁移完成", "Confirm migration complete"), "start_migration": ("开始迁移", "Start migration"),
+    "finish_migration": ("完成迁移", "Finish migration"), "pause_migration": ("暂停迁移", "Pause migration"),
+    "request_exception": ("申请自行部署例外", "Request in-house exception"),
+    "approve_exception": ("批准例外", "Approve exception"), "reject_exception": ("不批准例外", "Reject exception"),
 }
 ENTITY_TYPES: dict[str, Label] = {
     "system": ("信息系统", "Information system"), "department": ("部门", "Department"), "user": ("用户", "User"),
@@ -188,6 +193,8 @@ ENTITY_TYPES: dict[str, Label] = {
     "zombie_scan": ("僵尸系统扫描", "Zombie scan"), "zombie_case": ("僵尸系统审核", "Zombie case"),
     "usage_metrics": ("使用指标", "Usage metrics"),
     "private_network": ("业务专网", "Private network"),
+    "migration_plan": ("迁移计划", "Migration plan"), "migration_plan_system": ("计划内系统", "System in plan"),
+    "migration_exception": ("自行部署例外", "In-house exception"),
 }
 
 

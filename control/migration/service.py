@@ -412,7 +412,7 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
 
 # --- the plan's procedure -----------------------------------------------------------------------------
 
-def _check_actor(session: Session, actor: Actor, plan: MigrationPlan, action: str) -> None:
+def check_actor(session: Session, actor: Actor, plan: MigrationPlan, action: str) -> None:
     """403 with the reason when this user may not take this step (control/core/duties.py decides): the
     plan's department submits and withdraws it; a review level is signed by its department's designated
     reviewer and the approval by the Bureau, never by anyone who wrote or submitted the plan; the technical
@@ -447,7 +447,7 @@ def act(session: Session, actor: Actor, proc: workflow.Procedure, plan_id: int, 
     reason = rules.transition_error(plan.kind, plan.status, action)
     if reason:
         raise Conflict(reason, code="illegal_transition")
-    _check_actor(session, actor, plan, action)
+    check_actor(session, actor, plan, action)
     if action == "return" and not body.comment.strip():
         raise ValidationFailed("退回必须说明理由", code="comment_required",
                                errors=[{"field": "comment", "message": "请填写理由", "code": "required"}])
@@ -590,7 +590,8 @@ def system_action(session: Session, actor: Actor, plan_id: int, system_id: int, 
         row.migrated_date = day
     row.note = body.note or row.note
     session.add(row)
-    audit.record(session, actor, action, "migration_plan_system", row.id, before=before, after=audit.snapshot(row),
+    audit.record(session, actor, f"{action}_migration", "migration_plan_system", row.id, before=before,
+                 after=audit.snapshot(row),
                  label=f"{plan.number} / {session.get(InformationSystem, row.system_id).name}")
     session.commit()
     return plan

@@ -136,7 +136,7 @@ def test_cloud_procedure_with_separation_of_duties(client, world, systems):
     assert not any(s["active"] for s in done["stages"])
     actions = world.session.execute(select(AuditEntry.action).where(
         AuditEntry.entity_type.in_(("migration_plan", "migration_plan_system")))).scalars().all()
-    assert actions.count("start") == 2 and actions.count("approve") == 3 and "complete" in actions
+    assert actions.count("start_migration") == 2 and actions.count("approve") == 3 and "complete" in actions
 
 
 def test_author_never_signs_own_plan(client, world, systems):

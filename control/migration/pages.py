@@ -1,0 +1,199 @@
+"""Web pages of migration plans: the list with its filters and queues, the plan form, the plan page with its
+stages (planned against actual dates), the steps each reader may take, per-system progress, in-house
+exceptions and the technical plan's versions, and the plan workbook's import."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import ServiceError, ValidationFailed
+from control.core.messages import zh_error
+from control.core.params import Blank, Id
+from control.core.roles import Role
+from control.migration import rules, service, workbook
+from control.migration.api import plan_procedure
+from control.migration.enums import ExceptionReason, PlanKind, PlanStatus, Target
+from control.migration.schemas import ActionIn, ExceptionDecisionIn, ExceptionIn, Interface, PlanIn, SystemActionIn
+from control.networks.service import NetworkFilter, list_networks
+from control.org import service as org_service
+from control.systems.census_read import WorkbookLimits
+from control.systems.service import SystemFilter, list_systems
+from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+# What the pages flash after a step (through _then, so tools/en_catalog.py lists them from here).
+DONE = {"document": "技术方案已上传", "request_exception": "已申请自行部署例外", "decide_exception": "已审批例外申请",
+        "action": "已{action}"}
+PLAN_FORM_FIELDS = ("kind", "department_id", "name", "content", "target", "completion_date", "connect_by",
+                    "migrate_by", "leader_name", "leader_title", "leader_phone", "office", "liaison_name",
+                    "liaison_phone")
+
+
+def _error(exc: ValidationError | ServiceError) -> str:
+    if isinstance(exc, ServiceError):
+        return exc.detail
+    return "；".join(zh_error(e, entity_type="migration_plan") for e in exc.errors())
+
+
+@router.get("/plans")
+def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
+              kind: Annotated[PlanKind | None, Blank] = None, stage: Annotated[PlanStatus | None, Blank] = None,
+              schedule: Annotated[Literal["on_plan", "behind_plan"] | None, Blank] = None,
+              funding_stop: Annotated[bool, Blank] = False, awaiting_me: Annotated[bool, Blank] = False,
+              department_id: Annotated[Id | None, Blank] = None):
+    """Plans by completion date; the filters are the API's."""
+    f = service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
+                           funding_stop=funding_stop, awaiting_me=awaiting_me)
+    items, total = service.list_plans(session, actor, f, limit=200)
+    return render(request, "plans/list.html", {
+        "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
+        "can_write": actor.role in rules.WRITE_ROLES,
+        "can_review": actor.role == Role.bureau or (actor.role == Role.department and actor.reviewer)})
+
+
+def _form_context(session, actor, values: dict | None = None, error: str | None = None) -> dict:
+    depts, _ = org_service.list_departments(session, actor, limit=5000)
+    systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
+    networks, _ = list_networks(session, actor, NetworkFilter(), limit=500)
+    return {"values": values or {}, "error": error, "depts": depts, "systems": systems, "networks": networks,
+            "kinds": list(PlanKind), "targets": list(Target)}
+
+
+@router.get("/plans/new")
+def new_plan(request: Request, session: SessionDep, actor: CurrentActor,
+             kind: Annotated[PlanKind | None, Blank] = None):
+    actor.require(*rules.WRITE_ROLES)
+    values = {"kind": (kind or PlanKind.private_network).value, "department_id": actor.department_id}
+    return render(request, "plans/form.html", _form_context(session, actor, values))
+
+
+def _form_values(form: dict[str, Any]) -> dict[str, Any]:
+    """The posted plan: its fields, the ticked networks, and each ticked system with its target date."""
+    values: dict[str, Any] = {k: (form.get(k) or None) for k in PLAN_FORM_FIELDS}
+    values["content"] = values["content"] or ""
+    values["network_ids"] = [v for k, v in form.items() if k.startswith("network-") and v]
+    values["systems"] = [{"system_id": k.removeprefix("system-"), "target_date": form.get(f"target-{k[7:]}")}
+                         for k, v in form.items() if k.startswith("system-") and v]
+    return values
+
+
+@router.post("/plans/new")
+def create_plan(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep):
+    values = _form_values(form)
+    try:
+        plan = service.create_plan(session, actor, PlanIn(**values))
+    except (ValidationError, ServiceError) as exc:
+        session.rollback()
+        return render(request, "plans/form.html", _form_context(session, actor, values, _error(exc)),
+                      status_code=422)
+    flash(request, "已保存迁移计划 {number}（草稿）", number=plan.number)
+    return redirect(f"/plans/{plan.id}")
+
+
+@router.get("/plans/import")
+def import_page(request: Request, actor: CurrentActor):
+    actor.require(*rules.WRITE_ROLES)
+    return render(request, "plans/import.html", {})
+
+
+@router.post("/plans/import")
+def import_upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
+    """All or nothing, as the API: the page lists every bad cell by sheet, row and column."""
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile):
+            raise ValidationFailed("请选择要导入的迁移计划表（.xlsx）", code="no_file")
+        result = workbook.import_workbook(session, actor, file.file, WorkbookLimits.of(request.app.state.settings))
+    except ServiceError as exc:
+        session.rollback()
+        return render(request, "plans/import.html", {"error": exc.detail, "errors": exc.errors}, status_code=422)
+    return render(request, "plans/import.html", {"result": result})
+
+
+def _allowed(session, actor, plan) -> list[str]:
+    """The steps this reader may take now (the service's own checks decide)."""
+    out = []
+    for action in rules.PROCEDURES[plan.kind].allowed(plan.status):
+        try:
+            service.check_actor(session, actor, plan, action)
+            out.append(action)
+        except ServiceError:
+            pass
+    return out
+
+
+@router.get("/plans/{plan_id:int}")
+def plan_page(request: Request, session: SessionDep, actor: CurrentActor, plan_id: Id):
+    plan = service.get_plan(session, actor, plan_id)
+    data = service.detail(session, plan)
+    is_owner = actor.role == Role.department and actor.department_id == plan.department_id
+    return render(request, "plans/detail.html", {
+        "p": data, "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
+        "technical": rules.TECHNICAL_STEPS, "reasons": list(ExceptionReason), "is_owner": is_owner,
+        "is_bureau": actor.role == Role.bureau, "system_actions": rules.SYSTEM_ACTION_LABELS,
+        "can_progress": plan.status == PlanStatus.migration and actor.role in rules.SYSTEM_ROLES})
+
+
+def _then(request: Request, plan_id: int, run, done: str, **params):
+    try:
+        run()
+        flash(request, done, **params)
+    except ServiceError as exc:
+        flash(request, exc.detail)
+    except ValidationError as exc:
+        flash(request, _error(exc))
+    return redirect(f"/plans/{plan_id}")
+
+
+@router.post("/plans/{plan_id:int}/documents")
+def upload_document(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, plan_id: Id):
+    file = form.get("file")
+
+    def run():
+        if not isinstance(file, UploadFile):
+            raise ValidationFailed("请选择技术方案文件", code="no_file")
+        service.add_document(session, actor, plan_id, file.filename or "document", file.content_type or "",
+                             file.file, request.app.state.settings.attachment_max_bytes)
+    return _then(request, plan_id, run, DONE["document"])
+
+
+@router.post("/plans/{plan_id:int}/systems/{system_id:int}/exception")
+def request_exception(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, plan_id: Id,
+                      system_id: Id):
+    return _then(request, plan_id, lambda: service.request_exception(
+        session, actor, plan_id, system_id, ExceptionIn(reason=form.get("reason") or None,
+                                                        justification=form.get("justification", ""))),
+        DONE["request_exception"])
+
+
+@router.post("/plans/{plan_id:int}/systems/{system_id:int}/exception/decide")
+def decide_exception(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, plan_id: Id,
+                     system_id: Id):
+    def run():
+        interfaces = [Interface(name=form.get("interface"), evidence=form.get("interface_evidence", ""))] \
+            if form.get("interface") else []
+        service.decide_exception(session, actor, plan_id, system_id, ExceptionDecisionIn(
+            approve=form.get("approve") == "1", comment=form.get("comment", ""), interfaces=interfaces,
+            later_target_date=form.get("later_target_date") or None))
+    return _then(request, plan_id, run, DONE["decide_exception"])
+
+
+@router.post("/plans/{plan_id:int}/systems/{system_id:int}/{action}")
+def system_action(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, plan_id: Id,
+                  system_id: Id, action: str):
+    return _then(request, plan_id, lambda: service.system_action(
+        session, actor, plan_id, system_id, action, SystemActionIn(note=form.get("note", ""))),
+        DONE["action"], action=rules.SYSTEM_ACTION_LABELS.get(action, action))
+
+
+@router.post("/plans/{plan_id:int}/{action}")
+def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, plan_id: Id, action: str):
+    def run():
+        body = ActionIn(comment=form.get("comment", ""), evidence=form.get("evidence", ""),
+                        on=form.get("on") or None)
+        service.act(session, actor, plan_procedure(request, session), plan_id, action, body)
+    return _then(request, plan_id, run, DONE["action"], action=rules.ACTION_LABELS.get(action, action))
