@@ -269,3 +269,22 @@ def test_private_network_plan_stages_behind_plan_and_funding_stop(client, world,
     assert [s["stage"] for s in done["stages"]][-3:] == ["connect", "migrate", "withdraw"]
     assert done["stages"][-2]["behind_days"] == 10 and done["stages"][-1]["behind_days"] == 1
     assert client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()["total"] == 0
+
+
+def test_review_deadline_counts_working_days_across_national_day(client, world, systems, frozen_clock):
+    """Submitted on 2026-09-30: 国庆 1–7 October are holidays and Saturday 10 October a make-up working day,
+    so the three working days of the first review level end on 10 October; the Bureau's ten run from the
+    day the last level signs."""
+    frozen_clock("2026-09-30 10:00")
+    plan = new_plan(client, world, systems)
+    stage = post(client, world, "edu", f"/{plan['id']}/submit").json()["stages"][-1]
+    assert stage["stage"] == "review:department_head" and stage["working_days"] == 3
+    assert stage["due_date"] == "2026-10-10" and stage["sla_state"] == "on_time"
+    frozen_clock("2026-10-12 10:00")
+    for user in ("edu2", "countyoffice"):
+        post(client, world, user, f"/{plan['id']}/approve")
+    detail = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=world.headers("bureau")).json()
+    assert detail["stages"][1]["sla_state"] == "done_late" and detail["stages"][1]["sla_working_days"] == 1
+    assert detail["stage_name"] == "大数据发展局审批" and detail["due_date"] == "2026-10-26"
+    queue = client.get("/api/v1/migration-plans", params={"awaiting_me": True}, headers=world.headers("bureau"))
+    assert [p["id"] for p in queue.json()["items"]] == [plan["id"]]
