@@ -23,6 +23,7 @@ NAV: list[NavEntry] = [
     NavEntry("/cloud/capacity", "容量与配额", (Role.admin, Role.infocenter, Role.bureau, Role.auditor)),
     NavEntry("/calendar", "工作日日历", None),
     NavEntry("/zombies", "僵尸系统", None),
+    NavEntry("/networks", "业务专网", None),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
     NavEntry("/users", "用户", (Role.admin,)),
 ]
