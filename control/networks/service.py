@@ -220,9 +220,11 @@ def update_network(session: Session, actor: Actor, network_id: int, data: Networ
     return network
 
 
-def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn) -> PrivateNetwork:
+def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn,
+        commit: bool = True) -> PrivateNetwork:
     """connect / migrate / withdraw / merge / convert: one step of the state machine with its date and note,
-    refused with 409 and the reason when the machine does not allow it."""
+    refused with 409 and the reason when the machine does not allow it. `commit=False` leaves the step in the
+    caller's transaction, for a flow of another domain (a migration plan's stage that moves its networks)."""
     if action not in rules.ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作")
     network = get_network(session, actor, network_id)
@@ -248,7 +250,8 @@ def act(session: Session, actor: Actor, network_id: int, action: str, body: Acti
     network.updated_at = now()
     session.add(network)
     audit.record(session, actor, action, ENTITY, network.id, changes=change, label=network.name)
-    session.commit()
+    if commit:
+        session.commit()
     return network
 
 
