@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import Forbidden, NotFound, ServiceError
-from control.core.params import Blank, Id, Offset, form_int
+from control.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from control.core.params import INT64_MAX, Blank, Id, Offset, form_int
 from control.core.textsafe import clean_text
 from control.networks import rules, service
 from control.networks.enums import NetworkState
@@ -63,16 +63,34 @@ def _values(form: Any) -> dict[str, Any]:
     return values
 
 
+def _system_choices(session, actor: Actor, department_id: Any) -> list:
+    """The systems a network of `department_id` may carry: the non-classified ones of its subtree (none
+    chosen yet: the actor's scope), at most SYSTEM_CHOICES of them."""
+    try:
+        department = form_int(department_id, "department_id", "所属部门", ge=1, le=INT64_MAX)
+    except ValidationFailed:
+        department = None        # the form shows that error next to the field; offer the actor's scope
+    systems, _ = list_systems(session, actor, SystemFilter(classified=False, department_id=department),
+                              SYSTEM_CHOICES)
+    return systems
+
+
 def _form_context(session, actor: Actor, network=None, values=None, errors=None, message=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     values = values or {}
-    # The systems a network may carry: those of its department's subtree (a new one: the actor's scope).
-    f = SystemFilter(classified=False, department_id=network.department_id if network is not None else None)
-    systems, _ = list_systems(session, actor, f, SYSTEM_CHOICES)
     lines = list(values.get("lines") or [])
     return {"network": network, "values": values, "errors": errors or {}, "message": message, "depts": depts,
-            "systems": systems, "lines": lines + [{}] * SPARE_LINES,
-            "chosen": {str(s) for s in values.get("system_ids") or []}}
+            "systems": _system_choices(session, actor, values.get("department_id")),
+            "lines": lines + [{}] * SPARE_LINES, "chosen": {str(s) for s in values.get("system_ids") or []}}
+
+
+@router.get("/networks/system-choices")
+def system_choices(request: Request, session: SessionDep, actor: CurrentActor,
+                   department_id: Annotated[Id | None, Blank] = None):
+    """The form's list of systems again after the department changed (htmx)."""
+    actor.require(*service.WRITE_ROLES)
+    return render(request, "networks/_systems.html", {
+        "systems": _system_choices(session, actor, department_id), "chosen": set(), "errors": {}})
 
 
 def _form_refused(request: Request, session, actor, network, values: dict, exc: Exception):

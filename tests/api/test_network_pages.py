@@ -87,3 +87,18 @@ def test_english_pages(client, world):
     login(client, "edu")
     client.post("/lang", data={"csrf_token": csrf(client), "lang": "en", "next": "/"})
     assert "Register a network" in client.get("/networks").text
+
+
+def test_the_form_offers_the_systems_of_the_chosen_department(client, world):
+    h = world.headers("countyoffice")
+    create_system(client, h, world.depts["edu"].id, name="学籍系统")
+    create_system(client, h, world.depts["health"].id, name="医保系统")
+    login(client, "countyoffice")
+    page = client.get("/networks/new").text
+    assert "学籍系统" in page and "医保系统" in page
+    fragment = client.get("/networks/system-choices", params={"department_id": world.depts["health"].id},
+                          headers={"HX-Request": "true"}).text
+    assert "医保系统" in fragment and "学籍系统" not in fragment and 'id="system-choices"' in fragment
+    r = client.post("/networks/new", data={**form(client, "/networks/new", world.depts["edu"].id),
+                                           "department_id": "abc"})
+    assert r.status_code == 422 and "学籍系统" in r.text
