@@ -200,8 +200,12 @@ def update_network(session: Session, actor: Actor, network_id: int, data: Networ
     department = scope.visible_department(session, actor, department_id, field="department_id")
     _check_unique(session, department_id, changes.get("name", network.name), network.id)
     lines, system_ids = data.lines, data.system_ids
-    # Moving the network to another department re-checks the systems it already carries.
-    checked = _check_systems(session, department, system_ids if system_ids is not None else before_systems)
+    if system_ids is not None:
+        checked = _check_systems(session, department, system_ids)
+    elif department_id != network.department_id:    # moved: the systems it carries must belong to the new one
+        checked = _check_systems(session, department, before_systems)
+    else:                                            # kept as they are, even one deleted or classified since
+        checked = before_systems
     if "sites" in changes:
         changes["sites"] = list(dict.fromkeys(changes["sites"]))
     for key, value in changes.items():

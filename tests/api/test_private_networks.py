@@ -189,3 +189,14 @@ def test_metric_counts_networks_by_state_with_every_state_present(client, world)
     assert 'yunzhang_private_networks{state="connected"} 1.0' in metrics
     for state in ("migrating", "withdrawn", "merged", "converted"):
         assert f'yunzhang_private_networks{{state="{state}"}} 0.0' in metrics
+
+
+def test_a_system_deleted_since_does_not_block_other_edits(client, world):
+    h = world.headers("edu")
+    system = create_system(client, h, world.depts["edu"].id, name="旧系统", status="registered")
+    net = create(client, h, world.depts["edu"].id, system_ids=[system["id"]])
+    assert client.delete(f"/api/v1/systems/{system['id']}", headers=h).status_code == 204
+    r = client.patch(f"/api/v1/private-networks/{net['id']}", json={"purpose": "新的用途"}, headers=h)
+    assert r.status_code == 200 and r.json()["purpose"] == "新的用途"
+    r = client.patch(f"/api/v1/private-networks/{net['id']}", json={"system_ids": [system["id"]]}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "not_found"
