@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.migration import pages as migration_pages
     from control.navigation import NAV, TEMPLATE_GLOBALS, field_label, install_labels
     from control.networks import api as networks_api
+    from control.networks import pages as networks_pages
     from control.observability import router as metrics_router
     from control.org import api as org_api
     from control.org import pages as org_pages
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (org_api.router, systems_api.router, cloud_api.router, calendar_api.router, zombies_api.router,
                    networks_api.router, audit_api.router, metrics_router, web_pages.router, audit_pages.router,
                    org_pages.router, systems_pages.router, cloud_pages.router, calendar_pages.router,
-                   zombies_pages.router, docs.router):
+                   zombies_pages.router, networks_pages.router, docs.router):
         app.include_router(router)
     app.include_router(migration_api.router)
     app.include_router(migration_pages.router)

@@ -25,6 +25,7 @@ NAV: list[NavEntry] = [
     NavEntry("/plans", "迁移计划", None),
     NavEntry("/calendar", "工作日日历", None),
     NavEntry("/zombies", "僵尸系统", None),
+    NavEntry("/networks", "业务专网", None),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
     NavEntry("/users", "用户", (Role.admin,)),
 ]

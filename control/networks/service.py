@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from control.core import audit, dialect, duties, scope
@@ -141,6 +142,15 @@ def _check_unique(session: Session, department_id: int, name: str, own_id: int |
         raise Conflict(f"本部门已有名为“{name}”的业务专网（id {clash}）", code="duplicate_name")
 
 
+def _flush_unique(session: Session, name: str) -> None:
+    """Write the row now: a same-named network saved meanwhile by someone else is a 409, not a 500."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"本部门已有名为“{name}”的业务专网", code="duplicate_name") from None
+
+
 def _replace_children(session: Session, network_id: int, lines: list[CarrierLineIn] | None,
                       system_ids: list[int] | None) -> None:
     if lines is not None:
@@ -167,7 +177,7 @@ def create_network(session: Session, actor: Actor, data: NetworkCreate, commit: 
     network = PrivateNetwork(department_id=data.department_id, name=data.name, purpose=data.purpose,
                              fiscal_funded=data.fiscal_funded, sites=list(dict.fromkeys(data.sites)))
     session.add(network)
-    session.flush()
+    _flush_unique(session, network.name)
     _replace_children(session, network.id, data.lines, system_ids)
     audit.record(session, actor, "create", ENTITY, network.id, after=_snapshot(network, data.lines, system_ids),
                  label=network.name)
@@ -180,18 +190,22 @@ def update_network(session: Session, actor: Actor, network_id: int, data: Networ
     refuse_classified(data.is_classified)
     actor.require(*WRITE_ROLES)
     network = get_network(session, actor, network_id)
-    changes = data.model_dump(exclude_unset=True, exclude={"is_classified", "lines", "system_ids"})
-    for key in ("department_id", "name", "fiscal_funded", "sites"):
-        if key in changes and changes[key] is None:
+    for key in ("department_id", "name", "fiscal_funded", "sites", "lines", "system_ids"):
+        if key in data.model_fields_set and getattr(data, key) is None:
             raise _refuse(key, "不能为空", "required")
+    changes = data.model_dump(exclude_unset=True, exclude={"is_classified", "lines", "system_ids"})
     before_lines, before_systems = carrier_lines(session, network.id), _system_ids(session, network.id)
     before = _snapshot(network, before_lines, before_systems)
     department_id = changes.get("department_id", network.department_id)
     department = scope.visible_department(session, actor, department_id, field="department_id")
     _check_unique(session, department_id, changes.get("name", network.name), network.id)
     lines, system_ids = data.lines, data.system_ids
-    # Moving the network to another department re-checks the systems it already carries.
-    checked = _check_systems(session, department, system_ids if system_ids is not None else before_systems)
+    if system_ids is not None:
+        checked = _check_systems(session, department, system_ids)
+    elif department_id != network.department_id:    # moved: the systems it carries must belong to the new one
+        checked = _check_systems(session, department, before_systems)
+    else:                                            # kept as they are, even one deleted or classified since
+        checked = before_systems
     if "sites" in changes:
         changes["sites"] = list(dict.fromkeys(changes["sites"]))
     for key, value in changes.items():
@@ -204,14 +218,17 @@ def update_network(session: Session, actor: Actor, network_id: int, data: Networ
     _replace_children(session, network.id, lines, checked if system_ids is not None else None)
     network.updated_at = now()
     session.add(network)
+    _flush_unique(session, network.name)
     audit.record(session, actor, "update", ENTITY, network.id, changes=change, label=network.name)
     session.commit()
     return network
 
 
-def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn) -> PrivateNetwork:
+def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn,
+        commit: bool = True) -> PrivateNetwork:
     """connect / migrate / withdraw / merge / convert: one step of the state machine with its date and note,
-    refused with 409 and the reason when the machine does not allow it."""
+    refused with 409 and the reason when the machine does not allow it. `commit=False` leaves the step in the
+    caller's transaction, for a flow of another domain (a migration plan's stage that moves its networks)."""
     if action not in rules.ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作")
     network = get_network(session, actor, network_id)
@@ -237,7 +254,8 @@ def act(session: Session, actor: Actor, network_id: int, action: str, body: Acti
     network.updated_at = now()
     session.add(network)
     audit.record(session, actor, action, ENTITY, network.id, changes=change, label=network.name)
-    session.commit()
+    if commit:
+        session.commit()
     return network
 
 

@@ -128,7 +128,9 @@ def test_update_is_audited_before_and_after(client, world):
         "purpose": "教育专网（含视频会议）", "lines": [{"carrier": "中国电信", "count": 10, "bandwidth_mbps": 200,
                                                 "yearly_rent": "20"}]}, headers=h)
     assert r.status_code == 200 and float(r.json()["yearly_rent_total"]) == 20
-    assert client.patch(f"/api/v1/private-networks/{net['id']}", json={"name": None}, headers=h).status_code == 422
+    for field in ("name", "lines", "system_ids", "fiscal_funded"):
+        r = client.patch(f"/api/v1/private-networks/{net['id']}", json={field: None}, headers=h)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field
     assert client.patch(f"/api/v1/private-networks/{net['id']}", json={"state": "merged"}, headers=h).status_code == 422
     other = create(client, h, world.depts["edu"].id, name="另一张网")
     r = client.patch(f"/api/v1/private-networks/{other['id']}", json={"name": "县教育城域网"}, headers=h)
@@ -187,3 +189,14 @@ def test_metric_counts_networks_by_state_with_every_state_present(client, world)
     assert 'yunzhang_private_networks{state="connected"} 1.0' in metrics
     for state in ("migrating", "withdrawn", "merged", "converted"):
         assert f'yunzhang_private_networks{{state="{state}"}} 0.0' in metrics
+
+
+def test_a_system_deleted_since_does_not_block_other_edits(client, world):
+    h = world.headers("edu")
+    system = create_system(client, h, world.depts["edu"].id, name="旧系统", status="registered")
+    net = create(client, h, world.depts["edu"].id, system_ids=[system["id"]])
+    assert client.delete(f"/api/v1/systems/{system['id']}", headers=h).status_code == 204
+    r = client.patch(f"/api/v1/private-networks/{net['id']}", json={"purpose": "新的用途"}, headers=h)
+    assert r.status_code == 200 and r.json()["purpose"] == "新的用途"
+    r = client.patch(f"/api/v1/private-networks/{net['id']}", json={"system_ids": [system["id"]]}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "not_found"
