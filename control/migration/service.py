@@ -33,8 +33,10 @@ from control.migration.schemas import (
     SystemActionIn,
     SystemIn,
 )
+from control.networks import service as network_service
 from control.networks.enums import OUTCOMES, NetworkState
 from control.networks.models import PrivateNetwork
+from control.networks.schemas import ActionIn as NetworkActionIn
 from control.systems.models import InformationSystem
 
 P = PlanStatus
@@ -526,6 +528,8 @@ def _technical_step(session: Session, proc: workflow.Procedure, plan: MigrationP
     elif current is not None and day < current.start_date:
         problems.append(("on", f"实际日期不能早于本环节开始日期（{current.start_date}）", "date_order"))
     _refuse(problems)
+    if action in NETWORK_MOVES:
+        _move_networks(session, actor, plan, action, day, body)
     waiting = _not_there(session, plan, action)
     if waiting:
         raise Conflict(f"尚未满足“{rules.ACTION_LABELS[action]}”的条件：{'；'.join(waiting[:10])}", code="not_ready")
@@ -533,6 +537,19 @@ def _technical_step(session: Session, proc: workflow.Procedure, plan: MigrationP
     workflow.finish(proc, current, "done", actor.username, note, done_date=day)
     _enter_stage(session, proc, plan, rules.next_status(plan.kind, plan.status, action))
     return {"evidence": body.evidence, "on": day.isoformat()}
+
+
+# The plan's connect and migrate steps move its networks not yet there, through the networks' own service in
+# this transaction; withdraw / merge / convert is each network's own outcome, recorded on the network.
+NETWORK_MOVES = {"connect": (NetworkState.in_use,), "migrate": (NetworkState.connected,)}
+
+
+def _move_networks(session: Session, actor: Actor, plan: MigrationPlan, action: str, day: date,
+                   body: ActionIn) -> None:
+    for network in plan_networks(session, plan.id):
+        if network.state in NETWORK_MOVES[action]:
+            network_service.act(session, actor, network.id, action,
+                                NetworkActionIn(on=day, note=f"{plan.number}：{body.evidence}"[:2000]), commit=False)
 
 
 def _not_there(session: Session, plan: MigrationPlan, action: str) -> list[str]:

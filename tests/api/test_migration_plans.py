@@ -242,21 +242,23 @@ def test_private_network_plan_stages_behind_plan_and_funding_stop(client, world,
     post(client, world, "edu", f"/{pid}/submit")
     approved = approve_all(client, world, pid)
     assert approved["status"] == "connect" and approved["planned_date"] == "2026-05-01"
-    r = post(client, world, "edu", f"/{pid}/connect", {"evidence": "联通测试记录"})
-    assert r.status_code == 409 and "县教育城域网" in r.json()["detail"]
+    assert post(client, world, "edu", f"/{pid}/connect").status_code == 422          # evidence required
     frozen_clock("2026-03-25 09:00")
-    network_step(client, world, fiscal["id"], "connect", on="2026-03-20")
-    network_step(client, world, own["id"], "connect", on="2026-03-20")
+    network_step(client, world, own["id"], "connect", on="2026-03-19")              # recorded on the network
     r = post(client, world, "edu", f"/{pid}/connect", {"evidence": "联通测试记录", "on": "2026-03-20"})
     assert r.status_code == 200 and r.json()["status"] == "migrate"
+    states = {n["name"]: n["state"] for n in r.json()["networks"]}
+    assert states == {"县教育城域网": "connected", "校园视频专网": "connected"}
+    got = client.get(f"/api/v1/private-networks/{fiscal['id']}", headers=world.headers("edu")).json()
+    assert got["connected_on"] == "2026-03-20"
     frozen_clock("2026-08-11 09:00")            # migrate planned by 08-01: 10 days behind
     h = world.headers("auditor")
     got = client.get("/api/v1/migration-plans", params={"schedule": "behind_plan"}, headers=h).json()
     assert got["total"] == 1 and got["items"][0]["days_behind"] == 10 and got["items"][0]["status"] == "migrate"
-    for n in (fiscal, own):
-        network_step(client, world, n["id"], "migrate")
-    post(client, world, "infocenter", f"/{pid}/migrate", {"evidence": "迁移验收单"})
+    assert post(client, world, "infocenter", f"/{pid}/migrate", {"evidence": "迁移验收单"}).status_code == 200
     network_step(client, world, own["id"], "merge", note="并入教育局政务外网专区")
+    r = post(client, world, "edu", f"/{pid}/withdraw", {"evidence": "撤销文件"})
+    assert r.status_code == 409 and "县教育城域网" in r.json()["detail"]         # its outcome not yet recorded
     assert client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()["total"] == 0
     frozen_clock("2026-11-01 09:00")            # past the completion date with the fiscal network not withdrawn
     stop = client.get("/api/v1/migration-plans", params={"funding_stop": True}, headers=h).json()
