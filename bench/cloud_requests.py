@@ -21,13 +21,14 @@ from sqlmodel import Session
 from bench.harness import arguments, database, figure
 from control.app import create_app
 from control.cloud.enums import RequestStatus, SlaState, Zone
-from control.cloud.models import CloudRequest, ResourceLine, StageRecord
+from control.cloud.models import CloudRequest, ResourceLine
 from control.cloud.service import Context, recompute_sla
 from control.core import clock
 from control.core.accounts import Department, Level, User
 from control.core.auth import hash_password
 from control.core.migrate import upgrade
 from control.core.roles import Role
+from control.core.workflow import WorkflowAuthor, WorkflowStage
 from control.org.codes import uscc_check_char
 from control.settings import Settings
 
@@ -65,12 +66,14 @@ def populate(url: str, tmp: Path) -> None:
                              "purpose": "扩容", "zone": Zone.public, "status": status, "review_plan": [],
                              "review_index": 0, "created_by": "bench", "created_at": now, "updated_at": now})
             lines.append({"request_id": i, "kind": "vm", "count": 1, "vcpu": 4, "memory_gib": 8, "system_disk_gib": 50})
-            stages.append({"request_id": i, "stage": key, "name": name, "started_at": now, "start_date": start,
-                           "working_days": days, "due_date": cal.add_working_days(start, days), "active": True,
-                           "sla_state": SlaState.on_time, "sla_working_days": 0})
+            stages.append({"subject": "cloud_request", "subject_id": i, "stage": key, "name": name, "started_at": now,
+                           "start_date": start, "working_days": days, "due_date": cal.add_working_days(start, days),
+                           "active": True, "sla_state": SlaState.on_time, "sla_working_days": 0})
         conn.execute(insert(CloudRequest), requests)
         conn.execute(insert(ResourceLine), lines)
-        conn.execute(insert(StageRecord), stages)
+        conn.execute(insert(WorkflowStage), stages)
+        conn.execute(insert(WorkflowAuthor), [{"subject": "cloud_request", "subject_id": i, "username": "bench"}
+                                              for i in range(1, REQUESTS + 1)])
     with engine.begin() as conn:
         # Statistics, as a deployment's autovacuum (or SQLite's import) keeps them: without any, PostgreSQL
         # takes the 12,500 open acceptance stages for a dozen and sorts them all for each page.

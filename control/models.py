@@ -6,7 +6,6 @@ from control.cloud.models import (  # noqa: F401
                                   DeliveredItem,
                                   DepartmentQuota,
                                   ResourceLine,
-                                  StageRecord,
 )
 from control.core.accounts import Department, LoginFailure, User  # noqa: F401
 from control.core.audit import AuditEntry  # noqa: F401

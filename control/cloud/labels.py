@@ -47,7 +47,8 @@ REQUEST: dict[str, labels.Label] = {
 }
 
 class StageKey(LabeledEnum):
-    """Stage keys of StageRecord.stage (review:<level key> for review levels) and the policy's level keys."""
+    """Stage keys of a request's stages (workflow_stage.stage; review:<level key> for review levels) and the
+    policy's level keys."""
     acceptance = ("acceptance", "受理审批", "Acceptance and approval")
     assessment = ("assessment", "评估", "Assessment")
     delivery = ("delivery", "交付", "Delivery")

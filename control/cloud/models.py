@@ -1,13 +1,13 @@
-"""Cloud resource requests, their resource lines, stage deadlines, deliveries, attachments,
-capacity pools and department quotas."""
+"""Cloud resource requests, their resource lines, deliveries, attachments, capacity pools and department
+quotas. Their stages and deadlines are rows of the shared stage engine (control/core/workflow.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, SlaState, Zone
+from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
 from control.core.clock import now
 from control.core.db import UTCDateTime
 from control.core.enums import enum_column
@@ -65,31 +65,6 @@ class ResourceLine(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=300)
     trimmed_from: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     trim_reason: str | None = Field(default=None, max_length=500)
-
-
-class StageRecord(SQLModel, table=True):
-    """One stage of one request with the deadline computed when it started (never recomputed
-    from a later policy)."""
-    __tablename__ = "cloud_stage"
-    # Covers the queues: open stages of one kind by due date, counted without touching the table.
-    __table_args__ = (Index("ix_cloud_stage_queue", "active", "stage", "due_date", "request_id", "sla_state"),)
-    id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(foreign_key="cloud_request.id", index=True)
-    stage: str = Field(max_length=64)      # review:<key> | acceptance | assessment | delivery
-    name: str = Field(max_length=100)
-    started_at: datetime = Field(default_factory=now, sa_column=_ts())
-    start_date: date
-    working_days: int | None = None
-    due_date: date | None = None
-    calendar_error: str | None = Field(default=None, max_length=300)
-    done_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    done_date: date | None = None
-    outcome: str | None = Field(default=None, max_length=32)
-    actor: str | None = Field(default=None, max_length=64)
-    comment: str | None = None
-    active: bool = True
-    sla_state: SlaState = Field(default=SlaState.on_time, sa_type=enum_column(SlaState))
-    sla_working_days: int = 0              # overdue by / done late by N working days
 
 
 class DeliveredItem(SQLModel, table=True):

@@ -20,7 +20,6 @@ from control.cloud.models import (
     DeliveredItem,
     DepartmentQuota,
     ResourceLine,
-    StageRecord,
 )
 from control.cloud.schemas import (
     ActionIn,
@@ -32,14 +31,12 @@ from control.cloud.schemas import (
     RequestUpdate,
     check_order,
 )
-from control.core import audit, duties, scope, stages
+from control.core import audit, duties, scope, stages, workflow
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.bodylimit import too_large
 from control.core.calendar import WorkingCalendar
 from control.core.clock import now, today
-from control.core.db import fetch_columns
-from control.core.dialect import update_by_ids
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.policy import Policy
 from control.core.roles import Role
@@ -47,6 +44,8 @@ from control.core.textsafe import clean_text
 from control.systems.models import InformationSystem
 
 S = RequestStatus
+Stage = workflow.WorkflowStage
+SUBJECT = "cloud_request"      # what the stage engine (control/core/workflow.py) calls a request
 ATTACHMENT_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 CAPACITY_ADMINS = (Role.infocenter, Role.admin)
 
@@ -58,8 +57,8 @@ class Context:
     policy: Policy
 
     @property
-    def margin(self) -> int:
-        return self.policy.cloud_requests.due_soon_working_days
+    def proc(self) -> workflow.Procedure:
+        return workflow.Procedure(subject=SUBJECT, calendar=self.calendar, policy=self.policy.cloud_requests)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -68,9 +67,8 @@ def get_request(session: Session, actor: Actor, request_id: int) -> CloudRequest
     return scope.get_scoped(session, actor, CloudRequest, request_id, "云资源申请")
 
 
-def active_stage(session: Session, request_id: int) -> StageRecord | None:
-    return session.execute(select(StageRecord).where(StageRecord.request_id == request_id, StageRecord.active)
-                           ).scalars().first()
+def active_stage(session: Session, request_id: int) -> workflow.WorkflowStage | None:
+    return workflow.active(session, SUBJECT, request_id)
 
 
 def lines_of(session: Session, request_id: int) -> list[ResourceLine]:
@@ -82,14 +80,9 @@ def detail(session: Session, req: CloudRequest, ctx: Context) -> dict:
     """Everything the request page and GET /cloud-requests/{id} show."""
     dept = session.get(Department, req.department_id)
     system = session.get(InformationSystem, req.system_id) if req.system_id else None
-    stages = list(session.execute(select(StageRecord).where(StageRecord.request_id == req.id)
-                                  .order_by(StageRecord.id)).scalars())
-    stage_rows = []
-    for s in stages:
-        row = s.model_dump()
-        row["working_days_left"] = _left(ctx, s)
-        stage_rows.append(row)
-    current = next((s for s in stages if s.active), None)
+    history = workflow.history(session, SUBJECT, req.id)
+    stage_rows = [{**s.model_dump(), "working_days_left": workflow.working_days_left(ctx.proc, s)} for s in history]
+    current = next((s for s in history if s.active), None)
     reviewer = session.get(Department, req.reviewer_department_id) if req.reviewer_department_id else None
     lines = lines_of(session, req.id)
     return {**req.model_dump(), "department_name": dept.name,
@@ -132,16 +125,6 @@ def shortfall_warnings(session: Session, req: CloudRequest, lines: list[Resource
     return problems
 
 
-def _left(ctx: Context, stage: StageRecord) -> int | None:
-    """Working days left before the deadline (the countdown); negative once overdue."""
-    if not stage.active or stage.due_date is None:
-        return None
-    try:
-        return ctx.calendar.working_days_between(today(), stage.due_date)
-    except ValidationFailed:
-        return None
-
-
 @dataclass
 class RequestFilter:
     status: str | None = None
@@ -156,9 +139,11 @@ class RequestFilter:
 
 
 def _not_authored_by(actor: Actor) -> list:
-    """The applicant and the creator never decide their own request (control/core/duties.py)."""
+    """The creator and every submitter, the latest and the earlier ones, never decide their own request
+    (control/core/duties.py)."""
     return [CloudRequest.created_by != actor.username,
-            or_(CloudRequest.submitted_by.is_(None), CloudRequest.submitted_by != actor.username)]
+            or_(CloudRequest.submitted_by.is_(None), CloudRequest.submitted_by != actor.username),
+            workflow.not_authored_by(SUBJECT, CloudRequest.id, actor.username)]
 
 
 def _awaiting(actor: Actor) -> list:
@@ -186,19 +171,20 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
     if f.queue:
         if f.queue not in STAGE_KINDS:
             raise ValidationFailed(f"没有名为 {f.queue} 的队列", code="invalid_queue")
-        # Driven by the active stage, so the (active, stage, due_date) index gives the order.
-        where.append(StageRecord.stage.like("review:%") if f.queue == "review" else StageRecord.stage == f.queue)
+        # Driven by the active stage, so the (active, subject, stage, due_date) index gives the order.
+        where.append(workflow.of_kind(f.queue))
         if f.queue == "review" and actor.role == Role.department:
             where += _awaiting(actor)     # a department's review queue: only what this user may sign
     if f.awaiting_me:
         where += _awaiting(actor)
     if f.mine:
-        where.append(or_(CloudRequest.created_by == actor.username, CloudRequest.submitted_by == actor.username))
+        where.append(or_(CloudRequest.created_by == actor.username, CloudRequest.submitted_by == actor.username,
+                         workflow.authored_by(SUBJECT, CloudRequest.id, actor.username)))
     if f.sla_state:
-        where.append(StageRecord.sla_state == f.sla_state)
+        where.append(Stage.sla_state == f.sla_state)
     if f.overdue is not None:
-        where.append((StageRecord.sla_state == SlaState.overdue) if f.overdue
-                     else or_(StageRecord.sla_state.is_(None), StageRecord.sla_state != SlaState.overdue))
+        where.append((Stage.sla_state == SlaState.overdue) if f.overdue
+                     else or_(Stage.sla_state.is_(None), Stage.sla_state != SlaState.overdue))
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(CloudRequest.number.like(like), CloudRequest.purpose.like(like),
@@ -211,23 +197,23 @@ def _request_conditions(session: Session, actor: Actor, f: RequestFilter) -> tup
 def list_requests(session: Session, actor: Actor, f: RequestFilter, limit: int = 50,
                   offset: int = 0) -> tuple[list[RequestSummary], int]:
     where, need_system, stage_only = _request_conditions(session, actor, f)
-    stage_join = (StageRecord.request_id == CloudRequest.id) & StageRecord.active
+    stage_join = workflow.open_stage(SUBJECT, CloudRequest.id)
     if stage_only:
-        count = select(func.count()).select_from(StageRecord).where(StageRecord.active)
+        count = select(func.count()).select_from(Stage).where(Stage.active, Stage.subject == SUBJECT)
     else:
-        count = select(func.count(CloudRequest.id)).select_from(CloudRequest).outerjoin(StageRecord, stage_join)
+        count = select(func.count(CloudRequest.id)).select_from(CloudRequest).outerjoin(Stage, stage_join)
     if need_system:
         count = count.outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
     total = session.execute(count.where(*where)).scalar_one()
     # Nearest deadline first; nothing due (no open stage, no deadline, calendar year unknown) last.
-    order = {"due": (StageRecord.due_date.asc().nulls_last(), CloudRequest.id),
+    order = {"due": (Stage.due_date.asc().nulls_last(), CloudRequest.id),
              "-created": (CloudRequest.created_at.desc(), CloudRequest.id.desc()),
              "number": (CloudRequest.number,)}.get(f.sort)
     if order is None:
         raise ValidationFailed(f"不能按“{f.sort}”排序", code="invalid_sort")
     reviewer = aliased(Department)
-    stmt = (select(CloudRequest, Department.name, StageRecord, InformationSystem.name, reviewer.name)
-            .select_from(CloudRequest).outerjoin(StageRecord, stage_join)
+    stmt = (select(CloudRequest, Department.name, Stage, InformationSystem.name, reviewer.name)
+            .select_from(CloudRequest).outerjoin(Stage, stage_join)
             .join(Department, Department.id == CloudRequest.department_id)
             .outerjoin(InformationSystem, InformationSystem.id == CloudRequest.system_id)
             .outerjoin(reviewer, reviewer.id == CloudRequest.reviewer_department_id))
@@ -284,6 +270,7 @@ def create_request(session: Session, actor: Actor, data: RequestIn, *, submit_wi
     session.add(req)
     session.flush()
     req.number = f"YZCR-{today().year}-{req.id:06d}"
+    workflow.add_authors(session, SUBJECT, req.id, actor.username)
     _replace_lines(session, req.id, data.lines)
     audit.record(session, actor, "create", "cloud_request", req.id,
                  after={**audit.snapshot(req, {"created_at", "updated_at"}), "lines": _lines_snapshot(data.lines)},
@@ -374,43 +361,15 @@ def get_attachment(session: Session, actor: Actor, request_id: int, attachment_i
 # --- the workflow -------------------------------------------------------------------------------------
 
 def _start_stage(session: Session, ctx: Context, req: CloudRequest, stage: str, name: str,
-                 working_days: int | None, keep_from: StageRecord | None = None) -> StageRecord:
-    """Open a stage with its deadline fixed now; `keep_from` carries an earlier deadline over."""
-    day = today()
-    if keep_from is not None:
-        start, due, err, working_days = keep_from.start_date, keep_from.due_date, keep_from.calendar_error, \
-            keep_from.working_days
-    else:
-        start = day
-        due, err = stages.deadline(ctx.calendar, day, working_days)
-    state, n = stages.sla(ctx.calendar, due, day, None, ctx.margin, err)
-    record = StageRecord(request_id=req.id, stage=stage, name=name, start_date=start, working_days=working_days,
-                         due_date=due, calendar_error=err, sla_state=state, sla_working_days=n)
-    session.add(record)
-    return record
+                 working_days: int | None, keep_from: Stage | None = None) -> Stage:
+    return workflow.start(session, ctx.proc, req.id, stage, name, working_days=working_days, keep_from=keep_from)
 
 
-def _close_stage(ctx: Context, record: StageRecord | None, outcome: str, actor: Actor, comment: str) -> None:
-    if record is None:
-        return
-    day = today()
-    record.active, record.done_at, record.done_date = False, now(), day
-    record.outcome, record.actor, record.comment = outcome, actor.username, comment
-    record.sla_state, record.sla_working_days = stages.sla(ctx.calendar, record.due_date, day, day, ctx.margin,
-                                                          record.calendar_error)
+def _close_stage(ctx: Context, record: Stage | None, outcome: str, actor: Actor, comment: str) -> None:
+    workflow.finish(ctx.proc, record, outcome, actor.username, comment)
 
 
-def _review_plan(session: Session, ctx: Context, dept: Department) -> list[dict]:
-    plan = []
-    for level in ctx.policy.cloud_requests.review_levels:
-        target = dept.id if level.reviewer == "own_department" else dept.parent_id
-        if target is not None:
-            plan.append({"key": level.key, "name": level.name, "department_id": target,
-                         "working_days": level.working_days, "own": level.reviewer == "own_department"})
-    return plan
-
-
-def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudRequest, keep: StageRecord | None) -> None:
+def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudRequest, keep: Stage | None) -> None:
     """Open review level req.review_index, or the Bureau's stage when the plan is exhausted."""
     if req.review_index < len(req.review_plan):
         level = req.review_plan[req.review_index]
@@ -420,10 +379,6 @@ def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudReques
         stage = ctx.policy.cloud_requests.stage("acceptance")
         req.status, req.reviewer_department_id = S.acceptance, None
         _start_stage(session, ctx, req, "acceptance", stage.name, stage.working_days, keep)
-
-
-def _authors(req: CloudRequest) -> set[str]:
-    return {name for name in (req.created_by, req.submitted_by) if name}
 
 
 def current_step(session: Session, req: CloudRequest) -> duties.Step:
@@ -440,10 +395,11 @@ def current_step(session: Session, req: CloudRequest) -> duties.Step:
 def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str) -> None:
     """403 with the reason when this user may not take this step (control/core/duties.py decides)."""
     if action not in rules.AUTHOR_ACTIONS:
-        duties.check(actor, current_step(session, req), _authors(req))
+        workflow.check_decision(session, actor, current_step(session, req), SUBJECT, req.id,
+                                current=(req.created_by, req.submitted_by))
         return
     if action == "cancel" and req.status in rules.IN_FLIGHT:
-        if actor.username not in _authors(req):
+        if actor.username not in workflow.authors(session, SUBJECT, req.id) | {req.created_by, req.submitted_by}:
             raise Forbidden("办理中的申请只能由申请人或填报人撤销", code="not_author")
         return
     duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.STAGE_ROLES.get(req.status, ())))
@@ -526,16 +482,15 @@ def _submit(session: Session, ctx: Context, req: CloudRequest, actor: Actor) -> 
         raise ValidationFailed(message, code="use_until_past",
                                errors=[{"field": "use_until", "message": message, "code": "use_until_past"}])
     req.submitted_by = actor.username
+    workflow.add_authors(session, SUBJECT, req.id, actor.username)
     if req.status == S.draft or req.returned_from is None:
-        req.review_plan = _review_plan(session, ctx, session.get(Department, req.department_id))
+        dept = session.get(Department, req.department_id)
+        req.review_plan = stages.review_plan(ctx.policy.cloud_requests.review_levels, dept.id, dept.parent_id)
         req.review_index = 0
         _enter_review_or_acceptance(session, ctx, req, None)
         return
     # A resubmission goes back to the stage that returned it; policy says whether its clock restarts.
-    returned = session.execute(select(StageRecord).where(StageRecord.request_id == req.id,
-                                                         StageRecord.stage == req.returned_from)
-                               .order_by(StageRecord.id)).scalars().first()
-    keep = None if ctx.policy.cloud_requests.restart_clock_on_return else returned
+    keep = workflow.clock_to_keep(session, ctx.proc, req.id, req.returned_from)
     stage_key = req.returned_from
     req.returned_from = None
     if stage_key.startswith("review:"):
@@ -688,33 +643,9 @@ def reclaim_for_system(session: Session, actor: Actor, system_id: int, why: Recl
 # --- scheduled work ---------------------------------------------------------------------------------
 
 def recompute_sla(session: Session, ctx: Context) -> dict[str, int]:
-    """Recompute the SLA state of every open stage (hourly job). A stage whose deadline could not be
-    computed (unknown year) gets it now if the year has since become known."""
-    day = today()
-    columns = fetch_columns(     # driver rows, converted once per value: 50,000 open stages in under a second
-        session, select(StageRecord.id, StageRecord.start_date, StageRecord.working_days, StageRecord.due_date,
-                        StageRecord.calendar_error, StageRecord.sla_state, StageRecord.sla_working_days)
-        .where(StageRecord.active), convert=("start_date", "due_date", "sla_state"))
-    rows = list(zip(*columns.values(), strict=True))
-    memo: dict[tuple, tuple] = {}
-    changes: dict[tuple, list[int]] = {}           # new (state, working days, due, error) → stage ids
-    for sid, start, wdays, due, err, state, n in rows:
-        new_due, new_err = (stages.deadline(ctx.calendar, start, wdays) if due is None and wdays is not None
-                            else (due, err))
-        key = (new_due, new_err)
-        if key not in memo:
-            memo[key] = stages.sla(ctx.calendar, new_due, day, None, ctx.margin, new_err)
-        new_state, new_n = memo[key]
-        if (new_state, new_n, new_due, new_err) != (state, n, due, err):
-            changes.setdefault((new_state, new_n, new_due, new_err), []).append(sid)
-    # One UPDATE per distinct new value (a few hundred: stages share deadlines) instead of one per stage:
-    # 30,000 changed stages took 1 s as single-row updates on a durable PostgreSQL.
-    for (new_state, new_n, new_due, new_err), ids in changes.items():
-        update_by_ids(session.connection(), StageRecord.__table__, ids,
-                      {"sla_state": new_state, "sla_working_days": new_n, "due_date": new_due,
-                       "calendar_error": new_err})
-    session.commit()
-    return {"open_stages": len(rows), "changed": sum(map(len, changes.values()))}
+    """Recompute the SLA state of every open stage, of cloud requests and every other procedure
+    (hourly job; control/core/workflow.py)."""
+    return workflow.recompute(session, ctx.calendar, ctx.policy.due_soon_margins())
 
 
 def expired_requests(session: Session) -> list[int]:
@@ -731,21 +662,7 @@ def reclaim_expired(session: Session, actor: Actor, ctx: Context, request_id: in
 
 def sla_counts(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
     """(open stages by (stage kind, sla_state), worst overdue working days by stage kind) for /metrics."""
-    counts: dict[tuple[str, str], int] = {}
-    worst: dict[str, int] = {}
-    for stage, state, n, most in session.execute(
-            select(StageRecord.stage, StageRecord.sla_state, func.count(), func.max(StageRecord.sla_working_days))
-            .where(StageRecord.active).group_by(StageRecord.stage, StageRecord.sla_state)).all():
-        key, state = stage_kind(stage), SlaState(state).value
-        counts[(key, state)] = counts.get((key, state), 0) + n
-        if state == SlaState.overdue.value:
-            worst[key] = max(worst.get(key, 0), most or 0)
-    return counts, worst
-
-
-def stage_kind(stage: str) -> str:
-    """Low-cardinality stage label: review levels collapse into "review"."""
-    return "review" if stage.startswith("review:") else stage
+    return workflow.sla_counts(session, SUBJECT)
 
 
 STAGE_KINDS = ("review", "acceptance", "assessment", "delivery")

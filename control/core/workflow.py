@@ -16,7 +16,7 @@ control/core/stages.py; the domain keeps its own item table and state, and names
 Functions that write take the caller's session and never commit, except `recompute` (its own job)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -206,9 +206,11 @@ def authors(session: Session, subject: str, subject_id: int) -> set[str]:
                .scalars())
 
 
-def check_decision(session: Session, actor: Actor, step: duties.Step, subject: str, subject_id: int) -> None:
-    """403 unless `actor` may decide `step` of the item: the duties rule with every author recorded."""
-    duties.check(actor, step, authors(session, subject, subject_id))
+def check_decision(session: Session, actor: Actor, step: duties.Step, subject: str, subject_id: int,
+                   current: Collection[str | None] = ()) -> None:
+    """403 unless `actor` may decide `step` of the item: the duties rule with every author recorded, and
+    `current`, the authors the item's own row names (its creator and latest submitter)."""
+    duties.check(actor, step, authors(session, subject, subject_id) | {a for a in current if a})
 
 
 def not_authored_by(subject: str, id_column: Any, username: str) -> Any:

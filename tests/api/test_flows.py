@@ -110,15 +110,15 @@ def test_daily_reclaim_goes_on_past_a_failing_request(app, client, world, frozen
 # --- the cloud request page ------------------------------------------------------------------------------
 
 REFUSE_STAGES = {
-    "sqlite": ["CREATE TRIGGER refuse_stage BEFORE INSERT ON cloud_stage "
+    "sqlite": ["CREATE TRIGGER refuse_stage BEFORE INSERT ON workflow_stage "
                "BEGIN SELECT RAISE(ABORT, 'stage store unavailable'); END"],
     "postgresql": ["CREATE FUNCTION refuse_stage() RETURNS trigger LANGUAGE plpgsql AS "
                    "$$ BEGIN RAISE EXCEPTION 'stage store unavailable'; END $$",
-                   "CREATE TRIGGER refuse_stage BEFORE INSERT ON cloud_stage "
+                   "CREATE TRIGGER refuse_stage BEFORE INSERT ON workflow_stage "
                    "FOR EACH ROW EXECUTE FUNCTION refuse_stage()"],
 }
 ALLOW_STAGES = {"sqlite": ["DROP TRIGGER refuse_stage"],
-                "postgresql": ["DROP TRIGGER refuse_stage ON cloud_stage", "DROP FUNCTION refuse_stage()"]}
+                "postgresql": ["DROP TRIGGER refuse_stage ON workflow_stage", "DROP FUNCTION refuse_stage()"]}
 
 
 def request_count(app) -> int:

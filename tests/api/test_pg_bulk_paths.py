@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from control.app import create_app
 from control.cloud.enums import RequestStatus, SlaState, Zone
-from control.cloud.models import CloudRequest, StageRecord
+from control.cloud.models import CloudRequest
 from control.cloud.service import Context, recompute_sla
 from control.core import audit, clock
+from control.core.workflow import WorkflowStage
 from control.systems.enums import SystemKind, SystemStatus
 from control.systems.models import InformationSystem
 from control.zombies import service as zombies
@@ -88,10 +89,10 @@ def run_everything(url: str, tmp_path) -> dict:
                              usage.Limits.of(app.state.settings))
             calendar = app.state.calendars.get(session)
             with app.state.engine.begin() as conn:
-                conn.execute(insert(StageRecord), [
-                    {"request_id": i, "stage": "acceptance", "name": "受理审批", "started_at": NOW,
-                     "start_date": start, "working_days": 5, "active": True, "sla_state": SlaState.on_time,
-                     "sla_working_days": 0,
+                conn.execute(insert(WorkflowStage), [
+                    {"subject": "cloud_request", "subject_id": i, "stage": "acceptance", "name": "受理审批",
+                     "started_at": NOW, "start_date": start, "working_days": 5, "active": True,
+                     "sla_state": SlaState.on_time, "sla_working_days": 0,
                      "due_date": None if i % 50 == 0 else calendar.add_working_days(start, 5)}
                     for i in range(1, STAGES + 1)
                     for start in [date(2026, 10, 1) + timedelta(days=0 if i % 2 else i % 60)]])
@@ -109,8 +110,8 @@ def run_everything(url: str, tmp_path) -> dict:
             verdicts = [{k: v for k, v in row._asdict().items() if k not in skip}
                         for row in s.execute(select(ZombieVerdict.__table__).where(ZombieVerdict.scan_id == scan.id)
                                              .order_by(ZombieVerdict.system_id))]
-            stages = s.execute(select(StageRecord.request_id, StageRecord.sla_state, StageRecord.sla_working_days,
-                                      StageRecord.due_date).order_by(StageRecord.request_id)).all()
+            stages = s.execute(select(WorkflowStage.subject_id, WorkflowStage.sla_state, WorkflowStage.sla_working_days,
+                                      WorkflowStage.due_date).order_by(WorkflowStage.subject_id)).all()
             chain = audit.verify_chain(s)
             return {"systems": systems, "verdicts": verdicts, "stages": [tuple(r) for r in stages], "sla": sla,
                     "scan": (scan.scanned, scan.candidates, scan.insufficient), "chain_ok": chain.ok,
