@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from control.core.audit import AuditEntry
 from control.core.clock import today
+from control.scheduled import run_cloud_sla
 from tests.api.helpers import create_system
 
 RESPONSIBLE = {"leader_name": "王强", "leader_title": "副局长", "leader_phone": "0870-6100100",
@@ -225,7 +226,7 @@ def network_step(client, world, nid, action, **body):
     assert r.status_code == 200, r.text
 
 
-def test_private_network_plan_stages_behind_plan_and_funding_stop(client, world, frozen_clock):
+def test_private_network_plan_stages_behind_plan_and_funding_stop(app, client, world, frozen_clock):
     frozen_clock("2026-03-02 09:00")
     fiscal, own = network(client, world, "县教育城域网"), network(client, world, "校园视频专网", fiscal=False)
     body = {**cloud_payload(world, []), "kind": "private_network", "name": "教育专网迁移计划",
@@ -255,6 +256,9 @@ def test_private_network_plan_stages_behind_plan_and_funding_stop(client, world,
     h = world.headers("auditor")
     got = client.get("/api/v1/migration-plans", params={"schedule": "behind_plan"}, headers=h).json()
     assert got["total"] == 1 and got["items"][0]["days_behind"] == 10 and got["items"][0]["status"] == "migrate"
+    run_cloud_sla(app)                          # the hourly recompute stores the open stage's days behind
+    stage = client.get(f"/api/v1/migration-plans/{pid}", headers=h).json()["stages"][-1]
+    assert stage["stage"] == "migrate" and stage["active"] and stage["behind_days"] == 10
     assert post(client, world, "infocenter", f"/{pid}/migrate", {"evidence": "迁移验收单"}).status_code == 200
     network_step(client, world, own["id"], "merge", note="并入教育局政务外网专区")
     r = post(client, world, "edu", f"/{pid}/withdraw", {"evidence": "撤销文件"})
