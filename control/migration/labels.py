@@ -25,6 +25,7 @@ PLAN: dict[str, labels.Label] = {
     "system_id": ("信息系统", "Information system"), "target_date": ("计划迁移日期", "Target date"),
 }
 PLAN_SYSTEM: dict[str, labels.Label] = {
+    "plan_id": ("迁移计划", "Migration plan"), "planned_date": ("现计划日期", "Planned date"),
     "system_id": ("信息系统", "Information system"), "target_date": ("计划迁移日期", "Target date"),
     "state": ("迁移状态", "Migration state"), "started_date": ("开始迁移日期", "Started on"),
     "migrated_date": ("完成迁移日期", "Migrated on"), "note": ("说明", "Note"),
@@ -34,6 +35,8 @@ EXCEPTION: dict[str, labels.Label] = {
     "status": ("审批状态", "Decision"), "interfaces": ("须开放的数据共享接口", "Data-sharing interfaces to open"),
     "later_target_date": ("逐步迁移完成日期", "Later target date"),
     "decision_comment": ("审批意见", "Decision comment"), "plan_system_id": ("计划内系统", "System in plan"),
+    "requested_by": ("申请人", "Requested by"), "decided_by": ("审批人", "Decided by"),
+    "decided_at": ("审批时间", "Decided at"), "requested_at": ("申请时间", "Requested at"),
 }
 
 
