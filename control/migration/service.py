@@ -386,8 +386,6 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
     changes = data.model_dump(exclude_unset=True)
     networks, systems = changes.pop("network_ids", None), data.systems if "systems" in changes else None
     changes.pop("systems", None)
-    if None in (changes.get(k, "") for k in ("name", "completion_date")):
-        raise ValidationFailed("计划名称与完成时限不能为空", code="required")
     dept = session.get(Department, plan.department_id)
     if systems is not None:
         _refuse(check_systems(session, dept, systems, plan.id))

@@ -362,15 +362,23 @@ def _network_ids(session: Session, row: PlanRow, errors: Errors) -> list[int] | 
     names = [n.strip() for n in cells.SEPARATORS.split(row.values.get("network_names") or "") if n.strip()]
     if not names:
         return []
-    found = dict(session.execute(
-        select(PrivateNetwork.name, PrivateNetwork.id).join(Department, Department.id == PrivateNetwork.department_id)
-        .where(PrivateNetwork.name.in_(names), Department.path.like(row.department.path + "%"))).all())
+    found: dict[str, list[int]] = {}
+    stmt = (select(PrivateNetwork.name, PrivateNetwork.id)
+            .join(Department, Department.id == PrivateNetwork.department_id)
+            .where(PrivateNetwork.name.in_(names), Department.path.like(row.department.path + "%")))
+    for name, nid in session.execute(stmt).all():
+        found.setdefault(name, []).append(nid)
     missing = [n for n in names if n not in found]
     if missing:
         errors.add(row.sheet, row.number, NETWORKS, f"{row.department.name}及其下级单位未登记业务专网："
                    f"{'、'.join(missing)}（请先登记专网）", "unknown_network")
         return None
-    return [found[n] for n in names]
+    twice = [n for n in names if len(found[n]) > 1]
+    if twice:
+        errors.add(row.sheet, row.number, NETWORKS, f"{row.department.name}及其下级单位有多个同名业务专网："
+                   f"{'、'.join(twice)}，请由所属单位分别填报", "ambiguous_network")
+        return None
+    return [found[n][0] for n in names]
 
 
 def _differs(session: Session, plan: MigrationPlan, data: PlanIn) -> bool:

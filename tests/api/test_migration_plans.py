@@ -294,3 +294,26 @@ def test_review_deadline_counts_working_days_across_national_day(client, world, 
     assert detail["stage_name"] == "大数据发展局审批" and detail["due_date"] == "2026-10-26"
     queue = client.get("/api/v1/migration-plans", params={"awaiting_me": True}, headers=world.headers("bureau"))
     assert [p["id"] for p in queue.json()["items"]] == [plan["id"]]
+
+
+def test_update_scope_and_filters_across_departments(client, world, systems):
+    plan = new_plan(client, world, systems)
+    h = world.headers("edu")
+    r = client.patch(f"/api/v1/migration-plans/{plan['id']}", json={"systems": [
+        {"system_id": systems[0], "target_date": str(today() + timedelta(days=30))}], "content": "只迁学籍"}, headers=h)
+    assert r.status_code == 200 and r.json()["system_count"] == 1 and r.json()["content"] == "只迁学籍"
+    assert client.patch(f"/api/v1/migration-plans/{plan['id']}", json={"name": None}, headers=h).status_code == 422
+    assert client.patch(f"/api/v1/migration-plans/{plan['id']}", json={"connect_by": "2026-01-01"},
+                        headers=h).status_code == 422                  # not on a cloud plan
+    entry = world.session.execute(select(AuditEntry).where(AuditEntry.action == "update")).scalars().one()
+    assert entry.changes["content"][1] == "只迁学籍"
+    # A department user asking for another subtree, or exporting it, is refused.
+    other = {"department_id": world.depts["health"].id}
+    assert client.get("/api/v1/migration-plans", params=other, headers=h).status_code == 403
+    assert client.get("/api/v1/migration-plans/export.xlsx", params=other, headers=h).status_code == 403
+    # The Information Center may enter a plan for a department; only the department submits it.
+    r = post(client, world, "infocenter", "", cloud_payload(world, [systems[1]], name="代填的计划"))
+    assert r.status_code == 201
+    assert post(client, world, "infocenter", f"/{r.json()['id']}/submit").status_code == 403
+    assert post(client, world, "edu", f"/{r.json()['id']}/submit").status_code == 200
+    assert post(client, world, "auditor", "", cloud_payload(world, [], name="x")).status_code == 403
