@@ -16,8 +16,16 @@ from control.core.params import Blank, Id
 from control.core.roles import Role
 from control.migration import rules, service, workbook
 from control.migration.api import plan_procedure
-from control.migration.enums import ExceptionReason, PlanKind, PlanStatus, Target
-from control.migration.schemas import ActionIn, ExceptionDecisionIn, ExceptionIn, Interface, PlanIn, SystemActionIn
+from control.migration.enums import EDITABLE, ExceptionReason, PlanKind, PlanStatus, Target
+from control.migration.schemas import (
+    ActionIn,
+    ExceptionDecisionIn,
+    ExceptionIn,
+    Interface,
+    PlanIn,
+    PlanUpdate,
+    SystemActionIn,
+)
 from control.networks.service import NetworkFilter, list_networks
 from control.org import service as org_service
 from control.systems.census_read import WorkbookLimits
@@ -88,10 +96,38 @@ def create_plan(request: Request, session: SessionDep, actor: CurrentActor, form
         plan = service.create_plan(session, actor, PlanIn(**values))
     except (ValidationError, ServiceError) as exc:
         session.rollback()
+        values["targets"] = {int(x["system_id"]): x["target_date"] for x in values["systems"]}
         return render(request, "plans/form.html", _form_context(session, actor, values, _error(exc)),
                       status_code=422)
     flash(request, "已保存迁移计划 {number}（草稿）", number=plan.number)
     return redirect(f"/plans/{plan.id}")
+
+
+@router.get("/plans/{plan_id:int}/edit")
+def edit_plan(request: Request, session: SessionDep, actor: CurrentActor, plan_id: Id):
+    """The form of a draft or returned plan, filled from the plan."""
+    plan = service.editable_plan(session, actor, plan_id)
+    data = service.detail(session, plan)
+    values = {k: data[k].value if hasattr(data[k], "value") else data[k] for k in PLAN_FORM_FIELDS}
+    values["network_ids"] = [n["network_id"] for n in data["networks"]]
+    values["targets"] = {s["system_id"]: s["target_date"] for s in data["systems"]}
+    return render(request, "plans/form.html", {**_form_context(session, actor, values), "plan": plan})
+
+
+@router.post("/plans/{plan_id:int}/edit")
+def save_plan(request: Request, session: SessionDep, actor: CurrentActor, form: FormDep, plan_id: Id):
+    plan = service.editable_plan(session, actor, plan_id)     # 403/409 before any field is read
+    values = _form_values(form)
+    try:
+        service.update_plan(session, actor, plan_id, PlanUpdate(**{k: v for k, v in values.items()
+                                                                   if k not in ("kind", "department_id")}))
+    except (ValidationError, ServiceError) as exc:
+        session.rollback()
+        values["targets"] = {int(x["system_id"]): x["target_date"] for x in values["systems"]}
+        return render(request, "plans/form.html", {**_form_context(session, actor, values, _error(exc)),
+                                                   "plan": plan}, status_code=422)
+    flash(request, "已保存迁移计划 {number}", number=plan.number)
+    return redirect(f"/plans/{plan_id}")
 
 
 @router.get("/plans/import")
@@ -135,7 +171,9 @@ def plan_page(request: Request, session: SessionDep, actor: CurrentActor, plan_i
         "p": data, "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
         "technical": rules.TECHNICAL_STEPS, "reasons": list(ExceptionReason), "is_owner": is_owner,
         "is_bureau": actor.role == Role.bureau, "system_actions": rules.SYSTEM_ACTION_LABELS,
-        "can_progress": plan.status == PlanStatus.migration and actor.role in rules.SYSTEM_ROLES})
+        "can_progress": plan.status == PlanStatus.migration and actor.role in rules.SYSTEM_ROLES,
+        "can_edit": plan.status in EDITABLE and actor.role in rules.WRITE_ROLES
+        and (actor.role != Role.department or is_owner)})
 
 
 def _then(request: Request, plan_id: int, run, done: str, **params):

@@ -91,3 +91,30 @@ def test_import_page_lists_bad_cells(client, world):
                     files={"file": ("p.xlsx", buf.getvalue(), "application/octet-stream")})
     assert r.status_code == 422 and "未导入任何数据" in r.text
     assert re.search(r"上云系统清单</td><td class=\"num\">2</td><td>计划名称", r.text)
+
+
+def test_a_returned_plan_is_edited_beside_its_comment(client, world):
+    h = world.headers("edu")
+    sid = create_system(client, h, world.depts["edu"].id, name="学籍管理系统")["id"]
+    body = {"kind": "cloud", "department_id": world.depts["edu"].id, "name": "上云计划",
+            "completion_date": str(today() + timedelta(days=200)),
+            "systems": [{"system_id": sid, "target_date": str(today() + timedelta(days=100))}], **RESPONSIBLE}
+    pid = client.post("/api/v1/migration-plans", json=body, headers=h).json()["id"]
+    client.post(f"/api/v1/migration-plans/{pid}/submit", headers=h)
+    client.post(f"/api/v1/migration-plans/{pid}/return", json={"comment": "完成时限过晚"},
+                headers=world.headers("edu2"))
+    login(client, "edu")
+    url = f"/plans/{pid}"
+    page = client.get(url).text
+    assert "完成时限过晚" in page and 'id="edit-plan"' in page
+    form = client.get(f"{url}/edit").text
+    assert 'name="completion_date"' in form and f'name="system-{sid}" value="1" checked' in form
+    sooner = str(today() + timedelta(days=150))
+    data = {"name": "上云计划", "content": "", "completion_date": sooner, f"system-{sid}": "1",
+            f"target-{sid}": str(today() + timedelta(days=100)), **RESPONSIBLE}
+    r = post_page(client, f"{url}/edit", f"{url}/edit", **{**data, "connect_by": str(today())})
+    assert r.status_code == 422 and "上云计划不填写计划联通" in r.text
+    assert post_page(client, f"{url}/edit", f"{url}/edit", **data).status_code == 303
+    assert client.get(f"/api/v1/migration-plans/{pid}", headers=h).json()["completion_date"] == sooner
+    login(client, "health")
+    assert client.get(f"{url}/edit").status_code == 403
