@@ -388,7 +388,7 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
     changes.pop("systems", None)
     dept = session.get(Department, plan.department_id)
     if systems is not None:
-        _refuse(check_systems(session, dept, systems, plan.id))
+        _refuse(check_systems(session, dept, systems, plan.id) + _kept_exceptions(session, plan, systems))
     if networks is not None:
         _refuse(check_networks(session, dept, networks, plan.id))
     merged = {**plan.model_dump(include=set(PLAN_FIELDS)), **changes}
@@ -408,6 +408,17 @@ def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanUpdate, 
     if commit:
         session.commit()
     return plan
+
+
+def _kept_exceptions(session: Session, plan: MigrationPlan, systems: list[SystemIn]) -> list[tuple[str, str, str]]:
+    """A system with an exception request on record stays in the plan: the request and its decision are
+    part of the plan's history."""
+    kept = {s.system_id for s in systems}
+    stmt = (select(InformationSystem.name).join(PlanSystem, PlanSystem.system_id == InformationSystem.id)
+            .join(PlanException, PlanException.plan_system_id == PlanSystem.id)
+            .where(PlanSystem.plan_id == plan.id, PlanSystem.system_id.not_in(kept)))
+    return [("systems", f"信息系统“{name}”已申请自行部署例外，不能移出计划", "has_exception")
+            for name in dict.fromkeys(session.execute(stmt).scalars())]
 
 
 # --- the plan's procedure -----------------------------------------------------------------------------

@@ -172,6 +172,9 @@ def test_exception_requested_by_department_decided_by_bureau(client, world, syst
     row = r.json()["systems"][1]
     assert row["state"] == "exception" and row["planned_date"] == later and row["target_date"] != later
     assert row["exception"]["interfaces"][0]["name"] == "学生资助信息查询接口"
+    r = client.patch(f"/api/v1/migration-plans/{pid}", json={"systems": [
+        {"system_id": systems[0], "target_date": str(today() + timedelta(days=90))}]}, headers=world.headers("edu"))
+    assert r.status_code == 422 and r.json()["code"] == "has_exception"
 
 
 def test_documents_are_versioned(client, world, systems):
