@@ -62,7 +62,8 @@ def _run(app: FastAPI, job: str, body: Callable[[Session], Any], tick: datetime 
 
 
 def run_cloud_sla(app: FastAPI, tick: datetime | None = None) -> dict | None:
-    """Recompute the SLA state of every open cloud request stage."""
+    """Recompute every open stage of the shared stage engine (cloud requests and every other procedure): SLA
+    states and days behind plan. The job keeps its first name, which /metrics and alerts use."""
     from control.cloud import service
 
     def body(session: Session) -> dict:
