@@ -118,3 +118,25 @@ def test_a_returned_plan_is_edited_beside_its_comment(client, world):
     assert client.get(f"/api/v1/migration-plans/{pid}", headers=h).json()["completion_date"] == sooner
     login(client, "health")
     assert client.get(f"{url}/edit").status_code == 403
+
+
+def test_a_private_network_step_is_ticked_off_on_the_page_with_evidence(client, world):
+    h = world.headers("edu")
+    net = client.post("/api/v1/private-networks", json={"department_id": world.depts["edu"].id, "name": "县教育城域网",
+                                                        "fiscal_funded": True, "sites": [], "lines": []}, headers=h)
+    body = {"kind": "private_network", "department_id": world.depts["edu"].id, "name": "专网迁移计划",
+            "target": "extranet_public", "network_ids": [net.json()["id"]],
+            "completion_date": str(today() + timedelta(days=200)), **RESPONSIBLE}
+    pid = client.post("/api/v1/migration-plans", json=body, headers=h).json()["id"]
+    client.post(f"/api/v1/migration-plans/{pid}/submit", headers=h)
+    for user in ("edu2", "countyoffice", "bureau"):
+        client.post(f"/api/v1/migration-plans/{pid}/approve", headers=world.headers(user))
+    login(client, "edu")
+    url = f"/plans/{pid}"
+    page = client.get(url).text
+    assert 'id="act-connect"' in page and 'name="evidence"' in page and "县教育城域网" in page
+    post_page(client, f"{url}/connect", url)
+    assert "请填写完成该环节的佐证" in client.get(url).text          # flashed, nothing moved
+    assert post_page(client, f"{url}/connect", url, evidence="联通测试记录").status_code == 303
+    page = client.get(url).text
+    assert "迁移阶段" in page and "佐证：联通测试记录" in page and "已联通" in page
