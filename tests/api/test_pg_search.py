@@ -17,6 +17,7 @@ from control.app import create_app
 from control.core import dialect
 from control.core.db import make_engine
 from control.core.migrate import upgrade
+from control.systems import service as systems_service
 from control.systems.enums import Network
 from tests.api.helpers import create_system
 from tests.conftest import build_world, create_database, fresh_sqlite, make_settings
@@ -139,3 +140,19 @@ def test_without_pg_trgm_the_service_warns_and_answers_the_same(two_databases, p
     finally:
         client.__exit__(None, None, None)
         app.state.engine.dispose()
+
+
+def test_a_search_past_the_count_limit_says_more_than_and_pages_in_order(two_databases, monkeypatch):
+    """Past SEARCH_COUNT_LIMIT matches the total is a lower bound and pages come from walking the sort order:
+    the same systems in the same order as the exact listing, on both databases."""
+    for client, _, headers in two_databases:
+        exact = client.get("/api/v1/systems", params={"q": "-", "sort": "-name"}, headers=headers).json()
+        assert exact["total"] == 4 and exact["total_exact"] is True
+        monkeypatch.setattr(systems_service, "SEARCH_COUNT_LIMIT", 2)
+        pages = [client.get("/api/v1/systems", params={"q": "-", "sort": "-name", "limit": 1, "offset": k},
+                            headers=headers).json() for k in range(5)]
+        assert [p["total"] for p in pages] == [2] * 5 and not any(p["total_exact"] for p in pages)
+        assert [i["name"] for p in pages for i in p["items"]] == [i["name"] for i in exact["items"]]
+        page = client.get("/systems", params={"q": "-"}, headers=headers).text
+        assert "2+" in page and "请细化检索词" in page
+        monkeypatch.undo()
