@@ -71,7 +71,7 @@ def line_fragment(request: Request, actor: CurrentActor, i: Annotated[int, Query
 
 def _form_context(session, actor, values=None, error=None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
+    systems, *_ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
     return {"values": values or {"lines": [{"kind": "vm", "count": 1}]}, "error": error, "depts": depts,
             "systems": systems, "zones": list(Zone), "kinds": list(LineKind), "today": today()}
 

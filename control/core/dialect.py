@@ -25,19 +25,22 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlmodel import Session
 
 log = logging.getLogger("yunzhang.db")
 
 
-def json_list_contains(session: Session, column: Any, value: str) -> Any:
-    """The JSON list in `column` holds `value`. PostgreSQL: JSONB containment (`@>`), answered by the GIN
-    index (jsonb_path_ops) of migration 0012; SQLite: the stored text holds the quoted value (the lists
-    hold enum values, which need no JSON escaping)."""
+def list_contains(session: Session, column: Any, value: str, members: Sequence[str], mask_column: str) -> Any:
+    """The JSON list in `column` holds `value`, one of the closed set `members`. PostgreSQL: the stored
+    generated `mask_column` (bit i when the list holds members[i], migration 0017) is one of the masks with
+    that bit, which its partial index counts without reading the table (2/3 of 200,000 systems: 85 ms by
+    JSONB containment, 10 ms by mask); SQLite: the stored text holds the quoted value (the lists hold enum
+    values, which need no JSON escaping)."""
     if session.get_bind().dialect.name == "postgresql":
-        return column.op("@>")(bindparam(None, [value], type_=JSONB))
+        bit = 1 << list(members).index(value)
+        masks = [m for m in range(1 << len(members)) if m & bit]
+        return literal_column(f"{column.table.name}.{mask_column}").in_(masks)
     return cast(column, String).like(f'%"{value}"%')
 
 
@@ -166,6 +169,21 @@ def update_by_ids(connection: Connection, table: Table, ids: list[int], values: 
 
 
 # --- locks and errors --------------------------------------------------------------------------------
+
+def refresh_statistics(session: Session, table: str) -> None:
+    """Fresh planner statistics after a bulk load, so the next list is planned on what the table now holds.
+    SQLite: ANALYZE (without it a list read the whole inventory through the partial index of live systems,
+    twice as slow; 20,000 systems take 30 ms). PostgreSQL: VACUUM (ANALYZE), outside the transaction, what
+    autovacuum would do a minute later: with no statistics a subtree + network + status list guessed one row
+    and looped 120 ms instead of 1 ms, and only a vacuumed table counts its rows from an index alone
+    (20,000 systems: 9 ms → 2 ms). `table` is a name from our own metadata, never user input."""
+    if session.get_bind().dialect.name == "postgresql":
+        with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+    else:
+        session.execute(text(f"ANALYZE {table}"))
+        session.commit()
+
 
 def try_advisory_lock(conn: Connection, key: int) -> bool:
     """Take the session-level advisory lock `key` without waiting; False when another connection holds it.

@@ -58,8 +58,8 @@ def census_import(request: Request, session: SessionDep, actor: CurrentActor, fi
 @router.get("", response_model=SystemList)
 def list_systems(session: SessionDep, actor: CurrentActor, f: FilterDep,
                  limit: int = Query(50, ge=1, le=500), offset: Offset = 0):
-    items, total = service.list_systems(session, actor, f, limit, offset)
-    return SystemList(items=items, total=total, limit=limit, offset=offset)
+    items, total, exact = service.list_systems(session, actor, f, limit, offset)
+    return SystemList(items=items, total=total, total_exact=exact, limit=limit, offset=offset)
 
 
 @router.post("", response_model=SystemPublic, status_code=201)

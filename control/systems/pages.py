@@ -64,12 +64,13 @@ def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
         offset = form_int(params.get("offset"), "offset", "翻页位置", le=INT64_MAX) or 0
     except ValidationFailed:
         offset = 0
-    items, total = service.list_systems(session, actor, f, PAGE, offset)
+    items, total, exact = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
     ctx = {
         "items": items,
         "total": total,
+        "total_exact": exact,
         "f": f,
         "offset": offset,
         "page": PAGE,

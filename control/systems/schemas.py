@@ -141,6 +141,8 @@ class SystemSummary(BaseModel):
 class SystemList(BaseModel):
     items: list[SystemSummary]
     total: int
+    # False when a free-text search matched more systems than it counts: total is then a lower bound.
+    total_exact: bool = True
     limit: int
     offset: int
 

@@ -1,18 +1,24 @@
 """The inventory list's PostgreSQL paths (migration 0012, control/core/dialect.py): free text through the
 pg_trgm index finds what SQLite's FTS5 table finds; without pg_trgm the service warns at start and still
-answers the same; the network filter is a JSONB containment its GIN index serves."""
+answers the same; the network filter is a bit of the generated network_mask, which a partial index counts
+(migration 0017)."""
 from __future__ import annotations
 
 import logging
+import runpy
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+import control
 from control.app import create_app
 from control.core import dialect
 from control.core.db import make_engine
 from control.core.migrate import upgrade
+from control.systems import service as systems_service
+from control.systems.enums import Network
 from tests.api.helpers import create_system
 from tests.conftest import build_world, create_database, fresh_sqlite, make_settings
 
@@ -90,10 +96,19 @@ def test_network_containment_on_both(two_databases):
     with pg_app.state.engine.connect() as conn:
         assert conn.execute(text("SELECT data_type FROM information_schema.columns WHERE table_name = "
                                  "'information_system' AND column_name = 'networks'")).scalar() == "jsonb"
-        conn.execute(text("SET enable_seqscan = off"))
-        plan = "\n".join(conn.execute(text("EXPLAIN SELECT id FROM information_system "
-                                           "WHERE networks @> '[\"internet\"]'")).scalars())
-    assert "ix_information_system_networks" in plan
+        masks = dict(conn.execute(text("SELECT name, network_mask FROM information_system")).all())
+        index = conn.execute(text("SELECT indexdef FROM pg_indexes "
+                                  "WHERE indexname = 'ix_system_live_networks'")).scalar()
+    assert masks["学籍管理系统"] == 2 + 8 and masks["城关镇中心校门户"] == 0 and masks["校车调度平台"] == 4
+    assert "(network_mask, status, department_id) WHERE (deleted_at IS NULL)" in index   # counts from the index
+
+
+def test_network_mask_follows_the_enum():
+    """The generated column numbers the networks in the migration's order: a network added to the enum
+    needs a migration that regenerates network_mask."""
+    path = Path(control.__file__).parent / "alembic" / "versions" / "0017_verdict_snapshot_and_lz4_tiles.py"
+    migration = runpy.run_path(str(path))
+    assert tuple(n.value for n in Network) == migration["NETWORKS"]
 
 
 def test_without_pg_trgm_the_service_warns_and_answers_the_same(two_databases, pg_server, tmp_path, caplog):
@@ -125,3 +140,19 @@ def test_without_pg_trgm_the_service_warns_and_answers_the_same(two_databases, p
     finally:
         client.__exit__(None, None, None)
         app.state.engine.dispose()
+
+
+def test_a_search_past_the_count_limit_says_more_than_and_pages_in_order(two_databases, monkeypatch):
+    """Past SEARCH_COUNT_LIMIT matches the total is a lower bound and pages come from walking the sort order:
+    the same systems in the same order as the exact listing, on both databases."""
+    for client, _, headers in two_databases:
+        exact = client.get("/api/v1/systems", params={"q": "-", "sort": "-name"}, headers=headers).json()
+        assert exact["total"] == 4 and exact["total_exact"] is True
+        monkeypatch.setattr(systems_service, "SEARCH_COUNT_LIMIT", 2)
+        pages = [client.get("/api/v1/systems", params={"q": "-", "sort": "-name", "limit": 1, "offset": k},
+                            headers=headers).json() for k in range(5)]
+        assert [p["total"] for p in pages] == [2] * 5 and not any(p["total_exact"] for p in pages)
+        assert [i["name"] for p in pages for i in p["items"]] == [i["name"] for i in exact["items"]]
+        page = client.get("/systems", params={"q": "-"}, headers=headers).text
+        assert "2+" in page and "请细化检索词" in page
+        monkeypatch.undo()
