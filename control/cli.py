@@ -6,6 +6,7 @@ import getpass
 import os
 import re
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -346,10 +347,15 @@ def user_reset_password(username: str) -> None:
 @systems_app.command("import")
 def systems_import(file: Path) -> None:
     """导入普查表 / import a census workbook (all or nothing)."""
+    from control.systems.census import import_workbook
+    _import_workbook(import_workbook, file)
+
+
+def _import_workbook(import_workbook: Callable, file: Path) -> None:
+    """Run a workbook import (census, plans): the errors by sheet, row and column and exit 2, or the counts."""
     from sqlmodel import Session
 
     from control.core.errors import ValidationFailed
-    from control.systems.census import import_workbook
     with Session(engine(), expire_on_commit=False) as session:
         try:
             result = import_workbook(session, cli_actor(), file.read_bytes())
@@ -702,17 +708,8 @@ def plans_list(behind: bool = typer.Option(False, "--behind", help="只列出滞
 @plans_app.command("import")
 def plans_import(file: Path) -> None:
     """导入迁移计划表 / import a plan workbook (all or nothing; re-importing changes nothing)."""
-    from sqlmodel import Session
-
-    from control.core.errors import ValidationFailed
     from control.migration.workbook import import_workbook
-    with Session(engine(), expire_on_commit=False) as session:
-        try:
-            result = import_workbook(session, cli_actor(), file.read_bytes())
-        except ValidationFailed as exc:
-            print_validation_errors(exc)
-            raise typer.Exit(2) from None
-    typer.echo(f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
+    _import_workbook(import_workbook, file)
 
 
 @plans_app.command("export")
