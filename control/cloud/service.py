@@ -360,25 +360,18 @@ def get_attachment(session: Session, actor: Actor, request_id: int, attachment_i
 
 # --- the workflow -------------------------------------------------------------------------------------
 
-def _start_stage(session: Session, ctx: Context, req: CloudRequest, stage: str, name: str,
-                 working_days: int | None, keep_from: Stage | None = None) -> Stage:
-    return workflow.start(session, ctx.proc, req.id, stage, name, working_days=working_days, keep_from=keep_from)
-
-
 def _close_stage(ctx: Context, record: Stage | None, outcome: str, actor: Actor, comment: str) -> None:
     workflow.finish(ctx.proc, record, outcome, actor.username, comment)
 
 
 def _enter_review_or_acceptance(session: Session, ctx: Context, req: CloudRequest, keep: Stage | None) -> None:
     """Open review level req.review_index, or the Bureau's stage when the plan is exhausted."""
-    if req.review_index < len(req.review_plan):
-        level = req.review_plan[req.review_index]
+    level = workflow.start_review_level(session, ctx.proc, req.id, req.review_plan, req.review_index, keep_from=keep)
+    if level is not None:
         req.status, req.reviewer_department_id = S.review, level["department_id"]
-        _start_stage(session, ctx, req, f"review:{level['key']}", level["name"], level["working_days"], keep)
     else:
-        stage = ctx.policy.cloud_requests.stage("acceptance")
         req.status, req.reviewer_department_id = S.acceptance, None
-        _start_stage(session, ctx, req, "acceptance", stage.name, stage.working_days, keep)
+        workflow.start_policy_stage(session, ctx.proc, req.id, "acceptance", keep_from=keep)
 
 
 def current_step(session: Session, req: CloudRequest) -> duties.Step:
@@ -445,15 +438,13 @@ def _step(session: Session, actor: Actor, ctx: Context, request_id: int, action:
             req.review_index += 1
             _enter_review_or_acceptance(session, ctx, req, None)
         else:
-            stage = ctx.policy.cloud_requests.stage("assessment")
             req.status = S.assessment
-            _start_stage(session, ctx, req, "assessment", stage.name, stage.working_days)
+            workflow.start_policy_stage(session, ctx.proc, req.id, "assessment")
     elif action == "assess":
         extra["trims"] = _assess(session, req, body)
         _close_stage(ctx, current, "assessed", actor, body.comment)
-        stage = ctx.policy.cloud_requests.stage("delivery")
         req.status = S.delivery
-        _start_stage(session, ctx, req, "delivery", stage.name, stage.working_days)
+        workflow.start_policy_stage(session, ctx.proc, req.id, "delivery")
     elif action == "deliver":
         extra["delivered"] = _deliver(session, req, body)
         _close_stage(ctx, current, "delivered", actor, body.comment)
@@ -493,12 +484,11 @@ def _submit(session: Session, ctx: Context, req: CloudRequest, actor: Actor) -> 
     keep = workflow.clock_to_keep(session, ctx.proc, req.id, req.returned_from)
     stage_key = req.returned_from
     req.returned_from = None
-    if stage_key.startswith("review:"):
+    if stage_key.startswith(stages.REVIEW_PREFIX):
         _enter_review_or_acceptance(session, ctx, req, keep)
     else:
-        stage = ctx.policy.cloud_requests.stage(stage_key)
         req.status, req.reviewer_department_id = S(stage_key), None
-        _start_stage(session, ctx, req, stage_key, stage.name, stage.working_days, keep)
+        workflow.start_policy_stage(session, ctx.proc, req.id, stage_key, keep_from=keep)
 
 
 TRIMMABLE = ("count", "vcpu", "memory_gib", "data_disk_gib", "size_gib", "quantity", "bandwidth_mbps")

@@ -4,7 +4,8 @@ control/core/stages.py; the domain keeps its own item table and state, and names
 `subject` ("cloud_request", "migration_plan") and `subject_id`.
 
 - `start` opens a stage with its deadline fixed at that moment (N working days from today, or the
-  planned date the item gives); `finish` closes it with an outcome and the actual date;
+  planned date the item gives), `start_policy_stage` one the policy names, `start_review_level` the
+  next level of the item's review plan; `finish` closes it with an outcome and the actual date;
   `clock_to_keep` is the earlier stage a resubmission carries its deadline over from, when policy says so.
 - `recompute` is the hourly job over the open stages of every subject: SLA states, deadlines of years
   the calendar has since learnt, days behind plan. One UPDATE per distinct new value.
@@ -117,6 +118,18 @@ def start_policy_stage(session: Session, proc: Procedure, subject_id: int, key: 
     stage = proc.policy.stage(key)
     return start(session, proc, subject_id, key, stage.name, working_days=stage.working_days,
                  planned_date=planned_date if stage.planned_date else None, keep_from=keep_from)
+
+
+def start_review_level(session: Session, proc: Procedure, subject_id: int, plan: list[dict], index: int, *,
+                       keep_from: WorkflowStage | None = None) -> dict | None:
+    """Open level `index` of the item's review plan (stages.review_plan) as stage review:<key> and return
+    the level (its department_id signs it), or None when every level is done and the next stage is due."""
+    if index >= len(plan):
+        return None
+    level = plan[index]
+    start(session, proc, subject_id, stages.review_stage(level["key"]), level["name"],
+          working_days=level["working_days"], keep_from=keep_from)
+    return level
 
 
 def finish(proc: Procedure, record: WorkflowStage | None, outcome: str, actor: str, comment: str | None, *,

@@ -15,9 +15,9 @@ from control.core.calendar import WorkingCalendar, YearArrangement
 from control.core.db import make_engine
 from control.core.duties import Step
 from control.core.errors import Forbidden
-from control.core.policy import ProcedurePolicy
+from control.core.policy import ProcedurePolicy, ReviewLevel
 from control.core.roles import Role
-from control.core.stages import SlaState
+from control.core.stages import SlaState, review_plan
 from tests.calendar_samples import ARRANGEMENT_2027
 
 CAL = WorkingCalendar({2027: YearArrangement.from_mapping(ARRANGEMENT_2027)})
@@ -129,3 +129,22 @@ def test_every_author_is_kept_and_none_of_them_decides(session):
     assert session.execute(mine).first() is not None
     not_mine = select(literal(1)).where(workflow.not_authored_by("migration_plan", 7, "other"))
     assert session.execute(not_mine).first() is not None
+
+
+def test_review_levels_open_one_after_the_other_until_the_plan_is_done(session, frozen_clock):
+    frozen_clock("2027-09-30 10:00")
+    levels = [ReviewLevel(key="department_head", name="本单位负责人审核", reviewer="own_department", working_days=3),
+              ReviewLevel(key="superior_office", name="上级主管部门审核", reviewer="parent_department", working_days=2)]
+    plan, p = review_plan(levels, 7, 2), proc()
+    level = workflow.start_review_level(session, p, 1, plan, 0)
+    assert level["department_id"] == 7
+    first = workflow.active(session, "migration_plan", 1)
+    assert (first.stage, first.name, first.due_date) == ("review:department_head", "本单位负责人审核",
+                                                         date(2027, 10, 11))
+    workflow.finish(p, first, "approved", "head", "同意")
+    assert workflow.start_review_level(session, p, 1, plan, 1)["department_id"] == 2
+    workflow.finish(p, workflow.active(session, "migration_plan", 1), "approved", "office", "同意")
+    assert workflow.start_review_level(session, p, 1, plan, 2) is None
+    session.commit()
+    assert [s.stage for s in workflow.history(session, "migration_plan", 1)] == ["review:department_head",
+                                                                                 "review:superior_office"]
