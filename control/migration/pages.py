@@ -65,7 +65,7 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
 
 def _form_context(session, actor, values: dict | None = None, error: str | None = None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    systems, _ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
+    systems, *_ = list_systems(session, actor, SystemFilter(classified=False), limit=500)
     networks, _ = list_networks(session, actor, NetworkFilter(), limit=500)
     return {"values": values or {}, "error": error, "depts": depts, "systems": systems, "networks": networks,
             "kinds": list(PlanKind), "targets": list(Target)}

@@ -70,7 +70,7 @@ def _system_choices(session, actor: Actor, department_id: Any) -> list:
         department = form_int(department_id, "department_id", "所属部门", ge=1, le=INT64_MAX)
     except ValidationFailed:
         department = None        # the form shows that error next to the field; offer the actor's scope
-    systems, _ = list_systems(session, actor, SystemFilter(classified=False, department_id=department),
+    systems, *_ = list_systems(session, actor, SystemFilter(classified=False, department_id=department),
                               SYSTEM_CHOICES)
     return systems
 
