@@ -19,6 +19,7 @@ from control.core.accounts import LEVEL_ORDER, Department
 from control.core.auth import Actor
 from control.core.clock import today
 from control.core.roles import Role
+from control.migration import rules
 from control.migration.enums import PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanNetwork, PlanSystem
 from control.migration.service import behind_condition, funding_stop_condition
@@ -170,3 +171,27 @@ def funding_stop_workbook(session: Session, actor: Actor, department_id: int | N
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+SCHEDULES = ("on_plan", "behind_plan")
+
+
+def kind_stages(kind: PlanKind) -> list[PlanStatus]:
+    """The stages a plan of `kind` can be at, in PlanStatus order (what /metrics initialises to 0)."""
+    table = rules.PROCEDURES[kind].table
+    reached = {s for s, _ in table} | set(table.values())
+    return [s for s in PlanStatus if s in reached]
+
+
+def metric_counts(session: Session, day: date) -> tuple[dict[tuple[str, str, str], int], dict[str, int]]:
+    """Plans by (kind, stage, schedule) and the systems of live cloud plans by state, for /metrics."""
+    # Grouped over a sub-select: PostgreSQL will not match a GROUP BY expression holding bound parameters.
+    judged = select(MigrationPlan.kind, MigrationPlan.status,
+                    case((behind_condition(day), "behind_plan"), else_="on_plan").label("schedule")).subquery()
+    plans = {(PlanKind(k).value, PlanStatus(s).value, sched): n for k, s, sched, n in session.execute(
+        select(judged.c.kind, judged.c.status, judged.c.schedule, func.count())
+        .group_by(judged.c.kind, judged.c.status, judged.c.schedule))}
+    systems = {SystemState(s).value: n for s, n in session.execute(
+        select(PlanSystem.state, func.count()).join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
+        .where(MigrationPlan.status != PlanStatus.cancelled).group_by(PlanSystem.state))}
+    return plans, systems

@@ -153,3 +153,21 @@ def test_board_page_links_each_figure_to_its_list(client, world, frozen_clock):
     assert f'href="/plans?department_id={edu}&amp;live=true&amp;schedule=behind_plan"' in page.text
     assert f'href="/networks?department_id={edu}&amp;state=connected"' in page.text
     assert "/api/v1/migration-plans/board/funding-stop.xlsx" in page.text and "县教育城域网" in page.text
+
+
+def test_metrics_count_plans_by_kind_stage_schedule_and_systems_by_state(client, world, frozen_clock):
+    empty = client.get("/metrics").text
+    for series in ('yunzhang_migration_plans{kind="cloud",schedule="on_plan",stage="migration"} 0.0',
+                   'yunzhang_migration_plans{kind="private_network",schedule="behind_plan",stage="withdraw"} 0.0',
+                   'yunzhang_migration_systems{state="exception"} 0.0'):
+        assert series in empty
+    assert 'kind="cloud",schedule="on_plan",stage="connect"' not in empty      # no such stage for a cloud plan
+    build(client, world, frozen_clock)
+    frozen_clock("2026-05-01 09:00")
+    metrics = client.get("/metrics").text
+    assert 'yunzhang_migration_plans{kind="private_network",schedule="behind_plan",stage="draft"} 1.0' in metrics
+    assert 'yunzhang_migration_plans{kind="private_network",schedule="on_plan",stage="cancelled"} 1.0' in metrics
+    assert 'yunzhang_migration_plans{kind="cloud",schedule="on_plan",stage="draft"} 1.0' in metrics
+    assert 'yunzhang_migration_systems{state="pending"} 1.0' in metrics
+    assert 'yunzhang_migration_systems{state="exception"} 1.0' in metrics
+    assert 'yunzhang_migration_systems{state="migrated"} 0.0' in metrics
