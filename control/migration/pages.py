@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
 from control.core.params import Blank, Id
 from control.core.roles import Role
-from control.migration import board, rules, service, workbook
+from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
 from control.migration.enums import EDITABLE, ExceptionReason, PlanKind, PlanStatus, Target
 from control.migration.schemas import (
@@ -177,8 +178,10 @@ def plan_page(request: Request, session: SessionDep, actor: CurrentActor, plan_i
     plan = service.get_plan(session, actor, plan_id)
     data = service.detail(session, plan)
     is_owner = actor.role == Role.department and actor.department_id == plan.department_id
+    day = today()
     return render(request, "plans/detail.html", {
-        "p": data, "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
+        "p": data, "chart": timeline.layout(timeline.bars(data["stages"], data["systems"], day), day),
+        "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
         "technical": rules.TECHNICAL_STEPS, "reasons": list(ExceptionReason), "is_owner": is_owner,
         "is_bureau": actor.role == Role.bureau, "system_actions": rules.SYSTEM_ACTION_LABELS,
         "can_progress": plan.status == PlanStatus.migration and actor.role in rules.SYSTEM_ROLES,
