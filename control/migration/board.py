@@ -4,18 +4,18 @@ department's own rows; the roll-up up the department tree is done in memory over
 table, so the whole province costs the same handful of queries whatever its size."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from datetime import date
 from io import BytesIO
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from control.core import scope
-from control.core.accounts import LEVEL_ORDER, Department
+from control.core.accounts import LEVEL_ORDER, Department, Level
 from control.core.auth import Actor
 from control.core.clock import today
 from control.core.roles import Role
@@ -35,29 +35,28 @@ FIGURES = (*NETWORK_FIGURES, *SYSTEM_FIGURES, *PLAN_FIGURES)
 EXPORT_ROLES = (Role.auditor, Role.bureau)
 
 
-@dataclass
-class Row:
-    """One line of the board: a department (its own rows and those under it), a region or a level."""
-    key: str
-    name: str
-    department_id: int | None = None
-    level: str | None = None
-    counts: Counter = field(default_factory=Counter)
-
-    def as_dict(self) -> dict:
-        c = self.counts
-        return {"key": self.key, "name": self.name, "department_id": self.department_id, "level": self.level,
-                **{f: c[f] for f in FIGURES}, "migrated": migrated(c), "migration_rate": rate(c)}
+INDEX = {f: i for i, f in enumerate(FIGURES)}
+OUTCOME_INDEXES = [INDEX[s.value] for s in OUTCOMES]
 
 
-def migrated(c: Counter) -> int:
-    """Networks migrated: withdrawn, merged or converted (撤 / 并 / 改)."""
-    return sum(c[s.value] for s in OUTCOMES)
+def _row(key: str, name: str, counts: list[int], department_id: int | None = None,
+         level: str | None = None) -> dict:
+    """One line of the board: a department (its own rows and those under it), a region, a level or the total.
+    Networks migrated are those withdrawn, merged or converted (撤 / 并 / 改)."""
+    moved = sum(counts[i] for i in OUTCOME_INDEXES)
+    networks = counts[INDEX["networks"]]
+    return {"key": key, "name": name, "department_id": department_id, "level": level,
+            **dict(zip(FIGURES, counts, strict=True)), "migrated": moved,
+            "migration_rate": round(moved / networks, 4) if networks else None}
 
 
-def rate(c: Counter) -> float | None:
-    """The network migration rate: migrated networks over all networks (None with no networks)."""
-    return round(migrated(c) / c["networks"], 4) if c["networks"] else None
+def _grouped(keys: list[str], counts: np.ndarray) -> dict[str, list[int]]:
+    """The rows of `counts` added up by key."""
+    names = sorted(set(keys))
+    at = {k: i for i, k in enumerate(names)}
+    out = np.zeros((len(names), len(FIGURES)), dtype=np.int64)
+    np.add.at(out, np.array([at[k] for k in keys], dtype=np.intp), counts)
+    return dict(zip(names, out.tolist(), strict=True))
 
 
 def _root(session: Session, actor: Actor, department_id: int | None) -> str | None:
@@ -71,32 +70,38 @@ def _within(column, path: str | None) -> list:
     return [] if path is None else [scope.in_subtree(column, path)]
 
 
-def own_counts(session: Session, path: str | None, day: date) -> dict[int, Counter]:
-    """Each department's own figures (not yet rolled up), four GROUP BY queries."""
-    own: dict[int, Counter] = defaultdict(Counter)
-    for dept, state, n in session.execute(
-            select(PrivateNetwork.department_id, PrivateNetwork.state, func.count())
-            .where(*_within(PrivateNetwork.department_id, path))
-            .group_by(PrivateNetwork.department_id, PrivateNetwork.state)):
-        own[dept]["networks"] += n
-        own[dept][NetworkState(state).value] += n
+def own_counts(session: Session, path: str | None, day: date) -> dict[int, list[int]]:
+    """Each department's own figures (not yet rolled up): three GROUP BY queries, one row per department."""
+    own: dict[int, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
+
+    def put(rows, figures: tuple[str, ...]) -> None:
+        at = [INDEX[f] for f in figures]
+        for dept, *values in rows:
+            counts = own[dept]
+            for i, n in zip(at, values, strict=True):
+                counts[i] = int(n or 0)
+
+    def tally(column, value):
+        return func.sum(case((column == value, 1), else_=0))
+
+    put(session.execute(select(PrivateNetwork.department_id, func.count(),
+                               *(tally(PrivateNetwork.state, s) for s in NetworkState))
+                        .where(*_within(PrivateNetwork.department_id, path))
+                        .group_by(PrivateNetwork.department_id)), NETWORK_FIGURES)
     live = MigrationPlan.status != PlanStatus.cancelled
-    system_figure = {SystemState.migrated: "systems_migrated", SystemState.exception: "systems_exception"}
-    for dept, state, n in session.execute(
-            select(MigrationPlan.department_id, PlanSystem.state, func.count())
-            .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
-            .where(live, *_within(MigrationPlan.department_id, path))
-            .group_by(MigrationPlan.department_id, PlanSystem.state)):
-        own[dept]["systems"] += n
-        if SystemState(state) in system_figure:
-            own[dept][system_figure[SystemState(state)]] += n
-    behind = func.sum(case((behind_condition(day), 1), else_=0))
-    stopped = func.sum(case((funding_stop_condition(day), 1), else_=0))
-    for dept, n, late, stop in session.execute(
-            select(MigrationPlan.department_id, func.count(), behind, stopped)
-            .where(live, *_within(MigrationPlan.department_id, path)).group_by(MigrationPlan.department_id)):
-        own[dept].update({"plans": n, "behind_plan": int(late or 0), "on_plan": n - int(late or 0),
-                          "funding_stop": int(stop or 0)})
+    put(session.execute(select(MigrationPlan.department_id, func.count(),
+                               tally(PlanSystem.state, SystemState.migrated),
+                               tally(PlanSystem.state, SystemState.exception))
+                        .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
+                        .where(live, *_within(MigrationPlan.department_id, path))
+                        .group_by(MigrationPlan.department_id)), SYSTEM_FIGURES)
+    # Each plan judged once in a sub-select, then counted: the judgement holds correlated sub-queries.
+    judged = select(MigrationPlan.department_id, case((behind_condition(day), 1), else_=0).label("late"),
+                    case((funding_stop_condition(day), 1), else_=0).label("stop")) \
+        .where(live, *_within(MigrationPlan.department_id, path)).subquery()
+    late = func.sum(judged.c.late)
+    put(session.execute(select(judged.c.department_id, func.count(), func.count() - late, late,
+                               func.sum(judged.c.stop)).group_by(judged.c.department_id)), PLAN_FIGURES)
     return own
 
 
@@ -104,33 +109,37 @@ def board(session: Session, actor: Actor, department_id: int | None = None) -> d
     """The board the actor may see: a department user its own subtree, everyone else the province (or the
     chosen department's subtree). Department rows hold the department and everything under it, which is
     what the plan and network lists' department filter counts; region and level rows add departments' own
-    figures, so nothing is counted twice."""
+    figures, so nothing is counted twice. The roll-up adds each tree level into its parents at once, the
+    deepest first: a handful of array additions whatever the number of departments."""
     day = today()
     path = _root(session, actor, department_id)
     own = own_counts(session, path, day)
     depts = session.execute(select(Department.id, Department.name, Department.path, Department.level,
-                                   Department.region).where(*_within(Department.id, path))
-                            .order_by(Department.path)).all()
-    rows = {d.id: Row(f"department:{d.id}", d.name, d.id, d.level.value) for d in depts}
-    regions: dict[str, Row] = {}
-    levels: dict[str, Row] = {}
-    total = Row("total", "合计")
-    for d in depts:
-        counts = own.get(d.id)
-        if not counts:
-            continue
-        total.counts.update(counts)
-        regions.setdefault(d.region or "", Row(f"region:{d.region or ''}", d.region or "")).counts.update(counts)
-        levels.setdefault(d.level.value, Row(f"level:{d.level.value}", d.level.zh, level=d.level.value)
-                          ).counts.update(counts)
-        for ancestor in (int(i) for i in d.path.strip("/").split("/") if i):
-            if ancestor in rows:
-                rows[ancestor].counts.update(counts)
+                                   Department.region, Department.parent_id)
+                            .where(*_within(Department.id, path)).order_by(Department.path)).all()
+    at = {d.id: i for i, d in enumerate(depts)}
+    mine = np.zeros((len(depts), len(FIGURES)), dtype=np.int64)
+    for dept, counts in own.items():
+        if dept in at:
+            mine[at[dept]] = counts
+    subtree = mine.copy()
+    depth = np.array([d.path.count("/") for d in depts], dtype=np.intp)
+    parent = np.array([at.get(d.parent_id, -1) for d in depts], dtype=np.intp)
+    for level in sorted(set(depth.tolist()), reverse=True):
+        children = np.nonzero((depth == level) & (parent >= 0))[0]
+        np.add.at(subtree, parent[children], subtree[children])
+    levels = [Level(d.level) for d in depts]
+    by_region = _grouped([d.region or "" for d in depts], mine)
+    by_level = _grouped([lv.value for lv in levels], mine)
+    shown = np.nonzero(subtree.any(axis=1))[0].tolist()
+    rows = subtree[shown].tolist()
     return {"date": day, "department_id": department_id,
-            "total": total.as_dict(),
-            "departments": [r.as_dict() for r in rows.values() if r.counts],
-            "regions": [regions[k].as_dict() for k in sorted(regions)],
-            "levels": [levels[lv.value].as_dict() for lv in LEVEL_ORDER if lv.value in levels],
+            "total": _row("total", "合计", mine.sum(axis=0).tolist()),
+            "departments": [_row(f"department:{depts[i].id}", depts[i].name, counts, depts[i].id, levels[i].value)
+                            for i, counts in zip(shown, rows, strict=True)],
+            "regions": [_row(f"region:{k}", k, c) for k, c in by_region.items() if any(c)],
+            "levels": [_row(f"level:{lv.value}", lv.zh, by_level[lv.value], level=lv.value)
+                       for lv in LEVEL_ORDER if any(by_level.get(lv.value, ()))],
             "funding_stop": funding_stop_list(session, path, day)}
 
 
