@@ -59,13 +59,6 @@ def _grouped(keys: list[str], counts: np.ndarray) -> dict[str, list[int]]:
     return dict(zip(names, out.tolist(), strict=True))
 
 
-def _root(session: Session, actor: Actor, department_id: int | None) -> str | None:
-    """The path the board covers: the chosen department (inside the actor's scope) or the actor's scope."""
-    if department_id is not None:
-        return scope.visible_department(session, actor, department_id).path
-    return actor.scope_path
-
-
 def _within(column, path: str | None) -> list:
     return [] if path is None else [scope.in_subtree(column, path)]
 
@@ -112,7 +105,7 @@ def board(session: Session, actor: Actor, department_id: int | None = None) -> d
     figures, so nothing is counted twice. The roll-up adds each tree level into its parents at once, the
     deepest first: a handful of array additions whatever the number of departments."""
     day = today()
-    path = _root(session, actor, department_id)
+    path = scope.subtree_path(session, actor, department_id)
     own = own_counts(session, path, day)
     depts = session.execute(select(Department.id, Department.name, Department.path, Department.level,
                                    Department.region, Department.parent_id)
@@ -172,7 +165,7 @@ def funding_stop_workbook(session: Session, actor: Actor, department_id: int | N
     ws.append(EXPORT_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for r in funding_stop_list(session, _root(session, actor, department_id), today()):
+    for r in funding_stop_list(session, scope.subtree_path(session, actor, department_id), today()):
         ws.append([r["department_name"], r["network_name"], NetworkState(r["state"]).zh, r["plan_number"],
                    r["plan_name"], r["completion_date"].isoformat(), r["days_stopped"]])
     for col, width in zip("ABCDEFG", (24, 28, 10, 20, 30, 14, 16), strict=True):
