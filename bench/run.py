@@ -21,7 +21,8 @@ from tests.pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BENCHMARKS = {"inventory": 20_000, "zombies": 20_000, "cloud_requests": 50_000}   # script → default size
+BENCHMARKS = {"inventory": 20_000, "zombies": 20_000, "cloud_requests": 50_000,   # script → default size
+              "migration": 20_000}
 SCALED = ("inventory", "zombies")
 SCALE_FROM, SCALE_TO = 20_000, 200_000
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}

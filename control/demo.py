@@ -158,6 +158,7 @@ def load_demo(session: Session) -> bool:
             systems_service.create_system(session, DEMO_ACTOR, data)
             n += 1
     _cloud_demo(session, depts)
+    _migration_demo(session, depts)
     _usage_demo(session)
     return True
 
@@ -254,6 +255,127 @@ def _cloud_demo(session: Session, depts: dict[str, Department]) -> None:
             clock.set_now(None)
 
 
+
+# Private networks (业务专网): (department key, name, fiscal money, the steps already taken).
+DEMO_NETWORKS = [
+    ("edu", "县教育城域网", True, ()),
+    ("edu", "中小学视频监控专网", True, ()),
+    ("edu", "教育系统视频会议专网", True, ()),
+    ("health", "县医共体专网", True, ()),
+    ("health", "疫苗冷链监测专网", False, ()),
+    ("market", "食品安全监测专网", True, ()),
+    ("agri", "农业物联网专网", True, ("connect", "migrate")),
+    ("hrss", "社保经办专网", True, ("connect", "migrate", "merge")),
+    ("civil", "社会救助专网", False, ("connect", "migrate", "convert")),
+]
+OUTCOME_NOTES = {"merge": "并入政务外网专用网络区", "convert": "改造为政务外网接入线路", "withdraw": "线路已退租"}
+RESPONSIBLE = {"leader_title": "副局长", "leader_phone": "0870-6100100", "office": "办公室",
+               "liaison_phone": "13800000001"}
+
+
+def _migration_demo(session: Session, depts: dict[str, Department]) -> None:
+    """Private networks in every state and plans of both kinds, dated relative to the demo's clock:
+    教育局's network plan behind at its migrate stage, its cloud plan on plan with a migrated system and an
+    approved exception, a completed network plan, 卫生健康局's plan past its completion date with a fiscal
+    network not migrated (O&M funding stops), a late cloud plan of 自然资源局 and a draft on plan."""
+    from datetime import timedelta
+
+    from control.core import clock
+    from control.core.calendar import CalendarProvider
+    from control.core.policy import load_policy
+    from control.core.workflow import Procedure
+    from control.migration import rules as plan_rules
+    from control.migration import service as plans
+    from control.migration.schemas import ActionIn, ExceptionDecisionIn, ExceptionIn, PlanIn, SystemActionIn, SystemIn
+    from control.networks import service as networks
+    from control.networks.schemas import ActionIn as NetworkActionIn
+    from control.networks.schemas import NetworkCreate
+    from control.systems.models import InformationSystem
+
+    start = clock.now()
+    today = clock.today()
+
+    def ago(days: int):
+        return clock.moved_to(start - timedelta(days=days))
+
+    def on(days: int):
+        return today + timedelta(days=days)
+
+    policy = load_policy()
+    proc = Procedure(subject=plan_rules.SUBJECT, calendar=CalendarProvider(policy.calendar_arrangements()).get(session),
+                     policy=policy.migration_plans)
+    ic, edu, head, office, bureau = (_actor(session, u) for u in ("infocenter", "edu", "eduhead", "countyoffice",
+                                                                   "bureau"))
+    net: dict[str, int] = {}
+    with ago(400):
+        for key, name, fiscal, _ in DEMO_NETWORKS:
+            net[name] = networks.create_network(session, ic, NetworkCreate(
+                department_id=depts[key].id, name=name, purpose=f"{depts[key].name}业务专网", fiscal_funded=fiscal,
+                sites=[f"{depts[key].name}机房"])).id
+    for _, name, _, steps in DEMO_NETWORKS:
+        for n, action in enumerate(steps):
+            with ago(380 - 30 * n):
+                networks.act(session, ic, net[name], action, NetworkActionIn(note=OUTCOME_NOTES.get(action, "")))
+    system_ids = dict(session.execute(select(InformationSystem.name, InformationSystem.id)).all())
+
+    def plan(actor: Actor, key: str, **fields):
+        leader = {"leader_name": f"{depts[key].name[3:]}负责人", "liaison_name": "联络员"}
+        return plans.create_plan(session, actor, PlanIn(department_id=depts[key].id, content=fields["name"],
+                                                        **RESPONSIBLE, **leader, **fields)).id
+
+    def approve(pid: int) -> None:
+        plans.act(session, edu, proc, pid, "submit", ActionIn())
+        for who in (head, office, bureau):
+            plans.act(session, who, proc, pid, "approve", ActionIn(comment="同意"))
+
+    def step(pid: int, action: str, days: int) -> None:
+        plans.act(session, ic, proc, pid, action, ActionIn(evidence=f"{plan_rules.ACTION_LABELS[action]}佐证材料",
+                                                           on=on(-days)))
+
+    with ago(200):      # behind plan: connected on time, the migrate stage planned 20 days ago
+        pid = plan(edu, "edu", kind="private_network", name="教育专网迁移计划", target="extranet_dedicated",
+                   network_ids=[net["县教育城域网"], net["中小学视频监控专网"]], connect_by=on(-150),
+                   migrate_by=on(-20), completion_date=on(60))
+        approve(pid)
+    with ago(160):
+        step(pid, "connect", 160)
+    with ago(300):      # completed: connected, migrated, the network withdrawn
+        pid = plan(edu, "edu", kind="private_network", name="视频会议专网撤并计划", target="extranet_public",
+                   network_ids=[net["教育系统视频会议专网"]], connect_by=on(-250), migrate_by=on(-200),
+                   completion_date=on(-150))
+        approve(pid)
+    with ago(260):
+        step(pid, "connect", 260)
+    with ago(210):
+        step(pid, "migrate", 210)
+    with ago(170):
+        networks.act(session, ic, net["教育系统视频会议专网"], "withdraw",
+                     NetworkActionIn(note=OUTCOME_NOTES["withdraw"]))
+        step(pid, "withdraw", 170)
+    with ago(120):      # entered from the workbook 卫生健康局 mailed in, never submitted: funding stops
+        plan(ic, "health", kind="private_network", name="医共体专网迁移计划", target="extranet_dedicated",
+             network_ids=[net["县医共体专网"]], completion_date=on(-10))
+        plan(ic, "market", kind="private_network", name="食品安全监测专网迁移计划", target="extranet_public",
+             network_ids=[net["食品安全监测专网"]], connect_by=on(60), migrate_by=on(120), completion_date=on(180))
+        plan(ic, "land", kind="cloud", name="自然资源局信息系统上云计划", completion_date=on(90),
+             systems=[SystemIn(system_id=system_ids[n], target_date=on(-5)) for n in ("县不动产登记信息系统",
+                                                                                     "县国土空间基础信息平台")])
+    cloud_systems = ["县中小学学籍管理系统", "县教育资源公共服务平台", "县教师继续教育学分管理系统",
+                     "县校车安全监管系统"]
+    with ago(120):      # on plan: one system migrated, one migrating, one kept in-house by an approved exception
+        pid = plan(edu, "edu", kind="cloud", name="教育局信息系统迁移上云计划", completion_date=on(150),
+                   systems=[SystemIn(system_id=system_ids[n], target_date=on(90)) for n in cloud_systems])
+        plans.request_exception(session, edu, pid, system_ids["县教育资源公共服务平台"], ExceptionIn(
+            reason="very_large", justification="资源库约 200TB，须本地部署，逐步迁移"))
+        plans.decide_exception(session, bureau, pid, system_ids["县教育资源公共服务平台"], ExceptionDecisionIn(
+            approve=True, comment="同意逐步迁移", later_target_date=on(600),
+            interfaces=[{"name": "教育资源目录查询接口", "evidence": "接口文档 v1.0，已在共享平台注册"}]))
+        approve(pid)
+    with ago(100):
+        for n in cloud_systems[::2]:
+            plans.system_action(session, ic, pid, system_ids[n], "start", SystemActionIn(note="资源已交付"))
+    with ago(60):
+        plans.system_action(session, edu, pid, system_ids[cloud_systems[0]], "finish", SystemActionIn(note="已切换"))
 
 def _system(rng: random.Random, dept: Department, name: str, status: SystemStatus, network: Network,
             frequency: UsageFrequency, n: int) -> SystemCreate:

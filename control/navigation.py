@@ -23,6 +23,7 @@ NAV: list[NavEntry] = [
     NavEntry("/cloud", "云资源申请", None),
     NavEntry("/cloud/capacity", "容量与配额", (Role.admin, Role.infocenter, Role.bureau, Role.auditor)),
     NavEntry("/plans", "迁移计划", None),
+    NavEntry("/plans/board", "迁移进度看板", None),
     NavEntry("/calendar", "工作日日历", None),
     NavEntry("/zombies", "僵尸系统", None),
     NavEntry("/networks", "业务专网", None),

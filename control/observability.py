@@ -12,9 +12,11 @@ from sqlmodel import Session
 
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
-from control.core.clock import SHANGHAI
+from control.core.clock import SHANGHAI, today
 from control.core.jobs import Outcome
 from control.core.stages import OPEN_SLA_STATES
+from control.migration import board as migration_board
+from control.migration.enums import PlanKind, SystemState
 from control.networks.enums import NetworkState
 from control.networks.service import state_counts as network_state_counts
 from control.scheduled import JOB_LOCK_IDS, LAST_SUCCESS, RUNS
@@ -40,6 +42,7 @@ class DatabaseCollector:
             yield from self._calendar(session)
             yield from self._zombies(session)
             yield from self._networks(session)
+            yield from self._migration(session)
         jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
                                  "Last successful run of a periodic job", labels=["job"])
         for job, ts in sorted(LAST_SUCCESS.items()):
@@ -102,6 +105,22 @@ class DatabaseCollector:
                                    labels=["state"])
         for state in NetworkState:
             family.add_metric([state.value], counts.get(state.value, 0))
+        yield family
+
+    def _migration(self, session: Session):
+        plans, systems = migration_board.metric_counts(session, today())
+        family = GaugeMetricFamily("yunzhang_migration_plans", "Migration plans by kind, stage and schedule",
+                                   labels=["kind", "stage", "schedule"])
+        for kind in PlanKind:
+            for stage in migration_board.kind_stages(kind):
+                for schedule in migration_board.SCHEDULES:
+                    family.add_metric([kind.value, stage.value, schedule],
+                                      plans.get((kind.value, stage.value, schedule), 0))
+        yield family
+        family = GaugeMetricFamily("yunzhang_migration_systems", "Systems of live cloud migration plans by state",
+                                   labels=["state"])
+        for state in SystemState:
+            family.add_metric([state.value], systems.get(state.value, 0))
         yield family
 
     def _calendar(self, session: Session):

@@ -1,6 +1,8 @@
 """The one clock every part of the service reads "now" from, so that tests can set it."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,3 +27,15 @@ def set_now(value: datetime | None) -> None:
     if value is not None and value.tzinfo is None:
         raise ValueError("the clock needs a timezone-aware datetime")
     _frozen = value.astimezone(UTC) if value is not None else None
+
+
+@contextmanager
+def moved_to(value: datetime) -> Iterator[None]:
+    """Run a block at `value` (loaders back-dating what they record), then put the clock back as it was."""
+    global _frozen
+    before = _frozen
+    set_now(value)
+    try:
+        yield
+    finally:
+        _frozen = before

@@ -60,3 +60,11 @@ def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any, what
     if actor.scope_path is not None:
         visible_department(session, actor, row.department_id)
     return row
+
+
+def subtree_path(session: Session, actor: Actor, department_id: int | None) -> str | None:
+    """The path a "this department and those under it" view covers: the chosen department (after checking
+    the actor may see it), else the actor's own scope; None is everything."""
+    if department_id is not None:
+        return visible_department(session, actor, department_id).path
+    return actor.scope_path

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from control.core import workflow
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import XLSX, Id, Offset, SearchText, file_response
-from control.migration import rules, service, workbook
+from control.migration import board, rules, service, workbook
 from control.migration.enums import PlanKind, PlanStatus
 from control.migration.schemas import (
     ActionIn,
+    BoardOut,
     DocumentOut,
     ExceptionDecisionIn,
     ExceptionIn,
@@ -30,12 +31,13 @@ router = APIRouter(prefix="/api/v1/migration-plans", tags=["migration plans"])
 
 def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, stage: PlanStatus | None = None,
                 schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"), funding_stop: bool = False,
-                awaiting_me: bool = False, q: SearchText | None = None) -> service.PlanFilter:
+                awaiting_me: bool = False, live: bool = False, q: SearchText | None = None) -> service.PlanFilter:
     """`department_id`: that department and those under it; `stage`: where the plan stands; `schedule`:
     on_plan or behind_plan; `funding_stop`: plans holding a fiscal private network not migrated by the plan's
-    completion date; `awaiting_me`: the review levels and approvals the caller decides now."""
+    completion date; `awaiting_me`: the review levels and approvals the caller decides now; `live`: leave out
+    cancelled plans (what the progress board counts)."""
     return service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
-                              funding_stop=funding_stop, awaiting_me=awaiting_me, q=q)
+                              funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, q=q)
 
 
 FilterDep = Annotated[service.PlanFilter, Depends(plan_filter)]
@@ -71,6 +73,20 @@ def plan_import(request: Request, session: SessionDep, actor: CurrentActor, file
     """All or nothing: a 422 lists the bad cells by sheet, row and column. Re-importing the same file
     changes nothing."""
     return workbook.import_workbook(session, actor, file.file, WorkbookLimits.of(request.app.state.settings))
+
+
+@router.get("/board", response_model=BoardOut)
+def progress_board(session: SessionDep, actor: CurrentActor, department_id: Id | None = None):
+    """The progress board: per department (with those under it), per region and level, and the funding-stop
+    list. A department user sees its own subtree; `department_id` narrows to one department's subtree."""
+    return board.board(session, actor, department_id)
+
+
+@router.get("/board/funding-stop.xlsx", response_class=Response,
+            responses=file_response(XLSX, "停止运维经费的业务专网清单"))
+def funding_stop_export(session: SessionDep, actor: CurrentActor, department_id: Id | None = None):
+    """The funding-stop list (第十条) for the auditor and the Bureau."""
+    return xlsx(board.funding_stop_workbook(session, actor, department_id), "funding-stop.xlsx")
 
 
 @router.get("", response_model=PlanList)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
 from control.core.params import Blank, Id
 from control.core.roles import Role
-from control.migration import rules, service, workbook
+from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
 from control.migration.enums import EDITABLE, ExceptionReason, PlanKind, PlanStatus, Target
 from control.migration.schemas import (
@@ -26,6 +27,7 @@ from control.migration.schemas import (
     PlanUpdate,
     SystemActionIn,
 )
+from control.networks.enums import NetworkState
 from control.networks.service import NetworkFilter, list_networks
 from control.org import service as org_service
 from control.systems.census_read import WorkbookLimits
@@ -52,16 +54,25 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
               kind: Annotated[PlanKind | None, Blank] = None, stage: Annotated[PlanStatus | None, Blank] = None,
               schedule: Annotated[Literal["on_plan", "behind_plan"] | None, Blank] = None,
               funding_stop: Annotated[bool, Blank] = False, awaiting_me: Annotated[bool, Blank] = False,
-              department_id: Annotated[Id | None, Blank] = None):
+              live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None):
     """Plans by completion date; the filters are the API's."""
     f = service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
-                           funding_stop=funding_stop, awaiting_me=awaiting_me)
+                           funding_stop=funding_stop, awaiting_me=awaiting_me, live=live)
     items, total = service.list_plans(session, actor, f, limit=200)
     return render(request, "plans/list.html", {
         "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
         "can_write": actor.role in rules.WRITE_ROLES,
         "can_review": actor.role == Role.bureau or (actor.role == Role.department and actor.reviewer)})
 
+
+
+@router.get("/plans/board")
+def progress_board(request: Request, session: SessionDep, actor: CurrentActor,
+                   department_id: Annotated[Id | None, Blank] = None):
+    """The progress board; each figure links to the plan or network list it counts."""
+    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id),
+                                                "states": list(NetworkState), "can_export":
+                                                actor.role in board.EXPORT_ROLES})
 
 def _form_context(session, actor, values: dict | None = None, error: str | None = None) -> dict:
     depts, _ = org_service.list_departments(session, actor, limit=5000)
@@ -167,8 +178,10 @@ def plan_page(request: Request, session: SessionDep, actor: CurrentActor, plan_i
     plan = service.get_plan(session, actor, plan_id)
     data = service.detail(session, plan)
     is_owner = actor.role == Role.department and actor.department_id == plan.department_id
+    day = today()
     return render(request, "plans/detail.html", {
-        "p": data, "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
+        "p": data, "chart": timeline.layout(timeline.bars(data["stages"], data["systems"], day), day),
+        "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
         "technical": rules.TECHNICAL_STEPS, "reasons": list(ExceptionReason), "is_owner": is_owner,
         "is_bureau": actor.role == Role.bureau, "system_actions": rules.SYSTEM_ACTION_LABELS,
         "can_progress": plan.status == PlanStatus.migration and actor.role in rules.SYSTEM_ROLES,

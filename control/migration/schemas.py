@@ -204,3 +204,51 @@ class PlanList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class BoardRow(BaseModel):
+    """One line of the progress board: a department with everything under it, a region, a level or the total.
+    `migrated` = withdrawn + merged + converted; `migration_rate` = migrated / networks (null with none)."""
+    key: str
+    name: str
+    department_id: int | None
+    level: str | None
+    networks: int
+    in_use: int
+    connected: int
+    migrating: int
+    withdrawn: int
+    merged: int
+    converted: int
+    migrated: int
+    migration_rate: float | None
+    systems: int
+    systems_migrated: int
+    systems_exception: int
+    plans: int
+    on_plan: int
+    behind_plan: int
+    funding_stop: int
+
+
+class FundingStopOut(BaseModel):
+    network_id: int
+    network_name: str
+    state: NetworkState
+    department_id: int
+    department_name: str
+    plan_id: int
+    plan_number: str
+    plan_name: str
+    completion_date: date
+    days_stopped: int
+
+
+class BoardOut(BaseModel):
+    date: date
+    department_id: int | None
+    total: BoardRow
+    departments: list[BoardRow]
+    regions: list[BoardRow]
+    levels: list[BoardRow]
+    funding_stop: list[FundingStopOut]

@@ -120,6 +120,7 @@ class PlanFilter:
     schedule: str | None = None         # on_plan | behind_plan
     funding_stop: bool = False          # plans holding a fiscal network whose O&M funding stops
     awaiting_me: bool = False           # plans the actor decides now (never their own)
+    live: bool = False                  # leave out cancelled plans (what the progress board counts)
     q: str | None = None
 
 
@@ -175,6 +176,8 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
         where.append(funding_stop_condition(today()))
     if f.awaiting_me:
         where += _awaiting(actor)
+    if f.live:
+        where.append(MigrationPlan.status != P.cancelled)
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))

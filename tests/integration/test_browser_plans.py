@@ -1,6 +1,7 @@
 """In headless Chromium (issue 14): a department submits its cloud plan on the plan page, its designated
-reviewer, the county office's and the Bureau approve it there, and the plan list shows it on plan; the
-clock moves past a system's planned date and the list shows it behind, by how many days."""
+reviewer, the county office's and the Bureau approve it there, and the plan list and the progress board show
+it on plan; the clock moves past a system's planned date and the list shows it behind, by how many days, and
+the board counts it behind, its figure leading to the plan."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -46,11 +47,20 @@ def test_plan_submitted_approved_then_behind(live, browser):
         page.goto(f"{base}/plans")
         row = page.locator("#plan-table tr", has_text="教育系统上云计划")
         expect(row).to_contain_text("按计划")
+        page.goto(f"{base}/plans/board")
+        board_row = page.locator(f"#board-dept-{world.depts['edu'].id}")
+        expect(board_row.locator(".fig-on_plan")).to_have_text("1")
+        expect(board_row.locator(".fig-behind_plan")).to_have_text("0")
+        expect(board_row.locator(".fig-systems")).to_have_text("1")
         clock.set_now(datetime(2026, 6, 30, 9, 0, tzinfo=clock.SHANGHAI) + timedelta(days=12))
         login(page, base, "bureau")                 # four months on, the session has expired
         page.goto(f"{base}/plans")
         expect(row).to_contain_text("滞后 12 天")
         page.goto(f"{base}/plans?schedule=behind_plan")
         expect(page.locator("#plan-table")).to_contain_text("教育系统上云计划")
+        page.goto(f"{base}/plans/board")
+        expect(board_row.locator(".fig-on_plan")).to_have_text("0")
+        board_row.locator(".fig-behind_plan a").click()
+        expect(page.locator("#plan-table")).to_contain_text("滞后 12 天")
     finally:
         clock.set_now(None)

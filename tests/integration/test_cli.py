@@ -36,6 +36,7 @@ def test_upgrade_demo_user_and_verify(empty_url):
     assert "admin-yz-2026" in r.stdout and "演示数据已加载" in r.stdout
     r = run(empty_url, "demo", "load")
     assert r.returncode == 0 and "未加载" in r.stdout          # never loads twice
+    assert_demo_migration(empty_url)
     r = run(empty_url, "user", "add", "zhangsan", "--role", "department", "--department", "11530921D00000080H",
             "--password-stdin", stdin="a-long-password\n")
     assert r.returncode == 0, r.stderr
@@ -56,6 +57,27 @@ def test_upgrade_demo_user_and_verify(empty_url):
     engine.dispose()
     r = run(empty_url, "audit", "verify")
     assert r.returncode == 1 and "第 6 条" in r.stderr
+
+
+def assert_demo_migration(url: str) -> None:
+    """The demo's private networks in every state, plans of both kinds on and behind plan, one network whose
+    O&M funding stops and one approved exception, as the board shows them."""
+    from sqlmodel import Session
+
+    from control.demo import DEMO_ACTOR
+    from control.migration.board import board
+    from control.networks.enums import NetworkState
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        total = board(session, DEMO_ACTOR)
+    engine.dispose()
+    t = total["total"]
+    assert all(t[state.value] >= 1 for state in NetworkState), t
+    assert t["on_plan"] >= 1 and t["behind_plan"] >= 1 and t["systems_exception"] == 1 and t["systems_migrated"] >= 1
+    assert [r["network_name"] for r in total["funding_stop"]] == ["县医共体专网"]
+    r = run(url, "plans", "list", "--behind")
+    assert r.returncode == 0 and "教育专网迁移计划" in r.stdout and "上云计划" in r.stdout
 
 
 def test_default_database_is_var_yunzhang_db(tmp_path):

@@ -29,14 +29,15 @@ def test_list_show_and_act(tmp_path):
         conn.execute(text("INSERT INTO private_network (department_id, name, fiscal_funded, sites, state, created_at, "
                           "updated_at) VALUES (:d, '县应急指挥专网', 1, '[\"县应急局\"]', 'in_use', '2026-01-01', "
                           "'2026-01-01')"), {"d": dept})
-        network_id = conn.execute(text("SELECT id FROM private_network")).scalar()
+        network_id = conn.execute(text("SELECT id FROM private_network WHERE name = '县应急指挥专网'")).scalar()
         conn.execute(text("INSERT INTO private_network_line (network_id, carrier, count, bandwidth_mbps, "
                           "yearly_rent) VALUES (:n, '中国联通', 4, 100, 6.5)"), {"n": network_id})
     engine.dispose()
 
     r = run(url, "networks", "list", "--fiscal")
-    assert r.returncode == 0 and "县应急指挥专网" in r.stdout and "共 1 条" in r.stdout
-    assert "共 0 条" in run(url, "networks", "list", "--state", "merged").stdout
+    assert r.returncode == 0 and "县应急指挥专网" in r.stdout and "疫苗冷链监测专网" not in r.stdout  # the demo's own
+    merged = run(url, "networks", "list", "--state", "merged").stdout
+    assert "共 1 条" in merged and "社保经办专网" in merged
     r = run(url, "networks", "show", str(network_id))
     assert r.returncode == 0 and "中国联通 4 条，100 Mbps" in r.stdout and "县应急局" in r.stdout
 

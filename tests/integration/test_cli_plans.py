@@ -40,7 +40,7 @@ def test_import_list_export(tmp_path):
             "WHERE s.is_classified = 0 AND s.deleted_at IS NULL ORDER BY s.id LIMIT 1")).one()
     engine.dispose()
     blank = tmp_path / "blank.xlsx"
-    assert run(url, "plans", "export", str(blank)).returncode == 0
+    assert run(url, "plans", "export", str(blank), "--stage", "returned").returncode == 0    # none in the demo
     wb = openpyxl.load_workbook(blank)
     fill(wb["上云迁移计划"], 2, {"部门代码": code, "计划名称": "上云计划（一期）", "完成时限": "2020-12-31",
                              **RESPONSIBLE})
@@ -51,12 +51,13 @@ def test_import_list_export(tmp_path):
     r = run(url, "plans", "import", str(filled))
     assert r.returncode == 0 and "新增 1" in r.stdout, r.stderr
     assert "未变 1" in run(url, "plans", "import", str(filled)).stdout
-    r = run(url, "plans", "list", "--behind")
-    assert r.returncode == 0 and "上云计划（一期）" in r.stdout and "共 1 条" in r.stdout
-    assert "共 0 条" in run(url, "plans", "list", "--funding-stop").stdout
+    r = run(url, "plans", "list", "--behind")         # with the demo's late plans
+    assert r.returncode == 0 and "上云计划（一期）" in r.stdout and "共 4 条" in r.stdout
+    r = run(url, "plans", "list", "--funding-stop")
+    assert "共 1 条" in r.stdout and "医共体专网迁移计划" in r.stdout
     out = tmp_path / "out.xlsx"
     assert run(url, "plans", "export", str(out), "--kind", "cloud").returncode == 0
-    assert "未变 1" in run(url, "plans", "import", str(out)).stdout
+    assert "未变 3" in run(url, "plans", "import", str(out)).stdout       # this plan and the demo's two
     fill(wb["上云系统清单"], 3, {"部门代码": code, "计划名称": "没有的计划", "系统名称": system,
                               "计划迁移日期": "2020-06-30"})
     wb.save(filled)
