@@ -54,7 +54,10 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
         at = np.minimum(np.searchsorted(ids, system_ids), max(len(ids) - 1, 0))
         return at, (ids[at] == system_ids) if len(ids) else np.zeros(len(system_ids), dtype=bool)
 
-    for found, values in usage.windows(session, as_of - timedelta(days=longest - 1), as_of, SCANNED_METRICS):
+    since = {metric: as_of - timedelta(days=window.window_days - 1)
+             for window, metrics in ((bd, ("requests", "logins")), (idle, ("cpu_p95", "network_bytes")),
+                                     (ss, ("active_users",))) for metric in metrics}
+    for found, values in usage.windows(session, as_of - timedelta(days=longest - 1), as_of, SCANNED_METRICS, since):
         at, known = place(found)
         for name, counted in _count_days(values, p, longest).items():
             columns[name][at[known]] = counted[known]

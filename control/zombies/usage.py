@@ -15,7 +15,7 @@ import csv
 import io
 import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import BinaryIO
 
 import numpy as np
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -420,12 +420,14 @@ def window(session: Session, start: date, end: date, system_ids: list[int] | Non
     return ids, out
 
 
-def windows(session: Session, start: date, end: date, metrics: list[str] | None = None
-            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def windows(session: Session, start: date, end: date, metrics: list[str] | None = None,
+            since: Mapping[str, date] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """window() one chunk of CHUNK_SYSTEMS ids at a time, in id order: every id of a chunk with a tile,
     NaN rows for those without values. A province-wide scan counts over 4 MB at a time instead of
-    filling 70 MB; the values array is reused for the next chunk, so copy what you keep."""
-    column, days_of, by_chunk = _tiles(session, start, end, metrics)
+    filling 70 MB; the values array is reused for the next chunk, so copy what you keep. `since` names,
+    per metric, the first day its reader looks at: blocks wholly before it are not read (their days
+    stay NaN), so a 30-day criterion does not fetch the 90 days another one needs."""
+    column, days_of, by_chunk = _tiles(session, start, end, metrics, since=since)
     out = np.empty((CHUNK_SYSTEMS, len(column), (end - start).days + 1))
     for chunk, tiles in by_chunk:
         out.fill(np.nan)
@@ -435,18 +437,25 @@ def windows(session: Session, start: date, end: date, metrics: list[str] | None 
         yield np.arange(chunk * CHUNK_SYSTEMS, (chunk + 1) * CHUNK_SYSTEMS), out
 
 
-def _tiles(session: Session, start: date, end: date, metrics: list[str] | None, chunks: list[int] | None = None
+def _tiles(session: Session, start: date, end: date, metrics: list[str] | None, chunks: list[int] | None = None,
+           since: Mapping[str, date] | None = None
            ) -> tuple[dict[int, int], Callable[[int], tuple[slice, slice]], Iterator[tuple[int, Iterable[tuple]]]]:
-    """The tiles of `metrics` (distinct; default all) over start..end, of `chunks` (default every chunk
-    holding one): each metric's position in `metrics`, where a block's days fall in the window, and the
-    rows (metric, block, chunk, data) chunk by chunk, read about TILE_BATCH tiles a query."""
+    """The tiles of `metrics` (distinct; default all) over start..end (each metric from its `since` day, if
+    later), of `chunks` (default every chunk holding one): each metric's position in `metrics`, where a
+    block's days fall in the window, and the rows (metric, block, chunk, data) chunk by chunk, read about
+    TILE_BATCH tiles a query."""
     metrics = METRICS if metrics is None else metrics
     column = {METRIC_INDEX[m]: i for i, m in enumerate(metrics)}
     if len(column) != len(metrics):
         raise ValueError(f"metrics named twice: {metrics}")
     first, last = start.toordinal(), end.toordinal()
     b0, b1 = first // BLOCK_DAYS, last // BLOCK_DAYS
-    where = (UsageTile.metric.in_(sorted(column)), UsageTile.block.between(b0, b1))
+    from_block: dict[int, list[int]] = {}
+    for m in metrics:
+        day = max(first, (since or {}).get(m, start).toordinal())
+        from_block.setdefault(day // BLOCK_DAYS, []).append(METRIC_INDEX[m])
+    where = (or_(*(and_(UsageTile.metric.in_(sorted(ms)), UsageTile.block.between(b, b1))
+                   for b, ms in sorted(from_block.items()))),)
     if chunks is None:
         chunks = sorted(c for c, in fetch_plain(session, select(UsageTile.chunk).distinct().where(*where)))
     per_query = max(1, TILE_BATCH // (len(column) * (b1 - b0 + 1)))

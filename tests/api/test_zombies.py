@@ -360,6 +360,23 @@ def test_usage_window_across_block_and_chunk_edges(app, client, world):
     assert summary(app, 1025) == (day(-40), day(1), None)
 
 
+def test_windows_read_each_metric_from_its_own_first_day(app, client, world):
+    """A scan reads the 30-day criterion's metrics from 30 days back, not from the longest window: blocks
+    wholly before a metric's first day are not read, the rest are read whole."""
+    systems_with_ids(app, world, 1025)
+    day = lambda n: EDGE + timedelta(days=n)  # noqa: E731
+    push(client, world, [sample(1025, "requests", day(-40), 9), sample(1025, "cpu_p95", day(-40), 0.1),
+                         sample(1025, "cpu_p95", day(-1), 0.2), sample(1025, "cpu_p95", day(0), 0.3),
+                         sample(1025, "cpu_p95", day(1), 0.4)])
+    with Session(app.state.engine) as session:
+        [(ids, values)] = [(i.copy(), v.copy()) for i, v in store.windows(
+            session, day(-40), day(1), ["requests", "cpu_p95"], since={"cpu_p95": day(1)})]
+    row = ids.tolist().index(1025)
+    assert values[row, 0, 0] == 9                                            # requests: from day -40
+    assert np.isnan(values[row, 1, :40]).all()                               # cpu: blocks before day 0 unread
+    assert values[row, 1, 40:].tolist() == [0.3, 0.4]                         # day 0 shares day 1's block
+
+
 def test_push_to_one_system_leaves_its_tile_neighbours_alone(app, client, world):
     systems_with_ids(app, world, 1024, 1025)
     days = [EDGE + timedelta(days=n) for n in range(-3, 3)]
