@@ -6,6 +6,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the tests drive for real: PostgreSQL server, Chromium, a CJK font for screenshots,
 # Prometheus (promtool for the alert-rule tests).
 TEST_DEBS := postgresql chromium fonts-wqy-zenhei prometheus
+# pytest workers (pytest-xdist), one per core of the 2-core target; each starts its own PostgreSQL and Chromium.
+TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -35,7 +37,7 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Every benchmark on SQLite and on a throw-away durable PostgreSQL (bench/pgsettings.py), side by side.
 # A quick run: make bench YUNZHANG_BENCH_FRACTION=0.1 (every size × 0.1).
