@@ -5,6 +5,7 @@ tests/integration/test_replicas.py."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,6 +86,17 @@ def test_a_run_its_process_left_behind_is_marked_abandoned(app):
     assert [(tick, outcome) for tick, outcome, _ in runs(app)] == [(T1, "abandoned"), (T2, "succeeded")]
 
 
+def wait_until_released(app, key: int, seconds: float = 10) -> None:
+    """The server frees a closed session's advisory locks when its backend exits, a moment after the client
+    hangs up (longer on a busy machine): wait for that, as the next period of a real replica would."""
+    deadline = time.monotonic() + seconds
+    with app.state.engine.connect() as conn:
+        while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            assert time.monotonic() < deadline, "the closed session's advisory lock was never released"
+            time.sleep(0.05)
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
 def test_a_replica_holding_the_lock_makes_the_period_skip(app):
     """Another replica's run (a different PostgreSQL connection) holds the job's advisory lock."""
     if app.state.engine.dialect.name != "postgresql":
@@ -96,6 +108,7 @@ def test_a_replica_holding_the_lock_makes_the_period_skip(app):
             assert run_cloud_sla(app, T1) is None
     finally:
         other.dispose()                                        # the other replica's connection closes: lock gone
+    wait_until_released(app, JOB_LOCK_IDS["cloud_sla"])
     assert run_cloud_sla(app, T2) is not None
     assert [(tick, outcome) for tick, outcome, _ in runs(app)] == [(T1, "skipped"), (T2, "succeeded")]
     assert runs(app)[0][2] == "上一次运行尚未结束（在另一实例上）"
