@@ -18,11 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from bench.harness import arguments, database, figure
+from bench.harness import arguments, database, figure, time_recompute
 from control.app import create_app
 from control.cloud.enums import RequestStatus, SlaState, Zone
 from control.cloud.models import CloudRequest, ResourceLine
-from control.cloud.service import Context, recompute_sla
 from control.core import clock
 from control.core.accounts import Department, Level, User
 from control.core.auth import hash_password
@@ -98,15 +97,7 @@ def run(url: str, tmp: Path) -> None:
 
     clock.set_now(datetime(2026, 6, 15, 1, tzinfo=UTC))
     app = create_app(Settings(database_url=url, secret_key="bench", scheduler_enabled=False, var_dir=tmp))
-    with Session(app.state.engine) as session:
-        ctx = Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
-        for label, key in (("first run (states change)", "first run"), ("steady state (nothing changes)", "steady")):
-            t = time.perf_counter()
-            result = recompute_sla(session, ctx)
-            seconds = time.perf_counter() - t
-            print(f"SLA recompute, {label}: {seconds:.3f} s "
-                  f"({result['open_stages']} open stages, {result['changed']} changed)  target < 1 s")
-            figure(f"SLA recompute, {key}", seconds, "s", 1, size=REQUESTS)
+    time_recompute(app, "SLA recompute", ("first run (states change)", "steady state (nothing changes)"), REQUESTS)
 
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", data={"username": "bureau", "password": "bench-password"}

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,3 +70,20 @@ def figure(name: str, value: float, unit: str, target: float | None = None, op: 
     """One figure as a machine-readable line for bench/run.py; the human-readable lines stay as they were."""
     print("BENCH " + json.dumps({"figure": name, "value": round(value, 4), "unit": unit, "target": target,
                                  "op": op, **more}, ensure_ascii=False), flush=True)
+
+
+def time_recompute(app, what: str, labels: tuple[str, str], size: int) -> None:
+    """Time the stage recompute (cloud SLA states and plans' days behind: one job) twice, the first run
+    changing states and the second finding nothing to change, as `what` figures against the 1 s target."""
+    from sqlmodel import Session
+
+    from control.cloud.service import Context, recompute_sla
+    with Session(app.state.engine) as session:
+        ctx = Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
+        for label, key in zip(labels, ("first run", "steady"), strict=True):
+            t = time.perf_counter()
+            result = recompute_sla(session, ctx)
+            seconds = time.perf_counter() - t
+            print(f"{what}, {label}: {seconds:.3f} s "
+                  f"({result['open_stages']} open stages, {result['changed']} changed)  target < 1 s")
+            figure(f"{what}, {key}", seconds, "s", 1, size=size)

@@ -20,9 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from bench.harness import arguments, database, figure
+from bench.harness import arguments, database, figure, time_recompute
 from control.app import create_app
-from control.cloud.service import Context, recompute_sla
 from control.core import clock
 from control.core.accounts import Department, Level, User
 from control.core.auth import hash_password
@@ -169,15 +168,7 @@ def run(url: str, tmp: Path) -> None:
 
     clock.set_now(NOW)
     app = create_app(Settings(database_url=url, secret_key="bench", scheduler_enabled=False, var_dir=tmp))
-    with Session(app.state.engine) as session:
-        ctx = Context(calendar=app.state.calendars.get(session), policy=app.state.policy)
-        for label, key in (("first run (days behind change)", "first run"), ("steady state", "steady")):
-            t = time.perf_counter()
-            result = recompute_sla(session, ctx)
-            seconds = time.perf_counter() - t
-            print(f"behind-plan recompute, {label}: {seconds:.3f} s "
-                  f"({result['open_stages']} open stages, {result['changed']} changed)  target < 1 s")
-            figure(f"behind-plan recompute, {key}", seconds, "s", 1, size=SYSTEMS)
+    time_recompute(app, "behind-plan recompute", ("first run (days behind change)", "steady state"), SYSTEMS)
 
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", data={"username": "auditor", "password": "bench-password"}
