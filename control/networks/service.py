@@ -241,15 +241,17 @@ def leave_classified_systems(session: Session, actor: Actor, system_ids: list[in
     with the reason (the inventory is the source of truth). In the caller's transaction."""
     if not system_ids:
         return
-    rows = session.execute(select(NetworkSystem).where(NetworkSystem.system_id.in_(system_ids))
-                           .order_by(NetworkSystem.network_id, NetworkSystem.system_id)).scalars().all()
+    rows = session.execute(select(NetworkSystem, PrivateNetwork.name)
+                           .join(PrivateNetwork, PrivateNetwork.id == NetworkSystem.network_id)
+                           .where(NetworkSystem.system_id.in_(system_ids))
+                           .order_by(NetworkSystem.network_id, NetworkSystem.system_id)).all()
     if not rows:
         return
-    for row in rows:
+    for row, _ in rows:
         session.delete(row)
-    audit.record_many(session, actor, [("update", ENTITY, row.network_id, None, None, "",
+    audit.record_many(session, actor, [("update", ENTITY, row.network_id, None, None, name,
                                         {"system_id": [row.system_id, None], "reason": classified.LEFT})
-                                       for row in rows])
+                                       for row, name in rows])
 
 
 def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn,
