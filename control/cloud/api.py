@@ -20,6 +20,7 @@ from control.cloud.schemas import (
     RequestOut,
     RequestUpdate,
 )
+from control.core import attachments
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Id, Offset, SearchText, file_response
 
@@ -84,13 +85,7 @@ def upload_attachment(request: Request, session: SessionDep, actor: CurrentActor
             responses=file_response("application/octet-stream", "附件原文件（按上传时的类型）"))
 def download_attachment(session: SessionDep, actor: CurrentActor, request_id: Id, attachment_id: Id):
     att = service.get_attachment(session, actor, request_id, attachment_id)
-    return Response(att.content, media_type=att.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.filename)}"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-    return quote(name)
+    return attachments.download(att.filename, att.content_type, att.content)
 
 
 @router.post("/cloud-requests/{request_id:int}/{action}", response_model=RequestOut)

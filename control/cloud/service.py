@@ -2,7 +2,6 @@
 capacity pools and quotas. Each function takes the acting user, applies scope and records the audit."""
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -31,22 +30,20 @@ from control.cloud.schemas import (
     RequestUpdate,
     check_order,
 )
-from control.core import audit, duties, scope, stages, workflow
+from control.core import attachments, audit, classified, duties, scope, stages, workflow
 from control.core.accounts import Department
 from control.core.auth import Actor
-from control.core.bodylimit import too_large
 from control.core.calendar import WorkingCalendar
 from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.policy import Policy
 from control.core.roles import Role
-from control.core.textsafe import clean_text
 from control.systems.models import InformationSystem
 
 S = RequestStatus
 Stage = workflow.WorkflowStage
 SUBJECT = "cloud_request"      # what the stage engine (control/core/workflow.py) calls a request
-ATTACHMENT_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+ATTACHMENT_TYPES = (attachments.PDF, attachments.PNG, attachments.JPEG)
 CAPACITY_ADMINS = (Role.infocenter, Role.admin)
 
 
@@ -244,8 +241,7 @@ def _check_system(session: Session, actor: Actor, department: Department, system
     if not owner.path.startswith(department.path):
         raise Forbidden(f"信息系统“{system.name}”不属于{department.name}")
     if system.is_classified:
-        raise ValidationFailed("涉密信息系统不得部署在政务云", code="classified",
-                               errors=[{"field": "system_id", "message": "涉密系统不上政务云", "code": "classified"}])
+        classified.refuse("system_id")
 
 
 def _replace_lines(session: Session, request_id: int, lines: list[LineIn]) -> None:
@@ -325,22 +321,13 @@ def update_request(session: Session, actor: Actor, request_id: int, data: Reques
 
 def add_attachment(session: Session, actor: Actor, request_id: int, filename: str, content_type: str,
                    stream: BinaryIO, max_bytes: int) -> Attachment:
-    """The file is read up to one byte past max_bytes (YUNZHANG_ATTACHMENT_MAX_BYTES), never whole: the
-    route's body limit already stopped a larger upload while it streamed in."""
+    """The signed form (YUNZHANG_ATTACHMENT_MAX_BYTES at most), read by core.attachments."""
     req = get_request(session, actor, request_id)
     if actor.role not in (Role.department, Role.bureau, Role.infocenter):
         raise Forbidden("当前角色不能上传附件")
-    if content_type not in ATTACHMENT_TYPES:
-        raise ValidationFailed(f"附件只接受 PDF、PNG、JPEG（收到 {clean_text(content_type)[:100]}）",
-                               code="attachment_type")
-    content = stream.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise too_large(max_bytes, "附件")
-    if not content:
-        raise ValidationFailed("附件为空", code="attachment_empty")
-    att = Attachment(request_id=req.id, filename=filename[:200] or "attachment", content_type=content_type,
-                     size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
-                     uploaded_by=actor.username)
+    upload = attachments.read(stream, filename, content_type, max_bytes, allowed=ATTACHMENT_TYPES, what="附件",
+                              default_name="attachment")
+    att = Attachment(request_id=req.id, **upload.columns(), uploaded_by=actor.username)
     session.add(att)
     session.flush()
     audit.record(session, actor, "attach", "cloud_request", req.id,

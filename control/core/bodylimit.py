@@ -13,11 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from control.core.errors import ServiceError, problem_response
-
-
-class PayloadTooLarge(ServiceError):
-    status, code, title = 413, "payload_too_large", "请求内容过大"
+from control.core.errors import PayloadTooLarge, ServiceError, problem_response
 
 
 def size_text(n: int) -> str:

@@ -180,6 +180,7 @@ ACTIONS: dict[str, Label] = {
     "connect": ("联通", "Connect"), "migrate": ("开始迁移", "Start migration"),
     "withdraw": ("撤销专网", "Withdraw network"), "merge": ("合并专网", "Merge network"),
     "convert": ("改造专网", "Convert network"),
+    "remove_classified": ("标为涉密并移出本平台", "Marked classified and removed"),
     # migration plans (迁移计划): the steps ticked off, per-system steps and in-house exceptions
     "complete": ("确认迁移完成", "Confirm migration complete"), "start_migration": ("开始迁移", "Start migration"),
     "finish_migration": ("完成迁移", "Finish migration"), "pause_migration": ("暂停迁移", "Pause migration"),

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
-from control.core import workflow
+from control.core import attachments, workflow
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import XLSX, Id, Offset, SearchText, file_response
 from control.migration import board, rules, service, workbook
@@ -122,8 +121,7 @@ def upload_document(request: Request, session: SessionDep, actor: CurrentActor, 
             responses=file_response("application/octet-stream", "技术方案原文件（按上传时的类型）"))
 def download_document(session: SessionDep, actor: CurrentActor, plan_id: Id, document_id: Id):
     doc = service.get_document(session, actor, plan_id, document_id)
-    return Response(doc.content, media_type=doc.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.filename)}"})
+    return attachments.download(doc.filename, doc.content_type, doc.content)
 
 
 @router.post("/{plan_id:int}/systems/{system_id:int}/exception", response_model=PlanOut)

@@ -4,6 +4,7 @@ exceptions and the technical plan's versions, and the plan workbook's import."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -11,9 +12,9 @@ from starlette.datastructures import UploadFile
 
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import ServiceError, ValidationFailed
+from control.core.errors import Conflict, PayloadTooLarge, ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import Blank, Id
+from control.core.params import Blank, Id, Offset
 from control.core.roles import Role
 from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
@@ -35,6 +36,7 @@ from control.systems.service import SystemFilter, list_systems
 from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+PAGE = 50
 # What the pages flash after a step (through _then, so tools/en_catalog.py lists them from here).
 DONE = {"document": "技术方案已上传", "request_exception": "已申请自行部署例外", "decide_exception": "已审批例外申请",
         "action": "已{action}"}
@@ -54,13 +56,16 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
               kind: Annotated[PlanKind | None, Blank] = None, stage: Annotated[PlanStatus | None, Blank] = None,
               schedule: Annotated[Literal["on_plan", "behind_plan"] | None, Blank] = None,
               funding_stop: Annotated[bool, Blank] = False, awaiting_me: Annotated[bool, Blank] = False,
-              live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None):
-    """Plans by completion date; the filters are the API's."""
+              live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None,
+              offset: Annotated[Offset, Blank] = 0):
+    """Plans by completion date, a page at a time; the filters are the API's."""
     f = service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
                            funding_stop=funding_stop, awaiting_me=awaiting_me, live=live)
-    items, total = service.list_plans(session, actor, f, limit=200)
+    items, total = service.list_plans(session, actor, f, limit=PAGE, offset=offset)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v])
     return render(request, "plans/list.html", {
         "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
+        "offset": offset, "page": PAGE, "query": query,
         "can_write": actor.role in rules.WRITE_ROLES,
         "can_review": actor.role == Role.bureau or (actor.role == Role.department and actor.reviewer)})
 
@@ -144,21 +149,25 @@ def save_plan(request: Request, session: SessionDep, actor: CurrentActor, form: 
 @router.get("/plans/import")
 def import_page(request: Request, actor: CurrentActor):
     actor.require(*rules.WRITE_ROLES)
-    return render(request, "plans/import.html", {})
+    return render(request, "plans/import.html", {"errors": None, "result": None})
 
 
 @router.post("/plans/import")
 def import_upload(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
-    """All or nothing, as the API: the page lists every bad cell by sheet, row and column."""
+    """All or nothing, as the API: the page lists every bad cell by sheet, row and column (as the census
+    import page does); a refusal for lack of rights is a 403, not a form error."""
+    actor.require(*rules.WRITE_ROLES)
     file = form.get("file")
+    filename = file.filename if isinstance(file, UploadFile) else ""
     try:
-        if not isinstance(file, UploadFile):
+        if not isinstance(file, UploadFile) or not file.size:
             raise ValidationFailed("请选择要导入的迁移计划表（.xlsx）", code="no_file")
         result = workbook.import_workbook(session, actor, file.file, WorkbookLimits.of(request.app.state.settings))
-    except ServiceError as exc:
+    except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
         session.rollback()
-        return render(request, "plans/import.html", {"error": exc.detail, "errors": exc.errors}, status_code=422)
-    return render(request, "plans/import.html", {"result": result})
+        return render(request, "plans/import.html", {"errors": exc.errors, "detail": exc.detail, "result": None,
+                                                     "filename": filename}, status_code=exc.status)
+    return render(request, "plans/import.html", {"errors": None, "result": result, "filename": filename})
 
 
 def _allowed(session, actor, plan) -> list[str]:

@@ -12,8 +12,6 @@ from control.migration.enums import PlanKind, PlanStatus, SystemState, Target
 P = PlanStatus
 Y = SystemState
 SUBJECT = "migration_plan"      # the plans' name in the shared stage table
-CLASSIFIED = ("涉密信息系统和涉密网络属于党委机要局（保密局）的管理流程，不纳入本平台的迁移计划，"
-              "本平台不受理、不保存其任何信息")
 
 ACTION_LABELS = {"submit": "提交", "cancel": "撤销", "approve": "通过", "return": "退回修改",
                  "connect": "确认联通完成", "migrate": "确认迁移完成", "withdraw": "确认撤并改完成",

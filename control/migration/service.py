@@ -2,23 +2,20 @@
 Each function takes the acting user, applies scope and records the audit."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import delete, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from control.core import audit, duties, scope, stages, workflow
+from control.core import attachments, audit, classified, duties, scope, stages, workflow
 from control.core.accounts import Department
 from control.core.auth import Actor
-from control.core.bodylimit import too_large
 from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.roles import Role
-from control.core.textsafe import clean_text
 from control.core.workflow import WorkflowStage
 from control.migration import rules
 from control.migration.enums import EDITABLE, ExceptionStatus, PlanKind, PlanStatus, SystemState
@@ -40,8 +37,7 @@ from control.networks.schemas import ActionIn as NetworkActionIn
 from control.systems.models import InformationSystem
 
 P = PlanStatus
-DOCUMENT_TYPES = {"application/pdf", "image/png", "image/jpeg",
-                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+DOCUMENT_TYPES = (attachments.PDF, attachments.DOCX, attachments.PNG, attachments.JPEG)
 PLAN_FIELDS = ("name", "content", "target", "completion_date", "connect_by", "migrate_by", "leader_name",
                "leader_title", "leader_phone", "office", "liaison_name", "liaison_phone")
 
@@ -241,7 +237,7 @@ def check_systems(session: Session, dept: Department, systems: list[SystemIn], p
         if system is None or system.deleted_at is not None:
             problems.append((where, f"信息系统 {item.system_id} 不存在", "not_found"))
         elif system.is_classified:
-            problems.append((where, rules.CLASSIFIED, "classified"))
+            problems.append(classified.problem(where))
         elif not paths[system.department_id].startswith(dept.path):
             problems.append((where, f"信息系统“{system.name}”不属于{dept.name}或其下级单位", "other_department"))
         elif item.system_id in seen:
@@ -290,8 +286,8 @@ def _in_open_plans(session: Session, system_ids: list[int], plan_id: int | None)
 
 def _refuse(problems: list[tuple[str, str, str]]) -> None:
     if problems:
-        classified = [p for p in problems if p[2] == "classified"]
-        first = classified[0] if classified else problems[0]
+        refused = [p for p in problems if p[2] == classified.CODE]
+        first = refused[0] if refused else problems[0]
         raise ValidationFailed(first[1], code=first[2],
                                errors=[{"field": f, "message": m, "code": c} for f, m, c in problems])
 
@@ -584,6 +580,45 @@ def _check_ready(session: Session, plan: MigrationPlan) -> None:
         raise ValidationFailed("专网迁移计划至少列入一个业务专网", code="no_networks")
 
 
+# --- systems and networks that turn classified ---------------------------------------------------------
+
+def leave_classified_systems(session: Session, actor: Actor, system_ids: list[int]) -> None:
+    """Systems just marked classified in the inventory leave every plan they are in, with their exception
+    requests. The inventory is the source of truth and a classified system belongs to the Confidential
+    Bureau's process: refusing the marking would keep a wrong inventory to keep a plan, so the plan gives
+    way, and its history (one audit entry per system, ids only) says why. In the caller's transaction."""
+    if not system_ids:
+        return
+    rows = session.execute(select(PlanSystem, MigrationPlan.number)
+                           .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
+                           .where(PlanSystem.system_id.in_(system_ids))
+                           .order_by(PlanSystem.plan_id, PlanSystem.system_id)).all()
+    if not rows:
+        return
+    session.execute(delete(PlanException).where(PlanException.plan_system_id.in_([ps.id for ps, _ in rows])))
+    for ps, _ in rows:
+        session.delete(ps)
+    audit.record_many(session, actor, [("update", "migration_plan", ps.plan_id, None, None, number,
+                                        {"system_id": [ps.system_id, None], "reason": classified.LEFT})
+                                       for ps, number in rows])
+
+
+def forget_network(session: Session, actor: Actor, network_id: int) -> None:
+    """A network marked classified leaves every plan it is in (the networks' remove_classified deletes it
+    next), each plan's history saying why with the network's id only. In the caller's transaction."""
+    rows = session.execute(select(PlanNetwork, MigrationPlan.number)
+                           .join(MigrationPlan, MigrationPlan.id == PlanNetwork.plan_id)
+                           .where(PlanNetwork.network_id == network_id).order_by(PlanNetwork.plan_id)).all()
+    if not rows:
+        return
+    for pn, _ in rows:
+        session.delete(pn)
+    session.flush()
+    audit.record_many(session, actor, [("update", "migration_plan", pn.plan_id, None, None, number,
+                                        {"network_id": [network_id, None], "reason": classified.LEFT})
+                                       for pn, number in rows])
+
+
 # --- the systems of a cloud plan ----------------------------------------------------------------------
 
 def _plan_system(session: Session, actor: Actor, plan_id: int, system_id: int) -> tuple[MigrationPlan, PlanSystem]:
@@ -690,23 +725,15 @@ def decide_exception(session: Session, actor: Actor, plan_id: int, system_id: in
 
 def add_document(session: Session, actor: Actor, plan_id: int, filename: str, content_type: str,
                  stream: BinaryIO, max_bytes: int) -> PlanDocument:
-    """A new version of the technical plan (PDF, DOCX or an image), read up to one byte past the limit."""
+    """A new version of the technical plan (PDF, DOCX or an image), read by core.attachments."""
     plan = get_plan(session, actor, plan_id)
     if actor.role != Role.department or actor.department_id != plan.department_id:
         raise Forbidden("技术方案由计划所属部门上传")
-    if content_type not in DOCUMENT_TYPES:
-        raise ValidationFailed(f"技术方案只接受 PDF、DOCX、PNG、JPEG（收到 {clean_text(content_type)[:100]}）",
-                               code="attachment_type")
-    content = stream.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise too_large(max_bytes, "技术方案")
-    if not content:
-        raise ValidationFailed("技术方案文件为空", code="attachment_empty")
+    upload = attachments.read(stream, filename, content_type, max_bytes, allowed=DOCUMENT_TYPES, what="技术方案",
+                              default_name="document")
     version = (session.execute(select(func.max(PlanDocument.version)).where(PlanDocument.plan_id == plan.id))
                .scalar_one() or 0) + 1
-    doc = PlanDocument(plan_id=plan.id, version=version, filename=filename[:200] or "document",
-                       content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                       content=content, uploaded_by=actor.username)
+    doc = PlanDocument(plan_id=plan.id, version=version, **upload.columns(), uploaded_by=actor.username)
     session.add(doc)
     session.flush()
     audit.record(session, actor, "attach", "migration_plan", plan.id,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
+from control.core import classified
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
@@ -301,7 +302,7 @@ def _attach_systems(session: Session, plans: dict[tuple[int, PlanKind, str], Pla
                 continue
             system = found[0]
         if system.is_classified:
-            errors.add(sheet, number, SYSTEM_NAME, rules.CLASSIFIED, "classified")
+            errors.add(sheet, number, SYSTEM_NAME, classified.REFUSAL, classified.CODE)
             continue
         plan.systems.append((number, SystemIn(system_id=system.id, target_date=values["target_date"])))
 

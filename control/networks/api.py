@@ -5,11 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from control.core import classified
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Id, Offset, SearchText
 from control.networks import service
 from control.networks.enums import NetworkState
-from control.networks.schemas import ActionIn, NetworkCreate, NetworkList, NetworkOut, NetworkUpdate
+from control.networks.schemas import ActionIn, NetworkCreate, NetworkList, NetworkOut, NetworkRemoved, NetworkUpdate
 from control.networks.service import NetworkFilter
 
 router = APIRouter(prefix="/api/v1/private-networks", tags=["private networks"])
@@ -39,9 +40,14 @@ def get_network(session: SessionDep, actor: CurrentActor, network_id: Id):
     return service.detail(session, service.get_network(session, actor, network_id))
 
 
-@router.patch("/{network_id:int}", response_model=NetworkOut)
+@router.patch("/{network_id:int}", response_model=NetworkOut | NetworkRemoved)
 def update_network(session: SessionDep, actor: CurrentActor, network_id: Id, data: NetworkUpdate):
-    return service.detail(session, service.update_network(session, actor, network_id, data))
+    """`is_classified: true` removes the network (with its lines, systems and places in plans) and answers
+    `{id, removed, detail}`; nothing else the request carries is stored."""
+    network = service.update_network(session, actor, network_id, data)
+    if network is None:
+        return NetworkRemoved(id=network_id, detail=classified.REFUSAL)
+    return service.detail(session, network)
 
 
 @router.post("/{network_id:int}/{action}", response_model=NetworkOut)

@@ -17,7 +17,7 @@ NETWORK: dict[str, labels.Label] = {
     "outcome_note": ("撤并改说明", "Outcome note"), "lines": ("运营商线路", "Carrier lines"),
     "system_ids": ("承载的信息系统", "Systems on the network"), "network_id": ("业务专网", "Private network"),
     "system_id": ("信息系统", "Information system"), "is_classified": ("涉密网络", "Classified network"),
-    "on": ("日期", "Date"), "note": ("说明", "Note"), "comment": ("说明", "Comment"),
+    "on": ("日期", "Date"), "note": ("说明", "Note"), "comment": ("说明", "Comment"), "reason": ("原因", "Reason"),
     "yearly_rent_total": ("年租金合计（万元）", "Yearly rent total (10k CNY)"),
     **LINE,
 }

@@ -138,9 +138,14 @@ def update(request: Request, session: SessionDep, actor: CurrentActor, form: Pos
     network = service.detail(session, service.get_network(session, actor, network_id))
     values = _values(form)
     try:
-        service.update_network(session, actor, network_id, NetworkUpdate(**values))
+        kept = service.update_network(session, actor, network_id, NetworkUpdate(**values))
     except (ValidationError, ServiceError) as exc:
-        return _form_refused(request, session, actor, network, values, exc)
+        shown = ({**network.model_dump(), "system_ids": [s.id for s in network.systems]} if values["is_classified"]
+                 else values)     # what was typed next to 涉密 is not shown back
+        return _form_refused(request, session, actor, network, shown, exc)
+    if kept is None:
+        flash(request, "该业务专网已标为涉密并移出本平台：涉密网络按保密局的程序办理")
+        return redirect("/networks")
     flash(request, "已保存")
     return redirect(f"/networks/{network_id}")
 

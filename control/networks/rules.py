@@ -24,8 +24,6 @@ DATE_FIELD = {"connect": "connected_on", "migrate": "migrating_on", "withdraw": 
 OUTCOME_ACTIONS = tuple(a for (_, a), to in TRANSITIONS.items() if to in OUTCOMES)
 ACTION_NAMES = {"connect": "联通", "migrate": "开始迁移", "withdraw": "撤销", "merge": "合并", "convert": "改造"}
 
-CLASSIFIED_REFUSAL = "涉密网络不在本平台登记：涉密网络的迁移、撤并改按保密局的程序办理，本平台不保存其任何信息"
-
 
 def next_state(current: NetworkState, action: str) -> NetworkState | None:
     return TRANSITIONS.get((current, action))

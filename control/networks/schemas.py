@@ -1,10 +1,11 @@
 """What the private-network API accepts and returns. Text is cleaned (core.textsafe) before its length is
-checked. `is_classified` is accepted only to refuse it: a classified network is never stored."""
+checked. `is_classified` is accepted only to refuse it on create, and on update to remove the network: a
+classified network is never stored."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,3 +106,10 @@ class NetworkList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class NetworkRemoved(BaseModel):
+    """The answer to marking a network classified: it is gone, and why."""
+    id: int
+    removed: Literal[True] = True
+    detail: str

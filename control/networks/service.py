@@ -1,17 +1,18 @@
 """Private-network use cases: the only code that writes private networks. Every function takes the acting
 user, applies the department scope and records the audit entry (before/after). A classified network is
-refused before anything is read or written, so nothing about it reaches the database or the audit log."""
+refused before anything is read or written, so nothing about it reaches the database or the audit log; a
+network marked classified later is removed with everything hanging on it (remove_classified)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control.core import audit, dialect, duties, scope
+from control.core import audit, classified, dialect, duties, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now, today
@@ -44,14 +45,6 @@ class NetworkFilter:
     state: NetworkState | None = None
     fiscal: bool | None = None
     q: str | None = None
-
-
-def refuse_classified(is_classified: bool | None) -> None:
-    """422 with the reason: a classified network goes to the Confidential Bureau (保密局), not here."""
-    if is_classified:
-        raise ValidationFailed(rules.CLASSIFIED_REFUSAL, code="classified",
-                               errors=[{"field": "is_classified", "message": rules.CLASSIFIED_REFUSAL,
-                                        "code": "classified"}])
 
 
 def _conditions(session: Session, actor: Actor, f: NetworkFilter) -> list:
@@ -130,8 +123,7 @@ def _check_systems(session: Session, department: Department, system_ids: list[in
         if not row.path.startswith(department.path):
             raise _refuse("system_ids", f"信息系统“{row.name}”不属于{department.name}及其下级单位", "other_department")
         if row.is_classified:
-            raise _refuse("system_ids", f"信息系统“{row.name}”为涉密系统，按保密局的程序办理，不登记在业务专网上",
-                          "classified")
+            classified.refuse("system_ids")
     return ids
 
 
@@ -169,7 +161,8 @@ def _system_ids(session: Session, network_id: int) -> list[int]:
 
 
 def create_network(session: Session, actor: Actor, data: NetworkCreate, commit: bool = True) -> PrivateNetwork:
-    refuse_classified(data.is_classified)
+    if data.is_classified:
+        classified.refuse("is_classified")
     actor.require(*WRITE_ROLES)
     department = scope.visible_department(session, actor, data.department_id, field="department_id")
     _check_unique(session, data.department_id, data.name, None)
@@ -186,10 +179,14 @@ def create_network(session: Session, actor: Actor, data: NetworkCreate, commit: 
     return network
 
 
-def update_network(session: Session, actor: Actor, network_id: int, data: NetworkUpdate) -> PrivateNetwork:
-    refuse_classified(data.is_classified)
+def update_network(session: Session, actor: Actor, network_id: int, data: NetworkUpdate) -> PrivateNetwork | None:
+    """The changed network, or None when it was marked classified: then it is removed (remove_classified)
+    and nothing else the request carried is looked at."""
     actor.require(*WRITE_ROLES)
     network = get_network(session, actor, network_id)
+    if data.is_classified:
+        remove_classified(session, actor, network)
+        return None
     for key in ("department_id", "name", "fiscal_funded", "sites", "lines", "system_ids"):
         if key in data.model_fields_set and getattr(data, key) is None:
             raise _refuse(key, "不能为空", "required")
@@ -222,6 +219,39 @@ def update_network(session: Session, actor: Actor, network_id: int, data: Networ
     audit.record(session, actor, "update", ENTITY, network.id, changes=change, label=network.name)
     session.commit()
     return network
+
+
+def remove_classified(session: Session, actor: Actor, network: PrivateNetwork) -> None:
+    """A network found to be classified leaves the platform (issue 14: nothing about it is stored): its
+    carrier lines, its systems, its place in migration plans and its record are deleted, and the audit entry
+    holds its id and the fact, no name. The entries written before it was marked stay: the log is append-only
+    and hash-chained."""
+    from control.migration import service as migration_service  # migration builds on networks, not the reverse
+    migration_service.forget_network(session, actor, network.id)
+    for model in (CarrierLine, NetworkSystem):
+        session.execute(delete(model).where(model.network_id == network.id))
+    session.delete(network)
+    session.flush()
+    audit.record(session, actor, "remove_classified", ENTITY, network.id, changes={"reason": classified.LEFT})
+    session.commit()
+
+
+def leave_classified_systems(session: Session, actor: Actor, system_ids: list[int]) -> None:
+    """Systems just marked classified leave every network they ran on, each departure audited on the network
+    with the reason (the inventory is the source of truth). In the caller's transaction."""
+    if not system_ids:
+        return
+    rows = session.execute(select(NetworkSystem, PrivateNetwork.name)
+                           .join(PrivateNetwork, PrivateNetwork.id == NetworkSystem.network_id)
+                           .where(NetworkSystem.system_id.in_(system_ids))
+                           .order_by(NetworkSystem.network_id, NetworkSystem.system_id)).all()
+    if not rows:
+        return
+    for row, _ in rows:
+        session.delete(row)
+    audit.record_many(session, actor, [("update", ENTITY, row.network_id, None, None, name,
+                                        {"system_id": [row.system_id, None], "reason": classified.LEFT})
+                                       for row, name in rows])
 
 
 def act(session: Session, actor: Actor, network_id: int, action: str, body: ActionIn,

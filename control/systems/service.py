@@ -18,6 +18,8 @@ from control.core.clock import now
 from control.core.db import insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.roles import Role
+from control.migration import service as migration_service
+from control.networks import service as network_service
 from control.systems import rules
 from control.systems.enums import Network, SystemKind, SystemStatus
 from control.systems.fields import FIELDS_BY_NAME
@@ -296,9 +298,24 @@ def update_system(session: Session, actor: Actor, system_id: int, data: SystemUp
     system.updated_at = now()
     session.add(system)
     audit.record(session, actor, "update", "system", system.id, changes=change, label=system.name)
+    if _turned_classified(change):
+        leave_plans_and_networks(session, actor, [system.id])
     if commit:
         session.commit()
     return system
+
+
+def _turned_classified(change: dict[str, Any] | None) -> bool:
+    """Whether an audited change marks the system classified (涉密)."""
+    return bool(change) and change.get("is_classified", [None, False])[1] is True
+
+
+def leave_plans_and_networks(session: Session, actor: Actor, system_ids: list[int]) -> None:
+    """Systems just marked classified leave every migration plan and private network they were in (the
+    inventory is the source of truth; see migration_service.leave_classified_systems for why the plan gives
+    way rather than the marking being refused). In the caller's transaction."""
+    migration_service.leave_classified_systems(session, actor, system_ids)
+    network_service.leave_classified_systems(session, actor, system_ids)
 
 
 def change_status(session: Session, actor: Actor, system_id: int, action: str, comment: str = "") -> InformationSystem:
@@ -478,6 +495,7 @@ def apply_census(session: Session, actor: Actor, rows: list[CensusRow]) -> Impor
             session.execute(insert(sharing_table), lines)
         if entries:
             audit.record_many(session, actor, entries)
+        leave_plans_and_networks(session, actor, [e[2] for e in entries if _turned_classified(e[6])])
         session.commit()
         if len(created) + len(updates) >= _ANALYZE_AFTER:
             dialect.refresh_statistics(session, table.name)

@@ -91,9 +91,9 @@ def test_classified_network_is_refused_and_nothing_is_stored(client, world, app)
     existing = create(client, h, world.depts["edu"].id)
     r = client.patch(f"/api/v1/private-networks/{existing['id']}", json={"is_classified": True, "name": secret},
                      headers=h)
-    assert r.status_code == 422 and "保密局" in r.json()["detail"]
+    assert r.status_code == 200 and r.json()["removed"] is True and "保密局" in r.json()["detail"]
     with app.state.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM private_network")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM private_network")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM private_network WHERE name = :n"), {"n": secret}).scalar() == 0
         entries = conn.execute(text("SELECT entity_label, changes FROM audit_entry")).all()
     assert not any(secret in str(e) or "机要" in str(e) for e in entries)

@@ -179,3 +179,30 @@ def test_verdict_json_moves_into_columns_and_back(tmp_path):
     assert {c: back[c]["status"] for c in status} == status
     assert back["business_disconnected"]["observed"] == {**observed["business_disconnected"]}
     assert back["small_scope_low_frequency"]["observed"]["use_scopes"] == ["internal"]
+
+
+def test_classified_systems_leave_plans_and_networks(tmp_path):
+    """0019 takes the classified systems earlier markings left in cloud plans and on private networks out."""
+    url = old_database(
+        tmp_path, "0017",
+        "INSERT INTO information_system (id, code, department_id, kind, status, name, networks, is_classified, "
+        "use_scopes, user_count_varies, created_at, updated_at) VALUES (2, 'S-2', 1, 'self_built', 'running', "
+        "'涉密系统', '[]', 1, '[]', 0, '2026-01-01', '2026-01-01')",
+        "INSERT INTO migration_plan (id, number, kind, department_id, name, content, completion_date, leader_name, "
+        "leader_title, leader_phone, office, liaison_name, liaison_phone, status, review_plan, review_index, "
+        "created_by, created_at, updated_at) VALUES (1, 'YZMP-1', 'cloud', 1, '上云', '', '2027-01-01', 'a', 'b', "
+        "'c', 'd', 'e', 'f', 'draft', '[]', 0, 'u', '2026-01-01', '2026-01-01')",
+        "INSERT INTO migration_plan_system (id, plan_id, system_id, target_date, planned_date, state) VALUES "
+        "(1, 1, 1, '2027-01-01', '2027-01-01', 'pending'), (2, 1, 2, '2027-01-01', '2027-01-01', 'pending')",
+        "INSERT INTO migration_exception (id, plan_system_id, reason, justification, status, interfaces, "
+        "requested_by, requested_at) VALUES (1, 2, 'high_security', 'x', 'requested', '[]', 'u', '2026-01-01')",
+        "INSERT INTO private_network (id, department_id, name, fiscal_funded, sites, state, created_at, updated_at) "
+        "VALUES (1, 1, '专网', 0, '[]', 'in_use', '2026-01-01', '2026-01-01')",
+        "INSERT INTO private_network_system (network_id, system_id) VALUES (1, 1), (1, 2)")
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT system_id FROM migration_plan_system")).scalars().all() == [1]
+        assert conn.execute(text("SELECT system_id FROM private_network_system")).scalars().all() == [1]
+        assert conn.execute(text("SELECT count(*) FROM migration_exception")).scalar() == 0
+    engine.dispose()
