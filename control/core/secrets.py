@@ -14,7 +14,6 @@ import re
 import secrets
 from pathlib import Path
 
-
 SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 FORMS = "file:文件路径、env:环境变量名 或 secret:名称"
 
