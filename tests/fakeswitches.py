@@ -1,7 +1,8 @@
 """Emulated Cisco switches (fake-switches' cisco_generic) for the device tests and the benchmark: N of them in
 ONE subprocess, each on its own free 127.0.0.1 port, every command each one receives appended to its own file
-(`<folder>/<name>.commands`, one line per command; a typed password is written as `<hidden>`), so a test can
-count what a switch was sent.
+(`<folder>/<name>.commands`, one line per command; the enable password is written as `<hidden>`), so a test
+can count what a switch was sent. The emulator takes ASCII only (a vlan name in Chinese arrives empty and
+crashes the session), as do real vlan names.
 
     with Switches(3, tmp_path) as switches:
         switches.ports["sw01"], switches.commands("sw01")
@@ -19,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-USERNAME, PASSWORD, ENABLE = "root", "root", "enablepw"
+# Values no other test data holds, so a test can look for them where secrets must never appear.
+USERNAME, PASSWORD, ENABLE = "netops", "Sw-pass-7f3a9c", "En-secret-51e0b2"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -96,10 +98,8 @@ def serve(folder: Path, names: list[str]) -> None:
     files = {name: (folder / f"{name}.commands").open("a", encoding="utf-8", buffering=1) for name in names}
 
     def receive(self, line):
-        processor = self.command_processor
-        hidden = getattr(processor, "replace_input", False) or getattr(
-            getattr(processor, "sub_processor", None), "replace_input", False)
-        files[processor.switch_configuration.name].write("<hidden>\n" if hidden else f"{line}\n")
+        name = self.command_processor.switch_configuration.name
+        files[name].write("<hidden>\n" if line in (PASSWORD, ENABLE) else f"{line}\n")
         return original(self, line)
 
     ShellSession.receive = receive

@@ -67,6 +67,7 @@ class Connection:
     def __init__(self, target: Target, handler, emit: Emit, timeout: float):
         self.target, self.handler, self._emit, self.timeout = target, handler, emit, timeout
         self.prompt = re.escape(handler.base_prompt) + r"[^\n#>]*#"
+        self.in_sub = False
 
     def emit(self, event: dict) -> None:
         self._emit({k: self.target.redact(v) if isinstance(v, str) else v for k, v in event.items()})
@@ -96,7 +97,7 @@ class Connection:
         """Send a config set; the answers in order. Stops at the first refused command (IOSCommandError); config
         mode is left in every case, so the session ends where it began."""
         self.send("configure terminal")
-        in_sub = False
+        self.in_sub = False
         outputs = []
         try:
             for raw in commands:
@@ -105,19 +106,26 @@ class Connection:
                     continue
                 if command == "end":                  # not understood by the emulator: leave with exit below
                     break
-                if in_sub and command.startswith(GLOBAL_ONLY):
+                if self.in_sub and command.startswith(GLOBAL_ONLY):
                     self.send("exit")
-                    in_sub = False
+                    self.in_sub = False
                 outputs.append(self.send(command))
                 if command == "exit":
-                    in_sub = False
+                    self.in_sub = False
                 elif command.startswith(SUB_MODES):
-                    in_sub = True
-        finally:
-            if in_sub:
-                self.send("exit", check=False)
-            self.send("exit", check=False)
+                    self.in_sub = True
+        except DeviceError:
+            with suppress(DeviceError):               # the first error is the one to report
+                self._leave_config()
+            raise
+        self._leave_config()
         return outputs
+
+    def _leave_config(self) -> None:
+        if self.in_sub:
+            self.send("exit", check=False)
+            self.in_sub = False
+        self.send("exit", check=False)
 
     def write_memory(self) -> str:
         return self.send("write memory")
