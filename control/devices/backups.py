@@ -44,9 +44,11 @@ def target(device: Device) -> Target:
 
 
 def current_config(device: Device, emit: Emit | None = None) -> str:
-    """The device's running config now, masked and normalised (as a backup would store it)."""
-    with connect(target(device), emit, TIMEOUT_SECONDS) as connection:
-        return rules.stored_form(connection.running_config())
+    """The device's running config now, masked and normalised (as a backup would store it). The device's own
+    login secrets are redacted wherever they appear in it, not only on the lines masking knows."""
+    login = target(device)
+    with connect(login, emit, TIMEOUT_SECONDS) as connection:
+        return rules.stored_form(login.redact(connection.running_config()))
 
 
 def latest(session: Session, device_id: int) -> DeviceBackup | None:
