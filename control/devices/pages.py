@@ -6,12 +6,17 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
 from control.core.params import Blank, Id, Int32, Offset
+from control.core.secrets import is_named_reference
 from control.core.textsafe import clean_text
 from control.devices import backups, rules, service
+from control.devices.enums import Zone
+from control.devices.schemas import DeviceCreate
+from control.networks.service import NetworkFilter, list_networks
 from control.org import service as org_service
 from control.web.audit_pages import entity_history
 from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
@@ -19,6 +24,7 @@ from control.web.render import PostedForm, csrf_protect, field_errors, flash, re
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
 VERSIONS = 200          # versions listed on the device page
+NETWORK_CHOICES = 500   # private networks offered in the form
 
 
 @router.get("/devices")
@@ -32,7 +38,48 @@ def devices_list(request: Request, session: SessionDep, actor: CurrentActor,
     query = urlencode({k: v for k, v in request.query_params.items() if k != "offset" and v})
     return render(request, "devices/list.html", {
         "items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query, "depts": depts,
-        "can_backup": actor.role in service.BACKUP_ROLES})
+        "can_backup": actor.role in service.BACKUP_ROLES, "can_manage": actor.role in service.MANAGE_ROLES})
+
+
+FORM_FIELDS = ("name", "department_id", "host", "port", "device_type", "site", "network_id", "zone", "username",
+               "password_ref", "enable_secret_ref")
+
+
+def _form_context(session, actor, values: dict, errors=None, message=None) -> dict:
+    depts, _ = org_service.list_departments(session, actor, limit=5000)
+    networks, _ = list_networks(session, actor, NetworkFilter(), NETWORK_CHOICES)
+    return {"values": values, "errors": errors or {}, "message": message, "depts": depts, "networks": networks,
+            "zones": list(Zone)}
+
+
+@router.get("/devices/new")
+def new_form(request: Request, session: SessionDep, actor: CurrentActor):
+    actor.require(*service.MANAGE_ROLES)
+    return render(request, "devices/form.html", _form_context(session, actor, {}))
+
+
+@router.post("/devices/new")
+def create(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
+    actor.require(*service.MANAGE_ROLES)
+    values = {k: str(form.get(k) or "").strip() for k in FORM_FIELDS}
+    body = {k: v for k, v in values.items() if v}
+    body["on_classified_network"] = form.get("on_classified_network") == "true"
+    try:
+        device = service.create_device(session, actor, DeviceCreate(**body))
+    except (ValidationError, ServiceError) as exc:
+        session.rollback()
+        if isinstance(exc, ServiceError) and exc.status not in (409, 422):
+            raise
+        errors, message = field_errors(exc)
+        # A classified network's device is not shown back either: nothing about it is kept.
+        shown = {"department_id": values["department_id"]} if body["on_classified_network"] else values
+        for ref in ("password_ref", "enable_secret_ref"):     # a secret pasted instead of a reference: not shown back
+            if not is_named_reference(shown.get(ref, "")):
+                shown[ref] = ""
+        return render(request, "devices/form.html", _form_context(session, actor, shown, errors, message),
+                      status_code=getattr(exc, "status", 422))
+    flash(request, "已登记设备“{name}”", name=device.name)
+    return redirect(f"/devices/{device.id}")
 
 
 @router.get("/devices/{device_id:int}")

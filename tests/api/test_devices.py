@@ -268,6 +268,29 @@ def test_device_pages(client, world, fake_switches):
     assert client.get(url).status_code == 403
 
 
+def test_register_through_the_form(client, world, app):
+    from tests.api.helpers import csrf, login
+    login(client, "infocenter")
+    assert "/devices/new" in client.get("/devices").text
+    fields = {"name": "form-core-01", "department_id": str(world.depts["edu"].id), "host": "127.0.0.1",
+              "port": "22", "device_type": "cisco_ios", "username": USERNAME, "password_ref": "secret:sw-pass",
+              "zone": "extranet_public", "on_classified_network": "false"}
+    r = client.post("/devices/new", data={**fields, "password_ref": PASSWORD,
+                                          "csrf_token": csrf(client, "/devices/new")})
+    assert r.status_code == 422 and 'id="form-message"' in r.text and PASSWORD not in r.text
+    r = client.post("/devices/new", data={**fields, "name": "form-secret", "on_classified_network": "true",
+                                          "csrf_token": csrf(client, "/devices/new")})
+    assert r.status_code == 422 and "保密局" in r.text and "form-secret" not in r.text
+    r = client.post("/devices/new", data={**fields, "csrf_token": csrf(client, "/devices/new")},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "已登记设备“form-core-01”" in client.get(r.headers["location"]).text
+    with app.state.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM device")).scalars().all() == ["form-core-01"]
+    login(client, "edu")
+    assert client.get("/devices/new").status_code == 403
+
+
 def test_roles_that_may_back_up():
     assert set(service.BACKUP_ROLES) == {Role.admin, Role.infocenter, Role.ops}
     assert set(service.MANAGE_ROLES) == {Role.admin, Role.infocenter}
