@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from control.core import audit, duties
@@ -60,7 +61,19 @@ def record_backup(session: Session, device: Device, content: str, *, actor: Acto
                   expected: bool = False) -> tuple[DeviceBackup, bool]:
     """Store `content` (already in stored form) as the device's next version unless it equals the latest;
     (the current version, whether it is new). A new version not `expected` after an earlier one is drift:
-    flagged on the device and audited. Commits."""
+    flagged on the device and audited. Commits. Two backups of one device at once (the daily job and a click)
+    are taken one after the other: the device row is locked first (PostgreSQL), and a version number taken
+    meanwhile (SQLite) makes this one compare again with the version now latest."""
+    try:
+        return _record(session, device, content, actor, expected)
+    except IntegrityError:
+        session.rollback()
+        return _record(session, session.get(Device, device.id), content, actor, expected)
+
+
+def _record(session: Session, device: Device, content: str, actor: Actor,
+            expected: bool) -> tuple[DeviceBackup, bool]:
+    session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
     previous = latest(session, device.id)
     at = now()
     device.last_backup_at = device.last_success_at = at

@@ -294,3 +294,34 @@ def test_register_through_the_form(client, world, app):
 def test_roles_that_may_back_up():
     assert set(service.BACKUP_ROLES) == {Role.admin, Role.infocenter, Role.ops}
     assert set(service.MANAGE_ROLES) == {Role.admin, Role.infocenter}
+
+
+def test_two_backups_at_once_store_one_version(client, world, app, fake_switches):
+    """The daily job and a click on the same device: one version, no error."""
+    import threading
+    device = create(client, world, port=fake_switches.ports["sw03"])
+    out_of_band(fake_switches, "sw03", ["interface Vlan160", f"description at-once-{world.depts['edu'].id}"])
+    results: list = []
+
+    def backup():
+        with Session(app.state.engine, expire_on_commit=False) as session:
+            results.append(backups.take_backup(session, session.get(Device, device["id"]), actor=JOB_ACTOR))
+
+    threads = [threading.Thread(target=backup) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and {r.version for r in results} == {1}
+    assert client.get(f"/api/v1/devices/{device['id']}/backups", headers=world.headers("ops")).json()["total"] == 1
+
+
+def test_the_daily_job_backs_up_every_device(client, world, app, fake_switches):
+    from datetime import datetime
+
+    from control.core.clock import SHANGHAI
+    from control.scheduled import run_device_backup
+    create(client, world, port=fake_switches.ports["sw04"])
+    assert run_device_backup(app, datetime(2026, 11, 30, 3, tzinfo=SHANGHAI)) == {"changed": 1, "unchanged": 0,
+                                                                                 "failed": 0}
+    assert run_device_backup(app, datetime(2026, 11, 30, 3, tzinfo=SHANGHAI)) is None      # once per period
