@@ -50,3 +50,12 @@ def test_diff_between_versions():
     kinds = dict(rules.diff_lines(diff))
     assert kinds["add"] and kinds["file"] and kinds["hunk"]
     assert rules.unified_diff(old, old, "v1", "v1") == ""
+
+
+def test_ios_error_answers_are_recognised():
+    from control.devices.netmiko import ios_error
+    for answer in ("                ^\n% Invalid input detected at '^' marker.", "% Incomplete command.",
+                   "% Ambiguous command:  \"sh\"", "No such command : foo bar"):
+        assert ios_error(answer), answer
+    for answer in ("", "Building configuration...\n[OK]", " description 100% uptime", "vlan 100\n name x"):
+        assert not ios_error(answer), answer
