@@ -3,6 +3,7 @@ reference, scope, the classified refusal, the inventory-file sync, backups as ve
 config), drift found after an out-of-band change, masking, diffs, the metrics, and secrets found nowhere."""
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pytest
@@ -16,6 +17,8 @@ from control.devices.models import Device
 from control.networks.rules import CLASSIFIED_REFUSAL
 from control.scheduled import JOB_ACTOR
 from tests.fakeswitches import ENABLE, PASSWORD, USERNAME
+
+VLANS = itertools.count(2000)
 
 
 @pytest.fixture(autouse=True)
@@ -170,7 +173,8 @@ def test_backup_versions_drift_masking_diff_and_metrics(client, world, app, fake
     assert client.get(f"{url}/backups", headers=h).json()["total"] == 1
 
     # A change typed into the switch outside yunzhang: a new version, flagged as drift, audited, counted.
-    out_of_band(fake_switches, "sw01", ["vlan 123", "name edu-drift", "exit", "interface Vlan123",
+    vlan = next(VLANS)       # the switch outlives the test: each run changes something new
+    out_of_band(fake_switches, "sw01", [f"vlan {vlan}", "name edu-drift", "exit", f"interface Vlan{vlan}",
                                         "description community s3cret-community"])
     drifted = client.post(f"{url}/backup", headers=h).json()
     assert drifted["outcome"] == "changed" and drifted["drift"] is True
@@ -179,9 +183,9 @@ def test_backup_versions_drift_masking_diff_and_metrics(client, world, app, fake
     assert shown["drifted"] is True and shown["drift_since"] and shown["versions"] == 2
     assert [a for a, *_ in audit_rows(app)] == ["create", "backup", "drift"]
     content = client.get(f"{url}/backups/{v2}", headers=h).json()["content"]
-    assert "vlan 123" in content and "s3cret-community" not in content and "community <已隐藏>" in content
+    assert f"vlan {vlan}" in content and "s3cret-community" not in content and "community <已隐藏>" in content
     diff = client.get(f"{url}/backups/diff", params={"from": v1, "to": v2}, headers=h).json()["diff"]
-    assert "+vlan 123" in diff and "+ name edu-drift" in diff and diff.startswith(f"--- v{v1}")
+    assert f"+vlan {vlan}" in diff and f"+interface Vlan{vlan}" in diff and diff.startswith(f"--- v{v1}")
     assert client.get(f"{url}/backups/diff", params={"from": v1, "to": 99}, headers=h).status_code == 404
     metrics = client.get("/metrics").text
     code = world.depts["edu"].code
@@ -189,7 +193,7 @@ def test_backup_versions_drift_masking_diff_and_metrics(client, world, app, fake
     assert f'yunzhang_device_backup_last_success_timestamp_seconds{{department="{code}"}}' in metrics
 
     # The later change pipeline marks its own post-change backup: a new version, but no drift.
-    out_of_band(fake_switches, "sw01", ["interface Vlan124", "description by-a-change"])
+    out_of_band(fake_switches, "sw01", [f"interface Vlan{next(VLANS)}", "description by-a-change"])
     with Session(app.state.engine, expire_on_commit=False) as session:
         row = session.get(Device, device["id"])
         own = backups.take_backup(session, row, actor=JOB_ACTOR, expected=True)
