@@ -102,10 +102,9 @@ class Connection:
         try:
             for raw in commands:
                 command = raw.strip()
-                if not command or command.startswith("!"):
+                # `end` is not understood by the emulator: config mode is left with exit below, whatever the set says.
+                if not command or command.startswith("!") or command == "end":
                     continue
-                if command == "end":                  # not understood by the emulator: leave with exit below
-                    break
                 if self.in_sub and command.startswith(GLOBAL_ONLY):
                     self.send("exit")
                     self.in_sub = False
