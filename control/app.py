@@ -138,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(migration_api.router)
     app.include_router(migration_pages.router)
+    from control.devices import api as devices_api
+    from control.devices import pages as devices_pages
+    app.include_router(devices_api.router)
+    app.include_router(devices_pages.router)
     app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -174,3 +174,13 @@ def frozen_clock():
         clock.set_now(datetime.fromisoformat(text).replace(tzinfo=clock.SHANGHAI))
     yield set_to
     clock.set_now(None)
+
+
+@pytest.fixture(scope="session")
+def fake_switches(tmp_path_factory):
+    """Four emulated Cisco switches in one subprocess for this test session (one per xdist worker), each
+    recording the commands it receives (tests/fakeswitches.py). Their configs persist across tests: a test
+    takes its own baseline first."""
+    from tests.fakeswitches import Switches
+    with Switches(4, tmp_path_factory.mktemp("switches")) as switches:
+        yield switches
