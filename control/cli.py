@@ -726,3 +726,8 @@ def plans_export(file: Path, department: str | None = typer.Option(None, help="�
                                                                    funding_stop))
     file.write_bytes(data)
     typer.echo(f"已导出到 {file}")
+
+
+from control.automation.cli import register as register_automation  # noqa: E402  (its commands import this module)
+
+register_automation(app)

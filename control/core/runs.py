@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Engine, Index, Text, UniqueConstraint, func, literal, select, update
 from sqlmodel import Field, Session, SQLModel
@@ -29,6 +28,7 @@ from sqlmodel import Field, Session, SQLModel
 from control.core.clock import now
 from control.core.db import UTCDateTime
 from control.core.dialect import claim_one
+from control.core.enums import LabeledEnum
 
 log = logging.getLogger("yunzhang.runs")
 HOST = socket.gethostname()[:64]
@@ -38,13 +38,13 @@ POLL_SECONDS = 0.5                  # how often an idle worker looks for queued 
 EVENTS_LIMIT = 500                  # most events one read returns
 
 
-class RunStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-    interrupted = "interrupted"      # left running by a worker process that died
+class RunStatus(LabeledEnum):
+    queued = ("queued", "排队中", "Queued")
+    running = ("running", "运行中", "Running")
+    succeeded = ("succeeded", "成功", "Succeeded")
+    failed = ("failed", "失败", "Failed")
+    cancelled = ("cancelled", "已取消", "Cancelled")
+    interrupted = ("interrupted", "已中断", "Interrupted")    # left running by a worker process that died
 
 
 FINISHED = (RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled, RunStatus.interrupted)
@@ -68,6 +68,7 @@ class Run(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    duration_seconds: float | None = None                 # finished_at - started_at, for the histogram
     error: str = Field(default="", max_length=2000)
 
 
@@ -146,8 +147,7 @@ def enqueue(session: Session, kind: str, mode: str, *, params: dict | None = Non
 
 
 def events_after(session: Session, run_id: int, after: int = 0, limit: int = EVENTS_LIMIT) -> list[RunEvent]:
-    """The run's events numbered above `after`, in order, at most `limit` (bounded by EVENTS_LIMIT)."""
-    limit = max(1, min(limit, EVENTS_LIMIT))
+    """The run's events numbered above `after`, in order, at most `limit`."""
     return list(session.exec(select(RunEvent).where(RunEvent.run_id == run_id, RunEvent.seq > after)
                              .order_by(RunEvent.seq).limit(limit)).scalars())
 
@@ -299,7 +299,9 @@ class WorkerPool:
             log.exception("run %s failed", run.id)
             lines = str(exc).splitlines()
             status, error = RunStatus.failed, f"{type(exc).__name__}: {lines[0] if lines else ''}"[:2000]
+        finished = now()
         with self.sessions() as session:
             session.execute(update(Run).where(Run.id == run.id, Run.status == RunStatus.running).values(
-                status=status, error=error, result=result, finished_at=now()))
+                status=status, error=error, result=result, finished_at=finished,
+                duration_seconds=(finished - run.started_at).total_seconds() if run.started_at else None))
             session.commit()

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('duration_seconds', sa.Float(), nullable=True),
         sa.Column('error', sa.String(length=2000), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
