@@ -8,6 +8,7 @@ from sqlmodel import Session
 from control.automation import ansible
 from control.core import runs
 from control.core.errors import ValidationFailed
+from control.core.secrets import SecretError, resolve_secret
 
 KIND = "playbook"
 MODES = ("check", "apply", "verify", "rollback")
@@ -32,22 +33,30 @@ def playbook_file(name: str, mode: str) -> str | None:
 
 
 def enqueue(session: Session, name: str, mode: str, *, inventory: dict, extravars: dict | None = None,
-            change_id: int | None = None, department_id: int | None = None) -> runs.Run:
+            secret_vars: dict[str, str] | None = None, change_id: int | None = None,
+            department_id: int | None = None) -> runs.Run:
     """Queue a playbook run. The inventory is Ansible's JSON form; classified hosts never get here (the
-    service's inventory leaves them out, and the change pipeline refuses them before)."""
+    service's inventory leaves them out, and the change pipeline refuses them before). `secret_vars` maps extra
+    variables to secret references (control/core/secrets.py): only the references are stored, the values are
+    read when the run starts and masked in its events."""
     if playbook_file(name, mode) is None:
         raise ValidationFailed(f"剧本“{name}”没有“{mode}”模式", code="playbook_mode",
                                errors=[{"field": "playbook", "message": "未知的剧本或模式"}])
     return runs.enqueue(session, KIND, mode, params={"playbook": name, "inventory": inventory,
-                                                     "extravars": extravars or {}},
+                                                     "extravars": extravars or {}, "secret_vars": secret_vars or {}},
                         change_id=change_id, department_id=department_id)
 
 
 def handle(ctx: runs.RunContext) -> dict:
     params = ctx.run.params
+    try:
+        secrets = {name: resolve_secret(ref) for name, ref in (params.get("secret_vars") or {}).items()}
+    except SecretError as exc:
+        raise runs.RunFailed(f"剧本变量的密钥不可用：{exc}") from None
     result = ansible.run_playbook(playbook_file(params["playbook"], ctx.run.mode), inventory=params["inventory"],
-                                  extravars=params.get("extravars") or {}, check=ctx.run.mode == "check",
-                                  emit=ctx.emit, cancelled=ctx.cancelled)
+                                  extravars={**(params.get("extravars") or {}), **secrets},
+                                  check=ctx.run.mode == "check", emit=ctx.emit, cancelled=ctx.cancelled,
+                                  secrets=list(secrets.values()))
     if result.status == "canceled":
         raise runs.Cancelled()
     if result.status != "successful":

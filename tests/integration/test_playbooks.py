@@ -151,3 +151,49 @@ def test_zombie_cleanup_through_the_run_queue(sqlite_url, tmp_path):
     tasks = {(e.host, e.task) for e in events if e.event == "runner_on_ok" and e.changed}
     assert ("localhost", "删除 / remove") in tasks and ("localhost", "打包归档 / archive to a tarball") in tasks
     assert events[-1].event == "playbook_on_stats"
+
+
+def test_secrets_are_masked_and_cancel_stops_the_playbook(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "probe.yml").write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: show
+      ansible.builtin.debug:
+        msg: "password is {{ db_password }}"
+    - name: wait
+      ansible.builtin.wait_for:
+        host: 127.0.0.1
+        port: 9
+        timeout: 300
+""")
+    events: list = []
+    result = ansible.run_playbook("probe.yml", inventory=INVENTORY, extravars={"db_password": "S3cret-Pa55"},
+                                  emit=events.append, secrets=["S3cret-Pa55"], project_dir=project,
+                                  cancelled=lambda: any(e["task"] == "wait" for e in events))
+    assert result.status == "canceled"
+    shown = [e for e in events if e["task"] == "show" and e["event"] == "runner_on_ok"]
+    assert shown and "password is ******" in shown[0]["stdout"]
+    assert all("S3cret-Pa55" not in repr(e) for e in events)
+
+
+def test_secret_vars_are_stored_as_references(sqlite_url, tmp_path, monkeypatch):
+    engine = make_engine(sqlite_url)
+    monkeypatch.setenv("YZ_PLAYBOOK_TEST_SECRET", "never-stored")
+    runs.register(playbook.KIND, playbook.handle)
+    with Session(engine) as session:
+        good = playbook.enqueue(session, "health_check", "verify", inventory=INVENTORY,
+                                secret_vars={"api_token": "env:YZ_PLAYBOOK_TEST_SECRET"}).id
+        bad = playbook.enqueue(session, "health_check", "verify", inventory=INVENTORY,
+                               secret_vars={"api_token": "env:YZ_PLAYBOOK_MISSING"}).id
+    pool = runs.WorkerPool(engine, 1)
+    assert pool.run_next() and pool.run_next()
+    with Session(engine) as session:
+        assert session.get(runs.Run, good).status == "succeeded"
+        failed = session.get(runs.Run, bad)
+        assert failed.status == "failed" and "YZ_PLAYBOOK_MISSING" in failed.error
+        stored = [repr(session.get(runs.Run, i).params) for i in (good, bad)]
+        stored += [repr(e.stdout) + repr(e.data) for e in runs.events_after(session, good)]
+    assert all("never-stored" not in text for text in stored)
