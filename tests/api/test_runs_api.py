@@ -83,3 +83,29 @@ def test_metrics(client, world, executed):
     assert "yunzhang_automation_queue_depth 1.0" in text
     assert re.search(r'yunzhang_automation_run_duration_seconds_bucket\{le="\+Inf"\} 1\.0', text)
     assert re.search(r"yunzhang_automation_run_duration_seconds_count 1\.0", text)
+
+
+def test_the_app_embeds_a_worker_pool(sqlite_url, tmp_path):
+    """`yunzhang serve` (create_app's lifespan) runs YUNZHANG_AUTOMATION_WORKERS workers and leaves the worker
+    registry when it stops."""
+    import time
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from control.app import create_app
+    from tests.conftest import make_settings
+
+    runs.register("test_ok", lambda ctx: {"ok": ctx.emit({"event": "message", "stdout": "完成"})})
+    app = create_app(make_settings(sqlite_url, tmp_path).model_copy(update={"automation_workers": 2}))
+    with TestClient(app), Session(app.state.engine) as session:
+        run = runs.enqueue(session, "test_ok", "apply")
+        deadline = time.monotonic() + 60
+        while session.get(runs.Run, run.id).status != runs.RunStatus.succeeded and time.monotonic() < deadline:
+            time.sleep(0.1)
+            session.expire_all()
+        assert session.get(runs.Run, run.id).result == {"ok": 1}
+        assert session.execute(select(func.count()).select_from(runs.RunWorker)).scalar_one() == 1
+    with Session(app.state.engine) as session:
+        assert session.execute(select(func.count()).select_from(runs.RunWorker)).scalar_one() == 0
