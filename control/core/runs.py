@@ -170,7 +170,7 @@ def queue_depth(session: Session) -> int:
 
 def mark_interrupted(session: Session, alive: str) -> list[int]:
     """Runs left running by workers that died become interrupted (recording who held them); `alive` is this
-    worker, just registered. A worker is dead when on this host its pid is gone, or its heartbeat is stale."""
+    worker, registered. A worker is dead when on this host its pid is gone, or its heartbeat is stale."""
     stale = now() - DEAD_AFTER
     dead = []
     for worker in session.exec(select(RunWorker).where(RunWorker.id != alive)).scalars():
@@ -237,11 +237,14 @@ class WorkerPool:
             session.commit()
 
     def _beat(self) -> None:
+        """Beat, and look for dead workers each time too: a worker on another host (or one whose pid a restarted
+        container reused) is noticed once its heartbeat is stale, without waiting for the next start."""
         while not self.stopping.wait(HEARTBEAT.total_seconds()):
             try:
                 with self.sessions() as session:
                     session.execute(update(RunWorker).where(RunWorker.id == self.id).values(heartbeat_at=now()))
                     session.commit()
+                    mark_interrupted(session, self.id)
             except Exception:
                 log.exception("heartbeat failed")
 
