@@ -7,23 +7,15 @@ from sqlmodel import Session
 
 from control.core import runs
 from control.core.auth import Actor
-from control.core.errors import Forbidden, NotFound
 from control.core.roles import Role
-from control.core.scope import scope_condition, visible_department
+from control.core.scope import get_scoped, scope_condition
 
 READ_ROLES = (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department)
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> runs.Run:
     actor.require(*READ_ROLES)
-    run = session.get(runs.Run, run_id)
-    if run is None:
-        raise NotFound(f"运行 {run_id} 不存在")
-    if actor.scope_path is not None:
-        if run.department_id is None:
-            raise Forbidden("该运行不属于本单位及下级单位")
-        visible_department(session, actor, run.department_id)
-    return run
+    return get_scoped(session, actor, runs.Run, run_id, "运行")
 
 
 def list_runs(session: Session, actor: Actor, *, status: runs.RunStatus | None = None, kind: str | None = None,
