@@ -130,10 +130,6 @@ def register(kind: str, handler: Handler) -> None:
     _handlers[kind] = handler
 
 
-def kinds() -> list[str]:
-    return sorted(_handlers)
-
-
 def enqueue(session: Session, kind: str, mode: str, *, params: dict | None = None, change_id: int | None = None,
             device_id: int | None = None, department_id: int | None = None) -> Run:
     """Commit a queued run and wake this process's workers; any worker of any process may take it."""
