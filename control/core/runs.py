@@ -176,7 +176,7 @@ def mark_interrupted(session: Session, alive: str) -> list[int]:
                                    (Run.worker_id.in_(dead)) | Run.worker_id.not_in(select(RunWorker.id)))
     ids = list(session.execute(orphans).scalars())
     if ids:
-        session.execute(update(Run).where(Run.id.in_(ids)).values(
+        session.execute(update(Run).where(Run.id.in_(ids), Run.status == RunStatus.running).values(
             status=RunStatus.interrupted, finished_at=now(),
             error=literal("运行中断：执行进程 ") + Run.worker_id + literal(" 已退出")))
     if dead:
@@ -238,7 +238,10 @@ class WorkerPool:
         while not self.stopping.wait(HEARTBEAT.total_seconds()):
             try:
                 with self.sessions() as session:
-                    session.execute(update(RunWorker).where(RunWorker.id == self.id).values(heartbeat_at=now()))
+                    beat = session.execute(update(RunWorker).where(RunWorker.id == self.id).values(heartbeat_at=now()))
+                    if beat.rowcount == 0:      # taken for dead after a database outage: register again
+                        session.add(RunWorker(id=self.id, host=HOST, pid=os.getpid(), started_at=now(),
+                                              heartbeat_at=now()))
                     session.commit()
                     mark_interrupted(session, self.id)
             except Exception:
