@@ -33,9 +33,14 @@ class EventKind(LabeledEnum):
     message = ("message", "消息", "Message")
 
 
-def event_label(event: str, locale: str = "zh_CN") -> str:
-    """A stored event name's label; a name this list does not know is shown as it is."""
+def value_label(enum: type[LabeledEnum], value: str, locale: str = "zh_CN") -> str:
+    """A stored value's label (an event name, a run kind or mode); a value the enum does not know is shown as
+    it is (a kind registered by a later domain, an ansible-runner event not listed)."""
     try:
-        return EventKind(event).label(locale)
+        return enum(value).label(locale)
     except ValueError:
-        return event
+        return value
+
+
+def event_label(event: str, locale: str = "zh_CN") -> str:
+    return value_label(EventKind, event, locale)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from control.automation import service
-from control.automation.enums import event_label
+from control.automation.enums import RunKind, RunMode, event_label, value_label
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Blank, Id, Offset
 from control.core.runs import EVENTS_LIMIT, FINISHED, RunStatus
@@ -22,14 +22,21 @@ def runs_list(request: Request, session: SessionDep, actor: CurrentActor,
               status: Annotated[RunStatus | None, Blank] = None, offset: Annotated[Offset, Blank] = 0):
     items, total = service.list_runs(session, actor, status=status, limit=PAGE, offset=offset)
     return render(request, "runs/list.html", {"items": items, "total": total, "status": status, "offset": offset,
-                                              "page": PAGE, "statuses": list(RunStatus), "as_status": RunStatus})
+                                              "page": PAGE, "statuses": list(RunStatus), "as_status": RunStatus,
+                                              **_kind_labels(request)})
+
+
+def _kind_labels(request: Request) -> dict:
+    locale = request_locale(request)
+    return {"kind_label": lambda v: value_label(RunKind, v, locale),
+            "mode_label": lambda v: value_label(RunMode, v, locale)}
 
 
 def _events_context(request: Request, run, items, more: bool) -> dict:
     locale = request_locale(request)
     return {"run": run, "events": items, "last": items[-1].seq if items else 0, "more": more,
             "live": run.status not in FINISHED or more, "as_status": RunStatus,
-            "event_label": lambda name: event_label(name, locale)}
+            "event_label": lambda name: event_label(name, locale), **_kind_labels(request)}
 
 
 @router.get("/runs/{run_id:int}")

@@ -64,7 +64,7 @@ def test_pages_poll_until_the_run_ends(client, world, executed):
     done, queued = executed
     h = world.headers("infocenter")
     listing = client.get("/runs", headers=h).text
-    assert f'href="/runs/{done}"' in listing and "失败" in listing and "排队中" in listing
+    assert f'href="/runs/{done}"' in listing and "失败" in listing and "排队中" in listing and "执行" in listing
     page = client.get(f"/runs/{done}", headers=h).text
     assert "运行成功" not in page and "任务失败" in page and "开始任务" in page and "第二步" in page
     assert 'data-finished="true"' in page and "hx-get" not in page.split('id="run-poller"')[1].split(">")[0]
