@@ -785,3 +785,6 @@ def devices_backup(name: str | None = typer.Argument(None, help="设备名称"),
         result = backups.backup_device(session, actor, service.get_by_name(session, actor, name).id)
     drift = "（配置漂移：不是本平台的变更）" if result.drift else ""
     typer.echo(f"{name}：{result.outcome.zh}，当前为第 {result.backup.version} 版{drift}")
+from control.automation.cli import register as register_automation  # noqa: E402  (its commands import this module)
+
+register_automation(app)

@@ -29,6 +29,7 @@ NAV: list[NavEntry] = [
     NavEntry("/zombies", "僵尸系统", None),
     NavEntry("/networks", "业务专网", None),
     NavEntry("/devices", "网络设备", None),
+    NavEntry("/runs", "自动化运行", (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department)),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
     NavEntry("/users", "用户", (Role.admin,)),
 ]

@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.automation.metrics import automation_metrics
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
 from control.core.clock import SHANGHAI, today
@@ -45,6 +46,7 @@ class DatabaseCollector:
             yield from self._networks(session)
             yield from self._migration(session)
             yield from self._devices(session)
+            yield from automation_metrics(session)
         jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
                                  "Last successful run of a periodic job", labels=["job"])
         for job, ts in sorted(LAST_SUCCESS.items()):
