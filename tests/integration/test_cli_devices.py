@@ -25,9 +25,13 @@ def run(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([YUNZHANG, *args], capture_output=True, text=True, env=env, timeout=180, cwd=tmp_path)
 
 
-def test_shipped_inventory_file_is_valid_for_the_demo():
-    text = (ROOT / "inventory" / "devices.yaml").read_text(encoding="utf-8")
-    assert IC in text and "secret:" in text and "password: secret:" in text
+def test_shipped_inventory_file_syncs_into_the_demo(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shipped.db'}"
+    for args in (("db", "upgrade"), ("demo", "load")):
+        assert run(url, tmp_path, *args).returncode == 0
+    r = run(url, tmp_path, "devices", "sync", "--file", str(ROOT / "inventory" / "devices.yaml"))
+    assert r.returncode == 0 and "新增：1（ic-core-01）" in r.stdout, r.stdout + r.stderr
+    assert "白水县电子政务中心" in run(url, tmp_path, "devices", "list").stdout
 
 
 def test_sync_list_backup_and_drift(tmp_path, fake_switches):
