@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from control.automation.kinds import start_workers
 from control.core import audit, dialect
 from control.core.auth import LoginThrottle, TokenSigner
 from control.core.bodylimit import BodyLimit, form_refused
@@ -60,7 +61,10 @@ async def lifespan(app: FastAPI):
     """Start the periodic jobs with the service (unless turned off) and stop them with it."""
     dialect.report_text_search(app.state.engine)
     scheduler = start_scheduler(app) if app.state.settings.scheduler_enabled else None
+    workers = start_workers(app.state.engine, app.state.settings.automation_workers)
     yield
+    if workers is not None:
+        workers.stop()
     if scheduler is not None:
         scheduler.shutdown(wait=False)
 
@@ -138,6 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(migration_api.router)
     app.include_router(migration_pages.router)
+    from control.devices import api as devices_api
+    from control.devices import pages as devices_pages
+    app.include_router(devices_api.router)
+    app.include_router(devices_pages.router)
+    from control.automation import api as automation_api
+    from control.automation import pages as automation_pages
+    app.include_router(automation_api.router)
+    app.include_router(automation_pages.router)
     app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

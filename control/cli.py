@@ -202,10 +202,11 @@ metrics_app = typer.Typer(help="使用指标 / usage metrics", no_args_is_help=T
 zombies_app = typer.Typer(help="僵尸系统 / zombie systems", no_args_is_help=True)
 networks_app = typer.Typer(help="业务专网 / private networks", no_args_is_help=True)
 plans_app = typer.Typer(help="迁移计划 / migration plans", no_args_is_help=True)
+devices_app = typer.Typer(help="网络设备 / network devices", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"), (systems_app, "systems"),
                   (audit_app, "audit"), (calendar_app, "calendar"), (requests_app, "requests"),
                   (metrics_app, "metrics"), (zombies_app, "zombies"), (networks_app, "networks"),
-                  (plans_app, "plans")):
+                  (plans_app, "plans"), (devices_app, "devices")):
     app.add_typer(sub, name=name)
 
 
@@ -726,3 +727,64 @@ def plans_export(file: Path, department: str | None = typer.Option(None, help="�
                                                                    funding_stop))
     file.write_bytes(data)
     typer.echo(f"已导出到 {file}")
+
+
+@devices_app.command("list")
+def devices_list(department: str | None = typer.Option(None, help="部门代码（含下级）"),
+                 drifted: bool | None = typer.Option(None, "--drifted/--not-drifted", help="是否配置漂移"),
+                 limit: int = typer.Option(200, min=1, max=100_000)) -> None:
+    """列出网络设备 / list devices with their drift flag and last backup."""
+    from sqlmodel import Session
+
+    from control.devices.service import DeviceFilter, list_devices
+    with Session(engine()) as session:
+        f = DeviceFilter(department_id=department_id_of(session, department), drifted=drifted)
+        items, total = list_devices(session, cli_actor(), f, limit=limit)
+    typer.echo(f"{'编号':<8}{'名称':<20}{'地址':<24}{'部门':<16}{'漂移':<6}最近备份")
+    for d in items:
+        last = f"{d.last_backup_at:%Y-%m-%d %H:%M} {d.last_backup_outcome.zh}" if d.last_backup_at else "从未备份"
+        typer.echo(f"{d.id:<8}{d.name[:18]:<20}{f'{d.host}:{d.port}'[:22]:<24}{d.department_name[:14]:<16}"
+                   f"{'是' if d.drifted else '否':<6}{last}")
+    typer.echo(f"共 {total} 台")
+
+
+@devices_app.command("sync")
+def devices_sync(file: Path = typer.Option(Path("inventory/devices.yaml"), "--file", help="设备清单文件")) -> None:
+    """按清单文件同步设备 / create and update devices from inventory/devices.yaml (idempotent, audited)."""
+    from sqlmodel import Session
+
+    from control.devices.service import sync_inventory
+    with Session(engine(), expire_on_commit=False) as session:
+        try:
+            result = sync_inventory(session, cli_actor(), file)
+        except ServiceError as exc:
+            print_validation_errors(exc, "同步失败")
+            raise typer.Exit(1) from None
+    for label, names in (("新增", result.created), ("更新", result.updated), ("未变化", result.unchanged),
+                         ("清单中已没有", result.not_in_file)):
+        typer.echo(f"{label}：{len(names)}" + (f"（{'、'.join(names)}）" if names and label != "未变化" else ""))
+
+
+@devices_app.command("backup")
+def devices_backup(name: str | None = typer.Argument(None, help="设备名称"),
+                   all_devices: bool = typer.Option(False, "--all", help="备份全部设备")) -> None:
+    """备份设备配置 / back up the running config of one device or of all (--all)."""
+    from sqlmodel import Session
+
+    from control.devices import backups, service
+    if bool(name) == all_devices:
+        fail("请给出一个设备名称，或用 --all 备份全部设备", 2)
+    with Session(engine(), expire_on_commit=False) as session:
+        actor = cli_actor()
+        if all_devices:
+            counts = backups.backup_all(session, actor)
+            typer.echo(f"新版本 {counts['changed']} 台，未变化 {counts['unchanged']} 台，失败 {counts['failed']} 台")
+            if counts["failed"]:
+                raise typer.Exit(1)
+            return
+        result = backups.backup_device(session, actor, service.get_by_name(session, actor, name).id)
+    drift = "（配置漂移：不是本平台的变更）" if result.drift else ""
+    typer.echo(f"{name}：{result.outcome.zh}，当前为第 {result.backup.version} 版{drift}")
+from control.automation.cli import register as register_automation  # noqa: E402  (its commands import this module)
+
+register_automation(app)

@@ -11,8 +11,10 @@ from control.core.accounts import Department, LoginFailure, User  # noqa: F401
 from control.core.audit import AuditEntry  # noqa: F401
 from control.core.calendar import CalendarDay, CalendarYear  # noqa: F401
 from control.core.jobs import JobRun  # noqa: F401
+from control.core.runs import Run, RunEvent, RunWorker  # noqa: F401
 from control.core.sessions import UserSession  # noqa: F401
 from control.core.workflow import WorkflowAuthor, WorkflowStage  # noqa: F401
+from control.devices.models import Device, DeviceBackup  # noqa: F401
 from control.migration.models import (  # noqa: F401
     MigrationPlan,
     PlanDocument,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from control.cloud import labels as cloud_labels
 from control.core import labels
 from control.core.roles import Role
+from control.devices import labels as devices_labels
 from control.migration import labels as migration_labels
 from control.networks import labels as networks_labels
 from control.org import labels as org_labels
@@ -27,6 +28,8 @@ NAV: list[NavEntry] = [
     NavEntry("/calendar", "工作日日历", None),
     NavEntry("/zombies", "僵尸系统", None),
     NavEntry("/networks", "业务专网", None),
+    NavEntry("/devices", "网络设备", None),
+    NavEntry("/runs", "自动化运行", (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department)),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
     NavEntry("/users", "用户", (Role.admin,)),
 ]
@@ -36,7 +39,7 @@ NAV: list[NavEntry] = [
 def install_labels() -> None:
     """Fill core's label registry with every domain's field labels (the app and the CLI call it at start)."""
     for domain in (org_labels, systems_labels, cloud_labels, zombies_labels, networks_labels,
-                   migration_labels):
+                   migration_labels, devices_labels):
         domain.install()
 
 

@@ -10,11 +10,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from control.automation.metrics import automation_metrics
 from control.cloud.service import STAGE_KINDS, sla_counts
 from control.core.accounts import Department
 from control.core.clock import SHANGHAI, today
 from control.core.jobs import Outcome
 from control.core.stages import OPEN_SLA_STATES
+from control.devices.service import metric_figures as device_figures
 from control.migration import board as migration_board
 from control.migration.enums import PlanKind, SystemState
 from control.networks.enums import NetworkState
@@ -43,6 +45,8 @@ class DatabaseCollector:
             yield from self._zombies(session)
             yield from self._networks(session)
             yield from self._migration(session)
+            yield from self._devices(session)
+            yield from automation_metrics(session)
         jobs = GaugeMetricFamily("yunzhang_job_last_success_timestamp_seconds",
                                  "Last successful run of a periodic job", labels=["job"])
         for job, ts in sorted(LAST_SUCCESS.items()):
@@ -122,6 +126,23 @@ class DatabaseCollector:
         for state in SystemState:
             family.add_metric([state.value], systems.get(state.value, 0))
         yield family
+
+    def _devices(self, session: Session):
+        """By department code, not device name: a name per series would grow with the inventory, while the
+        department is who is called about it. The backup time is the oldest last success of the department's
+        devices (0: one never backed up), so `time() - it` alerts on any device left behind."""
+        drifted, oldest = device_figures(session)
+        family = GaugeMetricFamily("yunzhang_devices_drifted",
+                                   "Devices whose running config changed outside yunzhang, by department code",
+                                   labels=["department"])
+        last = GaugeMetricFamily("yunzhang_device_backup_last_success_timestamp_seconds",
+                                 "Oldest last successful config backup of a department's devices",
+                                 labels=["department"])
+        for code in sorted(drifted):
+            family.add_metric([code], drifted[code])
+            last.add_metric([code], oldest[code])
+        yield family
+        yield last
 
     def _calendar(self, session: Session):
         known = self.app.state.calendars.get(session).known_until()

@@ -27,7 +27,7 @@ LAST_SUCCESS: dict[str, float] = {}
 RUNS: Counter[tuple[str, str]] = Counter()
 # Jobs act as the Information Center, whose work they automate; the audit log names them.
 JOB_ACTOR = Actor(id=None, username="scheduler", role=Role.infocenter, department_id=None, scope_path=None)
-JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724103}
+JOB_LOCK_IDS = {"cloud_sla": 724101, "cloud_reclaim": 724102, "zombie_scan": 724103, "device_backup": 724110}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class Schedule:
 def schedules(app: FastAPI) -> dict[str, Schedule]:
     return {"cloud_sla": Schedule(timedelta(seconds=app.state.settings.sla_recompute_seconds)),
             "cloud_reclaim": Schedule(timedelta(days=1), timedelta(minutes=30)),
-            "zombie_scan": Schedule(timedelta(days=1), timedelta(hours=2))}
+            "zombie_scan": Schedule(timedelta(days=1), timedelta(hours=2)),
+            "device_backup": Schedule(timedelta(days=1), timedelta(hours=3))}
 
 
 def _run(app: FastAPI, job: str, body: Callable[[Session], Any], tick: datetime | None) -> Any:
@@ -114,7 +115,15 @@ def run_zombie_scan(app: FastAPI, tick: datetime | None = None) -> int | None:
     return _run(app, "zombie_scan", body, tick)
 
 
-JOBS = {"cloud_sla": run_cloud_sla, "cloud_reclaim": run_cloud_reclaim, "zombie_scan": run_zombie_scan}
+def run_device_backup(app: FastAPI, tick: datetime | None = None) -> dict[str, int] | None:
+    """The daily config backup of every device, each in its own try/except (control/devices/backups.py): an
+    unreachable device is recorded failed on its row and the rest are still backed up."""
+    from control.devices import backups
+    return _run(app, "device_backup", lambda session: backups.backup_all(session, JOB_ACTOR), tick)
+
+
+JOBS = {"cloud_sla": run_cloud_sla, "cloud_reclaim": run_cloud_reclaim, "zombie_scan": run_zombie_scan,
+        "device_backup": run_device_backup}
 
 
 def _safely(app: FastAPI, job: str) -> None:

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # At start, run every job for its current period unless a replica already has (the SLA recompute always
     # does): after downtime over 02:00 the zombie scan runs then, not a day late.
     scheduler_catch_up: bool = False
+    # Automation runs (control/core/runs.py) executed at once by one process's worker pool: `yunzhang serve`
+    # embeds one (0: none, leave the runs to `yunzhang worker` processes), `yunzhang worker` runs one.
+    automation_workers: int = Field(default=4, ge=0, le=64)
     # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
     prometheus_url: str = ""
     cookie_secure: bool = False

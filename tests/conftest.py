@@ -78,7 +78,8 @@ def sqlite_url(sqlite_template, tmp_path) -> str:
 
 def make_settings(url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=url, secret_key="test-secret-key", var_dir=tmp_path / "var",
-                    login_max_failures=5, login_window_seconds=900, scheduler_enabled=False)
+                    login_max_failures=5, login_window_seconds=900, scheduler_enabled=False,
+                    automation_workers=0)
 
 
 @pytest.fixture
@@ -174,3 +175,13 @@ def frozen_clock():
         clock.set_now(datetime.fromisoformat(text).replace(tzinfo=clock.SHANGHAI))
     yield set_to
     clock.set_now(None)
+
+
+@pytest.fixture(scope="session")
+def fake_switches(tmp_path_factory):
+    """Four emulated Cisco switches in one subprocess for this test session (one per xdist worker), each
+    recording the commands it receives (tests/fakeswitches.py). Their configs persist across tests: a test
+    takes its own baseline first."""
+    from tests.fakeswitches import Switches
+    with Switches(4, tmp_path_factory.mktemp("switches")) as switches:
+        yield switches

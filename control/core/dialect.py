@@ -205,3 +205,19 @@ def statement_timed_out(exc: BaseException) -> bool:
     """Whether a database error is PostgreSQL cancelling a statement (SQLSTATE 57014, query_canceled: the
     statement_timeout). SQLite has no statement timeout, so never there."""
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "57014"
+
+
+# --- queues ------------------------------------------------------------------------------------------
+
+def claim_one(session: Session, table: Table, where: Any, values: dict) -> int | None:
+    """Take the lowest-id row of `table` matching `where` by setting `values` on it, committed; its id, or None
+    when there is none. PostgreSQL: the row is picked with FOR UPDATE SKIP LOCKED, so concurrent claimers take
+    different rows without waiting on each other. SQLite: the one UPDATE is atomic (a database has one writer
+    at a time), and the `where` repeated on the outer statement makes a row claimed meanwhile match nothing."""
+    pick = select(table.c.id).where(where).order_by(table.c.id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    claimed = session.execute(update(table).where(table.c.id == pick.scalar_subquery(), where).values(**values)
+                              .returning(table.c.id)).scalar()
+    session.commit()
+    return claimed

@@ -186,6 +186,9 @@ ACTIONS: dict[str, Label] = {
     "finish_migration": ("完成迁移", "Finish migration"), "pause_migration": ("暂停迁移", "Pause migration"),
     "request_exception": ("申请自行部署例外", "Request in-house exception"),
     "approve_exception": ("批准例外", "Approve exception"), "reject_exception": ("不批准例外", "Reject exception"),
+    # devices (网络设备): inventory file sync, config backups, drift found and accepted
+    "sync": ("按清单文件同步", "Sync from inventory file"), "backup": ("备份配置", "Back up config"),
+    "drift": ("发现配置漂移", "Config drift found"), "accept_drift": ("确认配置漂移", "Accept config drift"),
 }
 ENTITY_TYPES: dict[str, Label] = {
     "system": ("信息系统", "Information system"), "department": ("部门", "Department"), "user": ("用户", "User"),
@@ -196,6 +199,7 @@ ENTITY_TYPES: dict[str, Label] = {
     "private_network": ("业务专网", "Private network"),
     "migration_plan": ("迁移计划", "Migration plan"), "migration_plan_system": ("计划内系统", "System in plan"),
     "migration_exception": ("自行部署例外", "In-house exception"),
+    "device": ("网络设备", "Network device"),
 }
 
 

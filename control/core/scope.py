@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from control.core.accounts import Department
 from control.core.auth import Actor
-from control.core.errors import NotFound, ValidationFailed
+from control.core.errors import Forbidden, NotFound, ValidationFailed
 
 T = TypeVar("T")
 
@@ -53,11 +53,14 @@ def under_department(session: Session, actor: Actor, department_id: int, departm
 
 def get_scoped(session: Session, actor: Actor, model: type[T], row_id: Any, what: str) -> T:
     """One row (with a department_id) by primary key: NotFound (“<what> <id> 不存在”) when missing, Forbidden
-    when its department is outside the actor's scope. A department itself: visible_department."""
+    when its department is outside the actor's scope, or it has none (an automation run of no department's
+    subject) and the actor is scoped. A department itself: visible_department."""
     row = session.get(model, row_id)
     if row is None:
         raise NotFound(f"{what} {row_id} 不存在")
     if actor.scope_path is not None:
+        if row.department_id is None:
+            raise Forbidden(f"{what} {row_id} 不属于本单位及下级单位")
         visible_department(session, actor, row.department_id)
     return row
 

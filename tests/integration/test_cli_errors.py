@@ -81,7 +81,7 @@ def test_unknown_codes_commands_and_options_say_so(url, tmp_path):
     line = one_line(run(url, "systems", "export", str(tmp_path / "x.xlsx"), "--department", "NOPE"))
     assert line == "部门代码 NOPE 不存在"
     line = one_line(run(url, "system", "export"))
-    assert line.startswith("没有命令 system（是否想用 systems？）；可用的命令：serve、db、")
+    assert line.startswith("没有命令 system（是否想用 systems？）；可用的命令：serve、worker、db、")
     assert "是否想用 --status？" in one_line(run(url, "systems", "export", "x.xlsx", "--statu", "running"))
     assert one_line(run(url, "systems", "export")).startswith("缺少参数 FILE")
     assert one_line(run(url, "systems", "export", "a.xlsx", "b.xlsx")).startswith("多余的参数：b.xlsx")

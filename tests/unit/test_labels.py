@@ -12,6 +12,7 @@ from control.core import labels
 from control.core.accounts import Department, User
 from control.core.calendar import CalendarYear
 from control.core.messages import zh_error, zh_message
+from control.devices.models import Device
 from control.migration.models import MigrationPlan, PlanException, PlanSystem
 from control.navigation import install_labels
 from control.networks.models import CarrierLine, NetworkSystem, PrivateNetwork
@@ -29,6 +30,7 @@ AUDITED: dict[str, list[type[SQLModel]]] = {
     "cloud_quota": [DepartmentQuota], "zombie_scan": [ZombieScan], "zombie_case": [ZombieCase],
     "calendar_year": [CalendarYear], "private_network": [PrivateNetwork, CarrierLine, NetworkSystem],
     "migration_plan": [MigrationPlan], "migration_plan_system": [PlanSystem], "migration_exception": [PlanException],
+    "device": [Device],
 }
 
 

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 CONTROL = Path(__file__).resolve().parents[2] / "control"
-DOMAINS = {"org", "systems", "zombies", "migration", "cloud", "automation", "reporting"}
+DOMAINS = {"org", "systems", "zombies", "migration", "cloud", "automation", "reporting", "devices"}
 # Page routers that compose several domains (home dashboard, users, audit labels). They are routes,
 # not shared helpers; every other module of web/ is used by the domains' pages and must not import them.
 WEB_PAGE_ROUTERS = {"pages.py", "audit_pages.py"}

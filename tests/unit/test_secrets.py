@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from control.core.secrets import SecretError, key_file, resolve_secret
+from control.core.secrets import SecretError, env_variable, is_named_reference, key_file, resolve_secret
 from control.settings import Settings
 
 
@@ -21,7 +21,7 @@ def test_file_and_env_references(tmp_path, monkeypatch):
 def test_malformed_reference_is_refused_without_echoing_it(reference):
     with pytest.raises(SecretError) as exc:
         resolve_secret(reference)
-    assert "file:文件路径 或 env:环境变量名" in str(exc.value)
+    assert "file:文件路径、env:环境变量名 或 secret:名称" in str(exc.value)
     assert "pasted" not in str(exc.value) and "vault" not in str(exc.value)
 
 
@@ -46,3 +46,27 @@ def test_audit_key_setting_is_a_reference(tmp_path, monkeypatch):
     monkeypatch.setenv("YZ_AUDIT", "k" * 40)
     assert Settings(var_dir=tmp_path, audit_key="env:YZ_AUDIT").resolved_audit_key() == "k" * 40
     assert not (tmp_path / "audit_key").exists()
+
+
+def test_named_secret_from_the_folder_then_the_environment(tmp_path, monkeypatch):
+    """secret:NAME: the file NAME in YUNZHANG_SECRETS_DIR first, else YUNZHANG_SECRET_<NAME upper, . - → _>."""
+    monkeypatch.setenv("YUNZHANG_SECRETS_DIR", str(tmp_path))
+    (tmp_path / "sw-edu.enable").write_text("from-file\n", encoding="utf-8")
+    monkeypatch.setenv("YUNZHANG_SECRET_SW_EDU_ENABLE", "from-env")
+    assert env_variable("sw-edu.enable") == "YUNZHANG_SECRET_SW_EDU_ENABLE"
+    assert resolve_secret("secret:sw-edu.enable") == "from-file"
+    (tmp_path / "sw-edu.enable").unlink()
+    assert resolve_secret("secret:sw-edu.enable") == "from-env"
+    monkeypatch.delenv("YUNZHANG_SECRETS_DIR")
+    assert resolve_secret("secret:sw-edu.enable") == "from-env"
+    monkeypatch.delenv("YUNZHANG_SECRET_SW_EDU_ENABLE")
+    with pytest.raises(SecretError, match="密钥为空：secret:sw-edu.enable"):
+        resolve_secret("secret:sw-edu.enable")
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "", "-x", "x" * 65])
+def test_named_secret_never_leaves_the_folder(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("YUNZHANG_SECRETS_DIR", str(tmp_path))
+    assert not is_named_reference(f"secret:{name}")
+    with pytest.raises(SecretError):
+        resolve_secret(f"secret:{name}")

@@ -1,0 +1,94 @@
+"""CLI: `yunzhang worker`, `yunzhang runs show ID [--follow]`, `yunzhang automation inventory --list`. The same
+service functions as the API and pages."""
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+import time
+
+import typer
+
+runs_app = typer.Typer(help="自动化运行 / automation runs", no_args_is_help=True)
+automation_app = typer.Typer(help="自动化 / automation", no_args_is_help=True)
+FOLLOW_SECONDS = 1.0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(automation_app, name="automation")
+
+
+def worker(size: int | None = typer.Option(None, "--size", min=1, max=64,
+                                           help="并发执行数（默认 YUNZHANG_AUTOMATION_WORKERS）")) -> None:
+    """运行自动化执行进程 / run a pool of automation workers until stopped (Ctrl-C or SIGTERM)."""
+    from control.automation.kinds import install
+    from control.cli import engine
+    from control.core.runs import WorkerPool
+    from control.settings import get_settings
+    install()
+    pool = WorkerPool(engine(), size or get_settings().automation_workers or 1).start()
+    typer.echo(f"执行进程 {pool.id} 已启动（并发 {pool.size}）")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    typer.echo("正在停止：等待运行中的任务结束……")
+    pool.stop(timeout=600)
+
+
+def _print_events(events) -> None:
+    from control.automation.enums import event_label
+    for e in events:
+        where = " ".join(x for x in (e.host, e.task) if x)
+        flags = "".join((" [变更]" if e.changed else "", " [失败]" if e.failed else ""))
+        typer.echo(f"{e.seq:>5} {e.at.astimezone().strftime('%H:%M:%S')} {event_label(e.event)} {where}{flags}")
+        for line in e.stdout.strip("\r\n").splitlines():
+            typer.echo(f"        {line.rstrip()}")
+
+
+@runs_app.command("show")
+def runs_show(run_id: int = typer.Argument(..., min=1),
+              follow: bool = typer.Option(False, "--follow", "-f", help="持续输出新事件直到运行结束")) -> None:
+    """显示一次运行及其事件 / show a run and its events (--follow: until it ends)."""
+    from sqlmodel import Session
+
+    from control.automation.service import run_events
+    from control.cli import cli_actor, engine
+    from control.core.runs import FINISHED, RunStatus
+    eng, actor, after, header = engine(), cli_actor(), 0, False
+    while True:
+        with Session(eng) as session:
+            run, events, more = run_events(session, actor, run_id, after)
+        if not header:
+            typer.echo(f"运行 #{run.id} {run.kind} {run.mode} 创建于 {run.created_at.astimezone():%Y-%m-%d %H:%M:%S}")
+            header = True
+        _print_events(events)
+        after = events[-1].seq if events else after
+        if more:
+            continue
+        if run.status in FINISHED or not follow:
+            break
+        time.sleep(FOLLOW_SECONDS)
+    status = RunStatus(run.status)
+    typer.echo(f"状态：{status.zh}" + (f"；{run.error}" if run.error else ""))
+    if follow and status != RunStatus.succeeded:
+        raise typer.Exit(1)
+
+
+@automation_app.command("inventory")
+def automation_inventory(list_: bool = typer.Option(False, "--list", help="输出全部主机（Ansible JSON 清单）"),
+                         host: str | None = typer.Option(None, "--host", help="一台主机的变量")) -> None:
+    """Ansible 主机清单 / Ansible's JSON inventory of the hosts the service knows (no classified systems)."""
+    from sqlmodel import Session
+
+    from control.automation.inventory import build_inventory
+    from control.cli import engine, fail
+    if not list_ and host is None:
+        fail("请指定 --list 或 --host 主机名", 2)
+    with Session(engine()) as session:
+        inventory = build_inventory(session)
+    out = inventory if list_ else inventory["_meta"]["hostvars"].get(host, {})
+    typer.echo(json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True))
