@@ -28,6 +28,7 @@ from control.core.auth import hash_password
 from control.core.migrate import upgrade
 from control.core.roles import Role
 from control.core.workflow import WorkflowAuthor, WorkflowStage
+from control.migration import schedule
 from control.migration.enums import PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanNetwork, PlanSystem
 from control.networks.enums import NetworkState
@@ -144,6 +145,9 @@ def populate(url: str, tmp: Path) -> dict[str, int]:
         conn.execute(insert(WorkflowStage), stages)
         conn.execute(insert(WorkflowAuthor), [{"subject": "migration_plan", "subject_id": p["id"],
                                                "username": "bench"} for p in plans])
+    with Session(engine) as session:       # the bulk inserts went past the flush hook that keeps late_from
+        schedule.refresh(session, [p["id"] for p in plans])
+        session.commit()
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()

@@ -76,10 +76,12 @@ def plan_import(request: Request, session: SessionDep, actor: CurrentActor, file
 
 
 @router.get("/board", response_model=BoardOut)
-def progress_board(session: SessionDep, actor: CurrentActor, department_id: Id | None = None):
-    """The progress board: per department (with those under it), per region and level, and the funding-stop
-    list. A department user sees its own subtree; `department_id` narrows to one department's subtree."""
-    return board.board(session, actor, department_id)
+def progress_board(session: SessionDep, actor: CurrentActor, department_id: Id | None = None,
+                   limit: int = Query(board.DEPARTMENT_PAGE, ge=1, le=500), offset: Offset = 0):
+    """The progress board: the total, per region and level, the funding-stop list, and per department (with
+    those under it) a page of `limit` rows from `offset` (`departments_total` in all). A department user sees
+    its own subtree; `department_id` narrows to one department's subtree."""
+    return board.board(session, actor, department_id, limit, offset)
 
 
 @router.get("/board/funding-stop.xlsx", response_class=Response,

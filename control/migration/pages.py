@@ -13,7 +13,7 @@ from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import Blank, Id
+from control.core.params import Blank, Id, Offset
 from control.core.roles import Role
 from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
@@ -68,9 +68,9 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
 
 @router.get("/plans/board")
 def progress_board(request: Request, session: SessionDep, actor: CurrentActor,
-                   department_id: Annotated[Id | None, Blank] = None):
-    """The progress board; each figure links to the plan or network list it counts."""
-    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id),
+                   department_id: Annotated[Id | None, Blank] = None, offset: Offset = 0):
+    """The progress board; each figure links to the list it counts. Department rows a page at a time."""
+    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id, offset=offset),
                                                 "states": list(NetworkState), "can_export":
                                                 actor.role in board.EXPORT_ROLES})
 

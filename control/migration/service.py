@@ -8,7 +8,6 @@ from datetime import date
 from typing import BinaryIO
 
 from sqlalchemy import exists, false, func, or_, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from control.core import audit, duties, scope, stages, workflow
@@ -20,7 +19,7 @@ from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.roles import Role
 from control.core.textsafe import clean_text
 from control.core.workflow import WorkflowStage
-from control.migration import rules
+from control.migration import rules, schedule  # schedule: keeps each plan's late_from on every flush
 from control.migration.enums import EDITABLE, ExceptionStatus, PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanDocument, PlanException, PlanNetwork, PlanSystem
 from control.migration.schemas import (
@@ -124,18 +123,6 @@ class PlanFilter:
     q: str | None = None
 
 
-def behind_condition(day: date):
-    """SQL: an open plan past its completion date, its open stage past its planned date, or a system past
-    its planned date and not settled."""
-    late_system = exists().where(PlanSystem.plan_id == MigrationPlan.id, PlanSystem.state.in_(rules.SCHEDULED_STATES),
-                                 PlanSystem.planned_date < day)
-    stage = aliased(WorkflowStage)     # the list joins the open stage too: this one must not correlate with it
-    late_stage = exists().where(stage.subject == rules.SUBJECT, stage.subject_id == MigrationPlan.id, stage.active,
-                                stage.planned_date < day)
-    return or_(MigrationPlan.status.in_(rules.OPEN_STATUSES) & (MigrationPlan.completion_date < day), late_stage,
-               late_system)
-
-
 def funding_stop_condition(day: date):
     """SQL: a live private-network plan past its completion date holding a fiscal network not yet migrated
     (withdrawn, merged or converted)."""
@@ -167,9 +154,9 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
     if f.status:
         where.append(MigrationPlan.status == f.status)
     if f.schedule == "behind_plan":
-        where.append(behind_condition(today()))
+        where.append(schedule.behind(today()))
     elif f.schedule == "on_plan":
-        where.append(~behind_condition(today()))
+        where.append(~schedule.behind(today()))
     elif f.schedule:
         raise ValidationFailed(f"没有名为 {f.schedule} 的进度筛选（on_plan / behind_plan）", code="invalid_schedule")
     if f.funding_stop:
