@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
 from control.core import workflow
+from control.core.accounts import Level
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import XLSX, Id, Offset, SearchText, file_response
 from control.migration import board, rules, service, workbook
@@ -31,13 +32,16 @@ router = APIRouter(prefix="/api/v1/migration-plans", tags=["migration plans"])
 
 def plan_filter(department_id: Id | None = None, kind: PlanKind | None = None, stage: PlanStatus | None = None,
                 schedule: str | None = Query(None, pattern="^(on_plan|behind_plan)$"), funding_stop: bool = False,
-                awaiting_me: bool = False, live: bool = False, q: SearchText | None = None) -> service.PlanFilter:
+                awaiting_me: bool = False, live: bool = False, q: SearchText | None = None,
+                region: SearchText | None = None, level: Level | None = None) -> service.PlanFilter:
     """`department_id`: that department and those under it; `stage`: where the plan stands; `schedule`:
     on_plan or behind_plan; `funding_stop`: plans holding a fiscal private network not migrated by the plan's
     completion date; `awaiting_me`: the review levels and approvals the caller decides now; `live`: leave out
-    cancelled plans (what the progress board counts)."""
+    cancelled plans (what the progress board counts); `region` / `level`: of the plan's own department
+    (`region=-`: no region code recorded), as the board's region and level rows count."""
     return service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
-                              funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, q=q)
+                              funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, q=q, region=region,
+                              level=level.value if level else None)
 
 
 FilterDep = Annotated[service.PlanFilter, Depends(plan_filter)]

@@ -25,6 +25,7 @@ from control.migration.models import MigrationPlan, PlanNetwork, PlanSystem
 from control.migration.service import funding_stop_condition
 from control.networks.enums import OUTCOMES, NetworkState
 from control.networks.models import PrivateNetwork
+from control.systems.models import InformationSystem
 
 # The figures of one board row, in the order the page shows them.
 NETWORK_FIGURES = ("networks", *(s.value for s in NetworkState))
@@ -83,11 +84,13 @@ def own_counts(session: Session, path: str | None, day: date, at: dict[int, int]
     put(select(PrivateNetwork.department_id, func.count(), *(tally(PrivateNetwork.state == s) for s in NetworkState))
         .where(*_within(PrivateNetwork.department_id, path)).group_by(PrivateNetwork.department_id), NETWORK_FIGURES)
     live = MigrationPlan.status != PlanStatus.cancelled
-    put(select(MigrationPlan.department_id, func.count(), tally(PlanSystem.state == SystemState.migrated),
+    # Systems count under their own department, as the systems list's department, region and level filters do.
+    put(select(InformationSystem.department_id, func.count(), tally(PlanSystem.state == SystemState.migrated),
                tally(PlanSystem.state == SystemState.exception))
         .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
-        .where(live, *_within(MigrationPlan.department_id, path)).group_by(MigrationPlan.department_id),
-        SYSTEM_FIGURES)
+        .join(InformationSystem, InformationSystem.id == PlanSystem.system_id)
+        .where(live, InformationSystem.deleted_at.is_(None), *_within(InformationSystem.department_id, path))
+        .group_by(InformationSystem.department_id), SYSTEM_FIGURES)
     # Behind plan is the stored late_from (control/migration/schedule.py); the funding stop a correlated
     # EXISTS over the plan's networks, tested only for the plans past their completion date.
     late = tally(schedule.behind(day))

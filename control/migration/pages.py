@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.core.accounts import LEVEL_ORDER, Level
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import Blank, Id, Offset
+from control.core.params import Blank, Id, Offset, SearchText
 from control.core.roles import Role
 from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
@@ -54,13 +55,16 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
               kind: Annotated[PlanKind | None, Blank] = None, stage: Annotated[PlanStatus | None, Blank] = None,
               schedule: Annotated[Literal["on_plan", "behind_plan"] | None, Blank] = None,
               funding_stop: Annotated[bool, Blank] = False, awaiting_me: Annotated[bool, Blank] = False,
-              live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None):
+              live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None,
+              region: Annotated[SearchText | None, Blank] = None, level: Annotated[Level | None, Blank] = None):
     """Plans by completion date; the filters are the API's."""
     f = service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
-                           funding_stop=funding_stop, awaiting_me=awaiting_me, live=live)
+                           funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, region=region,
+                           level=level.value if level else None)
     items, total = service.list_plans(session, actor, f, limit=200)
     return render(request, "plans/list.html", {
         "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
+        "levels": LEVEL_ORDER,
         "can_write": actor.role in rules.WRITE_ROLES,
         "can_review": actor.role == Role.bureau or (actor.role == Role.department and actor.reviewer)})
 

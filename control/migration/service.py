@@ -121,6 +121,8 @@ class PlanFilter:
     awaiting_me: bool = False           # plans the actor decides now (never their own)
     live: bool = False                  # leave out cancelled plans (what the progress board counts)
     q: str | None = None
+    region: str | None = None           # the plan's own department's region code (scope.NO_REGION: none)
+    level: str | None = None            # the plan's own department's level
 
 
 def funding_stop_condition(day: date):
@@ -165,6 +167,7 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
         where += _awaiting(actor)
     if f.live:
         where.append(MigrationPlan.status != P.cancelled)
+    where += scope.of_region_level(MigrationPlan.department_id, f.region, f.level)
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))
