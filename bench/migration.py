@@ -1,7 +1,8 @@
 """Benchmark: migration plans over 20,000 systems in cloud plans (or SIZE), with SIZE / 10 departments and
 SIZE / 4 private networks. Times (a) the progress board for the whole province (GET
 /api/v1/migration-plans/board: totals, region and level rows, the first page of department rows and the
-funding-stop list; p50/p95 over 100 requests) and (b) the behind-plan recompute of every open stage. Targets: (a) p95 < 50 ms, (b) < 1 s. Prints the figures; asserts nothing.
+funding-stop list; p50/p95 over 100 requests) and (b) the behind-plan recompute of every open stage.
+Targets: (a) p95 < 50 ms, (b) < 1 s. Prints the figures; asserts nothing.
 `bench/migration.py [SIZE] [--db sqlite|postgresql]`."""
 from __future__ import annotations
 
