@@ -1,7 +1,8 @@
 """Benchmark: migration plans over 20,000 systems in cloud plans (or SIZE), with SIZE / 10 departments and
 SIZE / 4 private networks. Times (a) the progress board for the whole province (GET
-/api/v1/migration-plans/board, p50/p95 over 100 requests) and (b) the behind-plan recompute of every open
-stage. Targets: (a) p95 < 50 ms, (b) < 1 s. Prints the figures; asserts nothing.
+/api/v1/migration-plans/board: totals, region and level rows, the first page of department rows and the
+funding-stop list; p50/p95 over 100 requests) and (b) the behind-plan recompute of every open stage.
+Targets: (a) p95 < 50 ms, (b) < 1 s. Prints the figures; asserts nothing.
 `bench/migration.py [SIZE] [--db sqlite|postgresql]`."""
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from control.core.auth import hash_password
 from control.core.migrate import upgrade
 from control.core.roles import Role
 from control.core.workflow import WorkflowAuthor, WorkflowStage
+from control.migration import schedule
 from control.migration.enums import PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanNetwork, PlanSystem
 from control.networks.enums import NetworkState
@@ -144,6 +146,9 @@ def populate(url: str, tmp: Path) -> dict[str, int]:
         conn.execute(insert(WorkflowStage), stages)
         conn.execute(insert(WorkflowAuthor), [{"subject": "migration_plan", "subject_id": p["id"],
                                                "username": "bench"} for p in plans])
+    with Session(engine) as session:       # the bulk inserts went past the flush hook that keeps late_from
+        schedule.refresh(session, [p["id"] for p in plans])
+        session.commit()
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -184,8 +189,9 @@ def run(url: str, tmp: Path) -> None:
             assert r.status_code == 200
         times.sort()
         total = r.json()["total"]
-        print(f"board GET /api/v1/migration-plans/board, whole province ({len(r.json()['departments'])} department "
-              f"rows, {total['plans']} plans, {total['behind_plan']} behind, {len(r.json()['funding_stop'])} "
+        print(f"board GET /api/v1/migration-plans/board, whole province ({len(r.json()['departments'])} of "
+              f"{r.json()['departments_total']} department rows, {len(r.json()['regions'])} regions, "
+              f"{total['plans']} plans, {total['behind_plan']} behind, {len(r.json()['funding_stop'])} "
               f"funding stops): p50 {statistics.median(times):.1f} ms, p95 {times[94]:.1f} ms  target p95 < 50 ms")
         figure("board, whole province, p95", times[94], "ms", 50, size=SYSTEMS)
     clock.set_now(None)

@@ -24,6 +24,7 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperOption
 
+from control.core.accounts import Level
 from control.core.auth import Actor
 from control.core.enums import LabeledEnum
 from control.core.errors import ServiceError
@@ -629,13 +630,16 @@ def department_id_of(session, code: str | None) -> int | None:
 def networks_list(department: str | None = typer.Option(None, help="部门代码（含下级）"),
                   state: NetworkState | None = None,
                   fiscal: bool | None = typer.Option(None, "--fiscal/--no-fiscal", help="是否财政资金建设"),
-                  q: str | None = None, limit: int = typer.Option(200, min=1, max=100_000)) -> None:
+                  q: str | None = None, limit: int = typer.Option(200, min=1, max=100_000),
+                  region: str | None = typer.Option(None, help="本部门的行政区划代码（- 为未填写）"),
+                  level: Level | None = typer.Option(None, help="本部门的层级")) -> None:
     """列出业务专网 / list private networks."""
     from sqlmodel import Session
 
     from control.networks.service import NetworkFilter, list_networks
     with Session(engine()) as session:
-        f = NetworkFilter(department_id=department_id_of(session, department), state=state, fiscal=fiscal, q=q)
+        f = NetworkFilter(department_id=department_id_of(session, department), state=state, fiscal=fiscal, q=q,
+                          region=region, level=level.value if level else None)
         items, total = list_networks(session, cli_actor(), f, limit=limit)
     typer.echo(f"{'编号':<8}{'部门':<16}{'状态':<8}{'财政':<6}名称")
     for i in items:
@@ -679,10 +683,12 @@ def networks_act(network_id: int = typer.Argument(..., min=1),
     typer.echo(f"{network.name}：{network.state.zh}")
 
 
-def plan_filter(session, department: str | None, kind, stage, behind: bool, funding_stop: bool):
+def plan_filter(session, department: str | None, kind, stage, behind: bool, funding_stop: bool,
+                region: str | None = None, level: Level | None = None):
     from control.migration.service import PlanFilter
     return PlanFilter(department_id=department_id_of(session, department), kind=kind, status=stage,
-                      schedule="behind_plan" if behind else None, funding_stop=funding_stop)
+                      schedule="behind_plan" if behind else None, funding_stop=funding_stop, region=region,
+                      level=level.value if level else None)
 
 
 @plans_app.command("list")
@@ -690,14 +696,16 @@ def plans_list(behind: bool = typer.Option(False, "--behind", help="只列出滞
                funding_stop: bool = typer.Option(False, "--funding-stop", help="只列出运维经费应停止拨付的（第十条）"),
                department: str | None = typer.Option(None, help="部门代码（含下级）"),
                kind: PlanKind | None = None, stage: PlanStatus | None = None,
-               limit: int = typer.Option(200, min=1, max=100_000)) -> None:
+               limit: int = typer.Option(200, min=1, max=100_000),
+               region: str | None = typer.Option(None, help="本部门的行政区划代码（- 为未填写）"),
+               level: Level | None = typer.Option(None, help="本部门的层级")) -> None:
     """列出迁移计划（按完成时限排序）/ list migration plans, nearest completion date first."""
     from sqlmodel import Session
 
     from control.migration.service import list_plans
     with Session(engine()) as session:
         items, total = list_plans(session, cli_actor(), plan_filter(session, department, kind, stage, behind,
-                                                                      funding_stop), limit=limit)
+                                                                      funding_stop, region, level), limit=limit)
     typer.echo(f"{'编号':<18}{'部门':<16}{'类型':<14}{'阶段':<14}{'完成时限':<12}滞后")
     for i in items:
         late = f"{i.days_behind} 天" if i.days_behind else "—"

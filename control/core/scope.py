@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from control.core.accounts import Department
@@ -21,6 +21,25 @@ def in_subtree(department_column: Any, path: str) -> Any:
     by row; `LIKE 'prefix%'` with the prefix bound whole (startswith() would send `? || '%'`). Paths hold
     only digits and slashes, so nothing in them needs escaping."""
     return department_column.in_(select(Department.id).where(Department.path.like(path + "%")))
+
+
+# The region filter's value for departments with no region code recorded (the board's "未填写" row).
+NO_REGION = "-"
+
+
+def of_region_level(department_column: Any, region: str | None = None, level: str | None = None) -> list[Any]:
+    """The region / level filters: the row's own department (not those above it) has that region code
+    (NO_REGION: none recorded) or that level: what the progress board's region and level rows count."""
+    if region is None and level is None:
+        return []
+    where = []
+    if region == NO_REGION:
+        where.append(or_(Department.region.is_(None), Department.region == ""))
+    elif region is not None:
+        where.append(Department.region == region)
+    if level is not None:
+        where.append(Department.level == level)
+    return [department_column.in_(select(Department.id).where(*where))]
 
 
 def scope_condition(actor: Actor, department_column: Any) -> list[Any]:

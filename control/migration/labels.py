@@ -24,6 +24,7 @@ PLAN: dict[str, labels.Label] = {
     "sha256": ("SHA-256 摘要", "SHA-256"), "version": ("版本", "Version"),
     "system_id": ("信息系统", "Information system"), "target_date": ("计划迁移日期", "Target date"),
     "network_id": ("业务专网", "Private network"), "reason": ("原因", "Reason"),
+    "late_from": ("最早未完成计划日期", "Earliest open planned date"),
 }
 PLAN_SYSTEM: dict[str, labels.Label] = {
     "plan_id": ("迁移计划", "Migration plan"), "planned_date": ("现计划日期", "Planned date"),

@@ -22,7 +22,10 @@ class MigrationPlan(SQLModel, table=True):
     re-import matches on, so it is unique per department and kind."""
     __tablename__ = "migration_plan"
     __table_args__ = (UniqueConstraint("department_id", "kind", "name", name="uq_migration_plan_name"),
-                      Index("ix_migration_plan_kind_status", "kind", "status"))
+                      Index("ix_migration_plan_kind_status", "kind", "status"),
+                      # The board's plan figures per department, from this index alone.
+                      Index("ix_migration_plan_board", "department_id", "status", "late_from", "kind",
+                            "completion_date"))
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, max_length=32)
     kind: PlanKind = Field(sa_type=enum_column(PlanKind))
@@ -47,6 +50,8 @@ class MigrationPlan(SQLModel, table=True):
     reviewer_department_id: int | None = Field(default=None, index=True)
     created_by: str = Field(max_length=64)
     submitted_by: str | None = Field(default=None, max_length=64)
+    # The earliest planned date of what is still open: behind plan on any later day (control/migration/schedule.py).
+    late_from: date | None = None
     created_at: datetime = Field(default_factory=now, sa_column=_ts())
     updated_at: datetime = Field(default_factory=now, sa_column=_ts())
 
@@ -63,7 +68,9 @@ class PlanNetwork(SQLModel, table=True):
 class PlanSystem(SQLModel, table=True):
     """A system in a cloud plan's scope with its own target date and state."""
     __tablename__ = "migration_plan_system"
-    __table_args__ = (UniqueConstraint("plan_id", "system_id", name="uq_migration_plan_system"),)
+    __table_args__ = (UniqueConstraint("plan_id", "system_id", name="uq_migration_plan_system"),
+                      # The board counts each plan's systems by state from this index alone.
+                      Index("ix_migration_plan_system_plan_state", "plan_id", "state"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="migration_plan.id", index=True)
     system_id: int = Field(foreign_key="information_system.id", index=True)

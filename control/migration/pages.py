@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.core.accounts import LEVEL_ORDER, Level
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Conflict, PayloadTooLarge, ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import Blank, Id, Offset
+from control.core.params import Blank, Id, Offset, SearchText
 from control.core.roles import Role
 from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
@@ -57,15 +58,17 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
               schedule: Annotated[Literal["on_plan", "behind_plan"] | None, Blank] = None,
               funding_stop: Annotated[bool, Blank] = False, awaiting_me: Annotated[bool, Blank] = False,
               live: Annotated[bool, Blank] = False, department_id: Annotated[Id | None, Blank] = None,
+              region: Annotated[SearchText | None, Blank] = None, level: Annotated[Level | None, Blank] = None,
               offset: Annotated[Offset, Blank] = 0):
     """Plans by completion date, a page at a time; the filters are the API's."""
     f = service.PlanFilter(department_id=department_id, kind=kind, status=stage, schedule=schedule,
-                           funding_stop=funding_stop, awaiting_me=awaiting_me, live=live)
+                           funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, region=region,
+                           level=level.value if level else None)
     items, total = service.list_plans(session, actor, f, limit=PAGE, offset=offset)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v])
     return render(request, "plans/list.html", {
         "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
-        "offset": offset, "page": PAGE, "query": query,
+        "offset": offset, "page": PAGE, "query": query, "levels": LEVEL_ORDER,
         "can_write": actor.role in rules.WRITE_ROLES,
         "can_review": actor.role == Role.bureau or (actor.role == Role.department and actor.reviewer)})
 
@@ -73,9 +76,9 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
 
 @router.get("/plans/board")
 def progress_board(request: Request, session: SessionDep, actor: CurrentActor,
-                   department_id: Annotated[Id | None, Blank] = None):
-    """The progress board; each figure links to the plan or network list it counts."""
-    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id),
+                   department_id: Annotated[Id | None, Blank] = None, offset: Offset = 0):
+    """The progress board; each figure links to the list it counts. Department rows a page at a time."""
+    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id, offset=offset),
                                                 "states": list(NetworkState), "can_export":
                                                 actor.role in board.EXPORT_ROLES})
 

@@ -248,7 +248,10 @@ class BoardOut(BaseModel):
     date: date
     department_id: int | None
     total: BoardRow
-    departments: list[BoardRow]
+    departments: list[BoardRow]       # one page, in department-tree order
+    departments_total: int
+    limit: int
+    offset: int
     regions: list[BoardRow]
     levels: list[BoardRow]
     funding_stop: list[FundingStopOut]

@@ -7,7 +7,6 @@ from datetime import date
 from typing import BinaryIO
 
 from sqlalchemy import delete, exists, false, func, or_, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from control.core import attachments, audit, classified, duties, scope, stages, workflow
@@ -17,7 +16,7 @@ from control.core.clock import now, today
 from control.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from control.core.roles import Role
 from control.core.workflow import WorkflowStage
-from control.migration import rules
+from control.migration import rules, schedule  # schedule: keeps each plan's late_from on every flush
 from control.migration.enums import EDITABLE, ExceptionStatus, PlanKind, PlanStatus, SystemState
 from control.migration.models import MigrationPlan, PlanDocument, PlanException, PlanNetwork, PlanSystem
 from control.migration.schemas import (
@@ -118,18 +117,8 @@ class PlanFilter:
     awaiting_me: bool = False           # plans the actor decides now (never their own)
     live: bool = False                  # leave out cancelled plans (what the progress board counts)
     q: str | None = None
-
-
-def behind_condition(day: date):
-    """SQL: an open plan past its completion date, its open stage past its planned date, or a system past
-    its planned date and not settled."""
-    late_system = exists().where(PlanSystem.plan_id == MigrationPlan.id, PlanSystem.state.in_(rules.SCHEDULED_STATES),
-                                 PlanSystem.planned_date < day)
-    stage = aliased(WorkflowStage)     # the list joins the open stage too: this one must not correlate with it
-    late_stage = exists().where(stage.subject == rules.SUBJECT, stage.subject_id == MigrationPlan.id, stage.active,
-                                stage.planned_date < day)
-    return or_(MigrationPlan.status.in_(rules.OPEN_STATUSES) & (MigrationPlan.completion_date < day), late_stage,
-               late_system)
+    region: str | None = None           # the plan's own department's region code (scope.NO_REGION: none)
+    level: str | None = None            # the plan's own department's level
 
 
 def funding_stop_condition(day: date):
@@ -163,9 +152,9 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
     if f.status:
         where.append(MigrationPlan.status == f.status)
     if f.schedule == "behind_plan":
-        where.append(behind_condition(today()))
+        where.append(schedule.behind(today()))
     elif f.schedule == "on_plan":
-        where.append(~behind_condition(today()))
+        where.append(~schedule.behind(today()))
     elif f.schedule:
         raise ValidationFailed(f"没有名为 {f.schedule} 的进度筛选（on_plan / behind_plan）", code="invalid_schedule")
     if f.funding_stop:
@@ -174,6 +163,7 @@ def _conditions(session: Session, actor: Actor, f: PlanFilter) -> list:
         where += _awaiting(actor)
     if f.live:
         where.append(MigrationPlan.status != P.cancelled)
+    where += scope.of_region_level(MigrationPlan.department_id, f.region, f.level)
     if f.q:
         like = f"%{f.q.strip()}%"
         where.append(or_(MigrationPlan.name.like(like), MigrationPlan.number.like(like)))

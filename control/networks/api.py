@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from control.core import classified
+from control.core.accounts import Level
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Id, Offset, SearchText
 from control.networks import service
@@ -17,9 +18,13 @@ router = APIRouter(prefix="/api/v1/private-networks", tags=["private networks"])
 
 
 def network_filter(department_id: Id | None = None, state: NetworkState | None = None, fiscal: bool | None = None,
-                   q: SearchText | None = None) -> NetworkFilter:
-    """`department_id`: that department and those under it; `fiscal`: built with fiscal money or not."""
-    return NetworkFilter(department_id=department_id, state=state, fiscal=fiscal, q=q)
+                   q: SearchText | None = None, region: SearchText | None = None,
+                   level: Level | None = None) -> NetworkFilter:
+    """`department_id`: that department and those under it; `fiscal`: built with fiscal money or not;
+    `region` / `level`: of the network's own department (`region=-`: no region code recorded), as the
+    progress board's region and level rows count."""
+    return NetworkFilter(department_id=department_id, state=state, fiscal=fiscal, q=q, region=region,
+                         level=level.value if level else None)
 
 
 @router.get("", response_model=NetworkList)

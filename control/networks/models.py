@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from control.core.clock import now
@@ -16,7 +16,9 @@ from control.networks.enums import NetworkState
 
 class PrivateNetwork(SQLModel, table=True):
     __tablename__ = "private_network"
-    __table_args__ = (UniqueConstraint("department_id", "name", name="uq_private_network_department_name"),)
+    __table_args__ = (UniqueConstraint("department_id", "name", name="uq_private_network_department_name"),
+                      # The progress board counts each department's networks by state from this index alone.
+                      Index("ix_private_network_department_state", "department_id", "state"))
 
     id: int | None = Field(default=None, primary_key=True)
     department_id: int = Field(foreign_key="department.id", index=True)

@@ -8,10 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
+from control.core.accounts import LEVEL_ORDER, Level
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
-from control.core.params import INT64_MAX, Blank, Id, Offset, form_int
+from control.core.params import INT64_MAX, Blank, Id, Offset, SearchText, form_int
 from control.core.textsafe import clean_text
 from control.networks import rules, service
 from control.networks.enums import NetworkState
@@ -33,15 +34,17 @@ def networks_list(request: Request, session: SessionDep, actor: CurrentActor,
                   department_id: Annotated[Id | None, Blank] = None,
                   state: Annotated[NetworkState | None, Blank] = None,
                   fiscal: Annotated[bool | None, Blank] = None, q: Annotated[str | None, Blank] = None,
-                  offset: Annotated[Offset, Blank] = 0):
+                  offset: Annotated[Offset, Blank] = 0, region: Annotated[SearchText | None, Blank] = None,
+                  level: Annotated[Level | None, Blank] = None):
     f = service.NetworkFilter(department_id=department_id, state=state, fiscal=fiscal,
-                              q=clean_text(q or "", multiline=False).strip()[:100] or None)
+                              q=clean_text(q or "", multiline=False).strip()[:100] or None, region=region,
+                              level=level.value if level else None)
     items, total = service.list_networks(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
     query = urlencode({k: v for k, v in request.query_params.items() if k != "offset" and v})
     return render(request, "networks/list.html", {
         "items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query, "depts": depts,
-        "states": list(NetworkState), "can_write": actor.role in service.WRITE_ROLES})
+        "states": list(NetworkState), "levels": LEVEL_ORDER, "can_write": actor.role in service.WRITE_ROLES})
 
 
 # --- create and edit ------------------------------------------------------------------------------------

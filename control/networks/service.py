@@ -45,6 +45,8 @@ class NetworkFilter:
     state: NetworkState | None = None
     fiscal: bool | None = None
     q: str | None = None
+    region: str | None = None            # the network's own department's region code (scope.NO_REGION: none)
+    level: str | None = None             # the network's own department's level
 
 
 def _conditions(session: Session, actor: Actor, f: NetworkFilter) -> list:
@@ -57,6 +59,7 @@ def _conditions(session: Session, actor: Actor, f: NetworkFilter) -> list:
         where.append(PrivateNetwork.fiscal_funded.is_(f.fiscal))
     if f.q and f.q.strip():
         where.append(dialect.contains_text([PrivateNetwork.name, PrivateNetwork.purpose], f.q.strip()))
+    where += scope.of_region_level(PrivateNetwork.department_id, f.region, f.level)
     return where
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
+from control.core.accounts import Level
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import Id, Offset, SearchText, file_response
 from control.systems import census, service
@@ -15,14 +16,23 @@ from control.systems.service import SystemFilter
 router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
 
 
+MIGRATION_PATTERN = f"^({'|'.join(service.MIGRATION_STATES)})$"
+
+
 def system_filter(department_id: Id | None = None, network: Network | None = None,
                   status: SystemStatus | None = None, protection_level: int | None = Query(None, ge=1, le=5),
                   usage_frequency: UsageFrequency | None = None, kind: SystemKind | None = None,
                   classified: bool | None = None, q: SearchText | None = None,
-                  sort: str = "name") -> SystemFilter:
+                  sort: str = "name", region: SearchText | None = None, level: Level | None = None,
+                  migration: str | None = Query(None, pattern=MIGRATION_PATTERN)) -> SystemFilter:
+    """`region` / `level`: of the system's own department (`region=-`: no region code recorded);
+    `migration`: planned (in a live cloud plan) or its state there (pending, migrating, migrated,
+    exception): what the progress board's system figures count."""
     return SystemFilter(department_id=department_id, network=network, status=status,
                         protection_level=protection_level, usage_frequency=usage_frequency, kind=kind,
-                        classified=classified, q=q, sort=sort)
+                        classified=classified, q=q, sort=sort, region=region, level=level.value if level else None,
+                        migration=migration)
+
 
 
 FilterDep = Annotated[SystemFilter, Depends(system_filter)]

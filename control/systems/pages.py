@@ -9,11 +9,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.core.accounts import LEVEL_ORDER, Level
 from control.core.auth import Actor
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import Forbidden, NotFound, PayloadTooLarge, ServiceError, ValidationFailed
 from control.core.params import INT64_MAX, Id, form_choice, form_int
 from control.core.textsafe import clean_text
+from control.migration.enums import SystemState
 from control.org import service as org_service
 from control.systems import census, rules, service
 from control.systems.enums import Network, SystemKind, SystemStatus, UsageFrequency
@@ -25,7 +27,7 @@ from control.web.render import PostedForm, csrf_protect, field_errors, flash, pl
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
 FILTER_KEYS = ("department_id", "network", "status", "protection_level", "usage_frequency", "kind", "q",
-               "sort")
+               "sort", "region", "level", "migration")
 SORTS = [("name", "名称"), ("code", "编码"), ("department", "部门"), ("status", "状态"),
          ("protection_level", "等保级别"), ("usage_frequency", "使用频度"), ("-updated_at", "最近更新")]
 ACTION_LABELS = {"start": "投入运行", "stop": "停止运行", "decommission": "下线"}
@@ -53,7 +55,11 @@ def _filter(params: dict[str, str]) -> service.SystemFilter:
                                 usage_frequency=choice(UsageFrequency, "usage_frequency"),
                                 kind=choice(SystemKind, "kind"),
                                 q=clean_text(params.get("q") or "", multiline=False).strip()[:100] or None,
-                                sort=sort if sort.lstrip("-") in service.SORTABLE else "name")
+                                sort=sort if sort.lstrip("-") in service.SORTABLE else "name",
+                                region=clean_text(params.get("region") or "", multiline=False).strip()[:100] or None,
+                                level=choice(Level, "level"),
+                                migration=params.get("migration") if params.get("migration") in
+                                service.MIGRATION_STATES else None)
 
 
 @router.get("/systems")
@@ -81,6 +87,8 @@ def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
         "frequencies": list(UsageFrequency),
         "kinds": list(SystemKind),
         "sorts": SORTS,
+        "levels": LEVEL_ORDER,
+        "migration_states": list(SystemState),
         "can_write": actor.role in service.WRITE_ROLES,
     }
     fragment = request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request")

@@ -19,6 +19,8 @@ from control.core.db import insert_plain
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.roles import Role
 from control.migration import service as migration_service
+from control.migration.enums import PlanStatus, SystemState
+from control.migration.models import MigrationPlan, PlanSystem
 from control.networks import service as network_service
 from control.systems import rules
 from control.systems.enums import Network, SystemKind, SystemStatus
@@ -47,6 +49,14 @@ class SystemFilter:
     q: str | None = None
     sort: str = "name"                    # a SORTABLE key, "-" prefix for descending
     include_classified_details: bool = True
+    region: str | None = None             # the system's own department's region code (scope.NO_REGION: none)
+    level: str | None = None              # the system's own department's level
+    migration: str | None = None          # MIGRATION_STATES: in a live cloud plan, in that state there
+
+
+# The migration filter: "planned" is every system a live (not cancelled) cloud plan holds, the others its
+# state in that plan, as the progress board counts them.
+MIGRATION_STATES = ("planned", *(s.value for s in SystemState))
 
 
 def new_code() -> str:
@@ -71,6 +81,9 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
         where.append(InformationSystem.kind == f.kind)
     if f.classified is not None:
         where.append(InformationSystem.is_classified == f.classified)
+    where += scope.of_region_level(InformationSystem.department_id, f.region, f.level)
+    if f.migration:
+        where.append(_in_migration(f.migration))
     if f.q and f.q.strip():
         q = f.q.strip()
         # The departments named are looked up first: a sub-select inside the OR would keep PostgreSQL from
@@ -79,6 +92,15 @@ def _conditions(session: Session, actor: Actor, f: SystemFilter) -> list:
         where.append(or_(dialect.text_search(session, InformationSystem.id, SEARCHED, q, fts_table="system_search",
                                              lowered=SEARCH_TEXT), InformationSystem.department_id.in_(list(named))))
     return where
+
+
+def _in_migration(state: str) -> Any:
+    """Condition: the system is in a live cloud plan (in `state` there, unless "planned")."""
+    if state not in MIGRATION_STATES:
+        raise ValidationFailed(f"没有名为 {state} 的迁移状态筛选", code="invalid_migration")
+    held = select(PlanSystem.system_id).join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id) \
+        .where(MigrationPlan.status != PlanStatus.cancelled)
+    return InformationSystem.id.in_(held if state == "planned" else held.where(PlanSystem.state == state))
 
 
 # What free text q looks in (besides the department's name): the columns of the SQLite trigram table

@@ -100,8 +100,9 @@ def test_plan_list_keeps_every_filter(client, world, one_per_page):
         system = create_system(client, h, world.depts["edu"].id, name=f"{name}系统")
         r = client.post("/api/v1/migration-plans", json=cloud_payload(world, [system["id"]], name=name), headers=h)
         assert r.status_code == 201, r.text
+    edu = world.depts["edu"]
     listed = {"kind": "cloud", "stage": "draft", "schedule": "on_plan", "live": "true",
-              "department_id": str(world.depts["edu"].id)}
+              "department_id": str(edu.id), "region": edu.region or "-", "level": edu.level.value}
     assert_kept(client, world.headers("admin"), "/plans", listed)
     flags = {**listed, "funding_stop": "true", "awaiting_me": "true"}     # nothing matches: no page links
     assert_kept(client, world.headers("admin"), "/plans", flags, pager=False)
@@ -112,7 +113,8 @@ def test_network_list_keeps_every_filter(client, world, one_per_page):
     for name in ("县教育城域网", "县教育视频网"):
         create_network(client, h, world.depts["edu"].id, name=name)
     assert_kept(client, world.headers("admin"), "/networks",
-                {"q": "教育", "department_id": str(world.depts["edu"].id), "state": "in_use", "fiscal": "true"})
+                {"q": "教育", "department_id": str(world.depts["edu"].id), "state": "in_use", "fiscal": "true",
+                 "region": world.depts["edu"].region or "-", "level": world.depts["edu"].level.value})
 
 
 def test_system_list_keeps_every_filter(client, world, one_per_page):
@@ -122,7 +124,8 @@ def test_system_list_keeps_every_filter(client, world, one_per_page):
     assert_kept(client, world.headers("admin"), "/systems",
                 {"q": "系统", "department_id": str(world.depts["edu"].id), "network": "extranet",
                  "status": "running", "protection_level": "2", "usage_frequency": "daily", "kind": "self_built",
-                 "sort": "code"})
+                 "sort": "code", "region": world.depts["edu"].region or "-", "level": world.depts["edu"].level.value})
+    assert_kept(client, world.headers("admin"), "/systems", {"q": "系统", "migration": "planned"}, pager=False)
 
 
 def test_cloud_and_zombie_lists_keep_every_filter(client, world):
