@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control.core import audit, dialect, scope
+from control.core import audit, classified, dialect, scope
 from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.clock import now
@@ -26,7 +26,6 @@ from control.devices.models import Device, DeviceBackup
 from control.devices.netmiko import device_types
 from control.devices.schemas import DeviceCreate, DeviceOut, DeviceSummary, SyncResult
 from control.networks.models import PrivateNetwork
-from control.networks.rules import CLASSIFIED_REFUSAL
 
 MANAGE_ROLES = (Role.admin, Role.infocenter)
 BACKUP_ROLES = (Role.admin, Role.infocenter, Role.ops)
@@ -104,7 +103,7 @@ def _check(session: Session, actor: Actor, data: DeviceCreate) -> None:
     """A classified network first (nothing else about the device is looked at), then the department in the
     actor's scope, a device type netmiko drives and a network of the device's own department."""
     if data.on_classified_network:
-        raise _refuse("on_classified_network", CLASSIFIED_REFUSAL, "classified")
+        classified.refuse("on_classified_network")
     department = scope.visible_department(session, actor, data.department_id, field="department_id")
     if data.device_type not in device_types():
         raise _refuse("device_type", f"设备类型 {data.device_type} 不是 netmiko 支持的类型（如 cisco_ios）",

@@ -11,10 +11,10 @@ from netmiko import ConnectHandler
 from sqlalchemy import MetaData, select, text
 from sqlmodel import Session
 
+from control.core.classified import REFUSAL as CLASSIFIED_REFUSAL
 from control.core.roles import Role
 from control.devices import backups, service
 from control.devices.models import Device
-from control.networks.rules import CLASSIFIED_REFUSAL
 from control.scheduled import JOB_ACTOR
 from tests.fakeswitches import ENABLE, PASSWORD, USERNAME
 
