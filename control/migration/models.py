@@ -69,11 +69,12 @@ class PlanSystem(SQLModel, table=True):
     """A system in a cloud plan's scope with its own target date and state."""
     __tablename__ = "migration_plan_system"
     __table_args__ = (UniqueConstraint("plan_id", "system_id", name="uq_migration_plan_system"),
-                      # The board counts each plan's systems by state from this index alone.
-                      Index("ix_migration_plan_system_plan_state", "plan_id", "state"))
+                      # The board counts systems by state under each system's department from this index
+                      # and the inventory's ix_system_live_department alone.
+                      Index("ix_migration_plan_system_board", "system_id", "plan_id", "state"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="migration_plan.id", index=True)
-    system_id: int = Field(foreign_key="information_system.id", index=True)
+    system_id: int = Field(foreign_key="information_system.id")
     target_date: date
     # The date the schedule is judged by: the target date, or an approved exception's later one.
     planned_date: date = Field(index=True)

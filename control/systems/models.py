@@ -35,6 +35,9 @@ class InformationSystem(SQLModel, table=True):
         # Counts a status filter (alone or with a subtree) from the index only: the list's total.
         Index("ix_system_live_status", "status", "department_id",
               sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        # The live systems of each department, read from the index alone (the migration board's joins).
+        Index("ix_system_live_department", "department_id", "id",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,8 +8,9 @@ The progress board judged every plan on / behind plan at read time with correlat
 its 250 ms for the whole province. A plan is behind on any day after the earliest planned date of what it
 still has open (its completion date while open, its open stage's planned date, its unsettled systems'
 planned dates), so that date is stored and kept by control/migration/schedule.py; this fills it for the
-plans there are. Three covering indexes let the board count networks by state, systems by state and plans
-by schedule per department from the index alone.
+plans there are. Covering indexes let the board count networks by state, systems by state (under each
+system's own department: plan rows by system, live systems by department) and plans by schedule per
+department from indexes alone; the plan rows' index by system replaces the single-column one.
 """
 from datetime import date
 
@@ -24,7 +25,7 @@ depends_on = None
 OPEN_STATUSES = ("draft", "review", "approval", "connect", "migrate", "withdraw", "migration", "returned")
 SCHEDULED_STATES = ("pending", "migrating", "exception")
 INDEXES = (("ix_private_network_department_state", "private_network", ("department_id", "state")),
-           ("ix_migration_plan_system_plan_state", "migration_plan_system", ("plan_id", "state")),
+           ("ix_migration_plan_system_board", "migration_plan_system", ("system_id", "plan_id", "state")),
            ("ix_migration_plan_board", "migration_plan",
             ("department_id", "status", "late_from", "kind", "completion_date")))
 
@@ -57,9 +58,14 @@ def upgrade() -> None:
                      rows)
     for name, table_name, columns in INDEXES:
         op.create_index(name, table_name, list(columns))
+    op.create_index("ix_system_live_department", "information_system", ["department_id", "id"],
+                    sqlite_where=sa.text("deleted_at IS NULL"), postgresql_where=sa.text("deleted_at IS NULL"))
+    op.drop_index("ix_migration_plan_system_system_id", table_name="migration_plan_system")
 
 
 def downgrade() -> None:
+    op.create_index("ix_migration_plan_system_system_id", "migration_plan_system", ["system_id"])
+    op.drop_index("ix_system_live_department", table_name="information_system")
     for name, table_name, _ in INDEXES:
         op.drop_index(name, table_name=table_name)
     with op.batch_alter_table("migration_plan") as batch:
