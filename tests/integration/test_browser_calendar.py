@@ -50,7 +50,9 @@ def test_redoc_renders_the_operations_offline(live, browser):
     base, _app, _world = live
     page, blocked, problems = offline_page(browser)
     assert page.goto(base + "/redoc").status == 200
-    expect(page.get_by_text("/api/v1/calendar/add-working-days").first).to_be_attached()
+    # ReDoc lays out every operation before it shows any: with a hundred of them on a busy 2-core machine
+    # that takes longer than Playwright's default 5 s wait.
+    expect(page.get_by_text("/api/v1/calendar/add-working-days").first).to_be_attached(timeout=60_000)
     expect(page.locator("h1", has_text="云长 yunzhang").first).to_be_visible()
     assert blocked == [] and problems == [], (blocked, problems)
 
