@@ -56,6 +56,8 @@ ACTION_LABELS = {"check": "检查", "approve": "批准", "apply": "执行", "rol
                  "interrupted": "中断", "rolled_back": "回退完成", "rollback_failed": "回退失败"}
 ACTIONS = ("check", "approve", "apply", "rollback", "cancel", "resume")
 FLOW = Transitions(TRANSITIONS, ACTION_LABELS, noun="变更")
+# People's part of the table: a refusal names only what a person can do next.
+PEOPLE = Transitions({k: v for k, v in TRANSITIONS.items() if k[1] in ACTIONS}, ACTION_LABELS, noun="变更")
 # A change in one of these has a run under way: no second action but cancel until it ends.
 ACTIVE = (S.applying, S.verifying, S.rolling_back)
 FINISHED = (S.succeeded, S.rolled_back, S.cancelled)
@@ -63,7 +65,7 @@ DEVICE_CHANGED = "设备配置自检查以来已变更"
 
 
 def transition_error(state: ChangeStatus, action: str) -> str | None:
-    return FLOW.error(state, action)
+    return (PEOPLE if action in ACTIONS else FLOW).error(state, action)
 
 
 def next_state(state: ChangeStatus, action: str) -> ChangeStatus:
@@ -71,7 +73,7 @@ def next_state(state: ChangeStatus, action: str) -> ChangeStatus:
 
 
 def person_actions(state: ChangeStatus) -> list[str]:
-    return [a for a in FLOW.allowed(state) if a in ACTIONS]
+    return PEOPLE.allowed(state)
 
 
 def approval_digest(targets: Iterable[tuple[str, str | None, Sequence[str]]]) -> str:
@@ -122,10 +124,13 @@ def expected_config(config: str, commands: Sequence[str]) -> str:
         return next((b for b in body if b[0] == head), None)
 
     def insert(block: list[str]) -> None:
+        """After the last block of its kind (and the `!` closing it); routes follow each other unclosed."""
         kind = block[0].split()[0]
         same = [i for i, b in enumerate(body) if b[0].split()[:1] == [kind]]
         at = same[-1] + 1 if same else len(body)
-        body[at:at] = [block, ["!"]] if kind != "ip" else [block]
+        if same and kind != "ip" and at < len(body) and body[at] == ["!"]:
+            at += 1
+        body[at:at] = [block] if same and kind == "ip" else [block, ["!"]]
 
     for raw in commands:
         command = raw.rstrip()
@@ -152,7 +157,11 @@ def expected_config(config: str, commands: Sequence[str]) -> str:
         elif text.startswith(("ip route ", "no ip route ")):
             current = None
             line = text[3:] if text.startswith("no ") else text
-            body[:] = [b for b in body if b != [line]]
+            if [line] in body:
+                at = body.index([line])
+                del body[at]
+                if 0 < at < len(body) and body[at - 1] == body[at] == ["!"]:     # it was the only route
+                    del body[at]
             if not text.startswith("no "):
                 insert([line])
         elif current is not None:
