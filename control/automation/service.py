@@ -297,6 +297,8 @@ def act(session: Session, actor: Actor, policy: Policy, change_id: int, action: 
 
 
 def _start(session: Session, change: Change, mode: str, actor: Actor, resume: bool = False) -> None:
+    """Queue the run of this step in the action's own transaction (not runs.enqueue, which commits alone): the
+    change's new state and its run are committed together or not at all."""
     kind = runs_kind(change)
     params = {"actor": actor.username, "resume": resume}
     if change.kind == ChangeKind.playbook:

@@ -22,11 +22,9 @@ from tests.integration.changes_helpers import (
     wait_status,
 )
 
-
-@pytest.fixture
-def db_url(sqlite_url):
-    """The device flows on SQLite (the API rules run on both databases in tests/api/test_changes_api.py)."""
-    return sqlite_url
+# The whole pipeline runs on both databases; the other device flows on SQLite (the API's rules run on both in
+# tests/api/test_changes_api.py).
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +101,7 @@ def test_check_approve_apply_verify(client, world, switches, pool):
     act(client, world, change["id"], "apply", expect=409)
 
 
+@SQLITE_ONLY
 def test_failing_verify_rolls_that_device_back(client, world, switches, pool, monkeypatch):
     shipped = templates.load_all()["join_extranet"]
     header = shipped.header.model_copy(update={"verify": [templates.Verify(command="show vlan",
@@ -127,6 +126,7 @@ def test_failing_verify_rolls_that_device_back(client, world, switches, pool, mo
     assert "rolled_back" in [t["status"] for t in failed["targets"]]
 
 
+@SQLITE_ONLY
 def test_ios_error_fails_the_device(client, world, switches, pool):
     ids = devices(client, world, switches, ["cs01"])
     change = create_change(client, world, ids, join_variables(next(VLANS), ports=["FastEthernet0/99"]),
@@ -140,6 +140,7 @@ def test_ios_error_fails_the_device(client, world, switches, pool):
     assert failed["targets"][0]["status"] == "rolled_back"        # nothing took: its config is still the backup
 
 
+@SQLITE_ONLY
 def test_drift_between_check_and_apply_is_refused(client, world, switches, pool):
     ids = devices(client, world, switches, ["cs02"])
     change = create_change(client, world, ids, join_variables(next(VLANS)))
@@ -162,6 +163,7 @@ def test_drift_between_check_and_apply_is_refused(client, world, switches, pool)
         == "approved"
 
 
+@SQLITE_ONLY
 def test_cancel_between_devices_then_roll_back(client, world, switches, pool, monkeypatch):
     monkeypatch.setenv("YUNZHANG_AUTOMATION_DEVICE_PAUSE", "2")
     ids = devices(client, world, switches, ["cs01", "cs02", "cs03"])
