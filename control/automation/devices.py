@@ -270,7 +270,12 @@ class Job:
             c.configure(rules.applicable(target.rollback_commands, current))
         except DeviceError as exc:       # judged by the config below
             self.ctx.emit({"event": "message", "host": target.name, "task": "回退", "stdout": str(exc)})
-        return _config(c) == backup.content
+        if _config(c) != backup.content:
+            return False
+        with self.ctx.sessions() as session:    # yunzhang's own change back: a version, but not drift
+            backups.record_backup(session, session.get(Device, target.device_id), backup.content,
+                                  actor=service.RUN_ACTOR, expected=True)
+        return True
 
     def resume_one(self, target: ChangeTarget) -> None:
         """A device a dead worker left applied or half-way: verify passes → done (saved), never sent again; its

@@ -190,3 +190,43 @@ def test_cancel_between_devices_then_roll_back(client, world, switches, pool, mo
     rolled = wait_status(client, world, change["id"], "rolled_back")
     assert rolled["targets"][0]["status"] == "rolled_back"
     assert f"vlan {vlan}" not in raw_config(switches, "cs01")
+
+
+def run_change(client, world, ids, template, variables, end="succeeded"):
+    change = create_change(client, world, ids, variables, template=template)
+    act(client, world, change["id"], "check")
+    wait_status(client, world, change["id"], "checked")
+    act(client, world, change["id"], "approve", user="bureau")
+    act(client, world, change["id"], "apply")
+    return wait_status(client, world, change["id"], end)
+
+
+@SQLITE_ONLY
+def test_every_shipped_template_applies_verifies_and_rolls_back(client, world, switches, pool):
+    """join, then change the interconnect's description and routes (and roll that back to its backup), then
+    withdraw the network (and roll that back too): each verified by its own show commands on the emulator."""
+    ids = devices(client, world, switches, ["cs04"])
+    vlan = next(VLANS)
+    join = join_variables(vlan, ports=["FastEthernet0/7"])
+    run_change(client, world, ids, "join_extranet", join)
+    joined = config_rules.stored_form(raw_config(switches, "cs04"))
+    old_route = join["routes"][0]
+    new_route = f"10.{vlan % 200 + 2}.0.0/16 via 10.{vlan % 200}.0.254"
+    update = run_change(client, world, ids, "interconnect_update", {
+        "vlan_id": vlan, "description": f"edu ic {vlan} v2", "old_description": join["svi_description"],
+        "add_routes": [new_route], "remove_routes": [old_route]})
+    config = raw_config(switches, "cs04")
+    assert f" description edu ic {vlan} v2" in config and f"ip route 10.{vlan % 200 + 2}.0.0" in config
+    assert f"ip route 10.{vlan % 200 + 1}.0.0" not in config
+    act(client, world, update["id"], "rollback")
+    wait_status(client, world, update["id"], "rolled_back")
+    assert config_rules.stored_form(raw_config(switches, "cs04")) == joined
+    withdraw = run_change(client, world, ids, "withdraw_network", join)
+    config = raw_config(switches, "cs04")
+    assert f"\nvlan {vlan}\n" not in config and f"Vlan{vlan}" not in config
+    assert " shutdown\n" in config.split("interface FastEthernet0/7\n")[1].split("!")[0]     # its port shut
+    act(client, world, withdraw["id"], "rollback")
+    wait_status(client, world, withdraw["id"], "rolled_back")
+    assert config_rules.stored_form(raw_config(switches, "cs04")) == joined
+    device = client.get(f"/api/v1/devices/{ids[0]}", headers=world.headers("infocenter")).json()
+    assert device["drifted"] is False                   # every version was yunzhang's own
