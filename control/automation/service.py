@@ -1,5 +1,6 @@
-"""Reading runs and their events, scoped: operators, the Information Center, administrators and auditors see
-every run; a department sees the runs whose subject (device, change) lies in its subtree."""
+"""Reading runs and their events, scoped: operators, the Information Center, the bureau, administrators and
+auditors see every run; a department sees the runs whose subject (device, change) lies in its subtree. Then the
+change pipeline's use cases (below)."""
 from __future__ import annotations
 
 import logging
@@ -70,8 +71,9 @@ OPERATE_ROLES = (Role.admin, Role.infocenter)
 ENTITY = "change"
 WHAT = "变更"
 RUN_ACTOR = Actor(id=None, username="automation", role=Role.infocenter, department_id=None, scope_path=None)
-# Called with (session, change) when a change ends (succeeded, failed, rolled back, ...): how the plan steps,
-# cloud requests and zombie cases a change serves learn of it without this module importing them.
+# Called with (session, change) when a change ends (succeeded, failed, rolled back, ...), after its state is
+# committed: how the plan steps, cloud requests and zombie cases a change serves learn of it without this module
+# importing them. A listener commits its own writes; its failure is logged and rolled back, never the change's.
 finished_listeners: list[Callable[[Session, Change], None]] = []
 ENDED = (ChangeStatus.succeeded, ChangeStatus.failed, ChangeStatus.rolled_back, ChangeStatus.rollback_failed,
          ChangeStatus.cancelled)
