@@ -83,6 +83,11 @@ def _refuse(field: str, message: str, code: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, errors=[{"field": field, "message": message, "code": code}])
 
 
+def _refuse_classified(field: str) -> ValidationFailed:
+    """Classified systems and networks never reach automation: the one refusal (code `classified`)."""
+    return _refuse(field, CLASSIFIED_REFUSAL, "classified")
+
+
 def targets_of(session: Session, change_id: int) -> list[ChangeTarget]:
     return list(session.execute(select(ChangeTarget).where(ChangeTarget.change_id == change_id)
                                 .order_by(ChangeTarget.position)).scalars())
@@ -195,7 +200,7 @@ def _host_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[list[
     targets, departments = [], set()
     for host in data.hosts:
         if host in classified:
-            raise _refuse("hosts", CLASSIFIED_REFUSAL, "classified")
+            raise _refuse_classified("hosts")
         if host not in hostvars:
             raise _refuse("hosts", f"主机 {host} 不在平台的主机清单中（已交付的云主机）", "unknown_host")
         dept = session.execute(select(Department).where(Department.code == hostvars[host]["yz_department"])).scalar()
@@ -211,7 +216,7 @@ def create_change(session: Session, actor: Actor, data: ChangeIn) -> Change:
     else is looked at."""
     actor.require(*OPERATE_ROLES)
     if data.on_classified_network:
-        raise _refuse("on_classified_network", CLASSIFIED_REFUSAL, "classified")
+        raise _refuse_classified("on_classified_network")
     maker = _device_targets if data.kind == ChangeKind.device else _host_targets
     targets, departments, fields = maker(session, actor, data)
     department = _common_department(session, departments)
