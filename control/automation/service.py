@@ -190,10 +190,10 @@ def _host_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[list[
     if bad:
         raise _refuse("variables", f"变量 {', '.join(bad)} 由平台的主机清单给出，不能在变更中指定", "reserved")
     hostvars = build_inventory(session)["_meta"]["hostvars"]
-    classified = classified_hosts(session)
+    secret_hosts = classified_hosts(session)
     targets, departments = [], set()
     for host in data.hosts:
-        if host in classified:
+        if host in secret_hosts:
             classified.refuse("hosts")
         if host not in hostvars:
             raise _refuse("hosts", f"主机 {host} 不在平台的主机清单中（已交付的云主机）", "unknown_host")
