@@ -1,0 +1,83 @@
+"""What a change can serve besides its targets: a migration plan's step (plan_step_id), a cloud request
+(cloud_request_id), a zombie case (zombie_case_id). Automation knows none of those domains: each registers, at
+start (control/wiring.py), how to check that the user creating a change may serve its subject, and what happens
+to the subject when the change succeeds. So imports go one way, from those domains to automation (they create
+changes and list them through automation's service), and never back.
+
+A hook that fails after a change succeeded does not undo the change (the devices are changed): its reason is
+returned, to be shown among the run's events, and the subject is left for a person to finish by hand."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from control.core.auth import Actor
+from control.core.errors import ServiceError, ValidationFailed
+
+log = logging.getLogger("yunzhang.automation")
+
+
+@dataclass(frozen=True)
+class Served:
+    """The subject a change serves, as the change page names it and links to it."""
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """A change that has just succeeded, as its subjects are told of it."""
+    change_id: int
+    author: str
+    run_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Link:
+    field: str                                                 # the change's column: plan_step_id, ...
+    serve: Callable[[Session, Actor, int], Served]             # raises (403, 404, 409, 422) when it may not
+    succeeded: Callable[[Session, int, Done], str] | None      # (session, subject id, change) → what it did
+
+
+_links: dict[str, Link] = {}
+
+
+def register(link: Link) -> None:
+    _links[link.field] = link
+
+
+def serve(session: Session, actor: Actor, values: dict[str, int | None]) -> list[Served]:
+    """Check every subject a new change names (field → id); an unregistered field named is refused."""
+    served = []
+    for field, subject_id in values.items():
+        if subject_id is None:
+            continue
+        if field not in _links:
+            raise ValidationFailed(f"变更不能关联 {field}", code="unknown_link",
+                                   errors=[{"field": field, "message": "不支持的关联", "code": "unknown_link"}])
+        served.append(_links[field].serve(session, actor, subject_id))
+    return served
+
+
+def succeeded(sessions: Callable[[], Session], done: Done, values: dict[str, int | None]) -> list[str]:
+    """Tell each subject of a change that has just succeeded, each in its own session: what each did, or why it
+    could not (a subject moved on meanwhile, a condition not met)."""
+    messages = []
+    for field, subject_id in values.items():
+        link = _links.get(field)
+        if subject_id is None or link is None or link.succeeded is None:
+            continue
+        with sessions() as session:
+            try:
+                messages.append(link.succeeded(session, subject_id, done))
+            except ServiceError as exc:
+                session.rollback()
+                messages.append(f"未能自动完成：{exc.detail}")
+            except Exception as exc:  # the change stays succeeded whatever its subject does
+                session.rollback()
+                log.exception("%s %s: hook after change %s failed", field, subject_id, done.change_id)
+                messages.append(f"未能自动完成：{type(exc).__name__}")
+    return messages

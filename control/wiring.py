@@ -1,0 +1,11 @@
+"""What every process installs at start, before it serves a request or claims a run: the run kinds automation
+executes, and the subjects a change can serve (control/automation/links.py) with what each does when a change
+serving it is created and when it succeeds. Here, above the domains, so automation imports none of them."""
+from __future__ import annotations
+
+
+def install() -> None:
+    from control.automation import kinds, links
+    from control.migration import automation as migration_automation
+    kinds.install()
+    links.register(migration_automation.LINK)
