@@ -151,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from control.automation import api as automation_api
     from control.automation import pages as automation_pages
     app.include_router(automation_api.router)
+    app.include_router(automation_api.templates_router)
+    app.include_router(automation_api.changes_router)
     app.include_router(automation_pages.router)
     app.mount(docs.ASSETS_URL, docs.ASSETS, name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,4 +1,5 @@
 """Every table, imported in one place for Alembic and for create-all in benchmarks."""
+from control.automation.models import Change, ChangeTarget  # noqa: F401
 from control.cloud.models import (  # noqa: F401
                                   Attachment,
                                   CapacityPool,
@@ -16,11 +17,11 @@ from control.core.sessions import UserSession  # noqa: F401
 from control.core.workflow import WorkflowAuthor, WorkflowStage  # noqa: F401
 from control.devices.models import Device, DeviceBackup  # noqa: F401
 from control.migration.models import (  # noqa: F401
-    MigrationPlan,
-    PlanDocument,
-    PlanException,
-    PlanNetwork,
-    PlanSystem,
+                                  MigrationPlan,
+                                  PlanDocument,
+                                  PlanException,
+                                  PlanNetwork,
+                                  PlanSystem,
 )
 from control.networks.models import CarrierLine, NetworkSystem, PrivateNetwork  # noqa: F401
 from control.systems.models import InformationSystem, SystemSharing  # noqa: F401

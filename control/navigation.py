@@ -3,6 +3,7 @@ domain registers its own in core's label registry). Given to the app at start, s
 domain."""
 from __future__ import annotations
 
+from control.automation import labels as automation_labels
 from control.cloud import labels as cloud_labels
 from control.core import labels
 from control.core.roles import Role
@@ -29,7 +30,10 @@ NAV: list[NavEntry] = [
     NavEntry("/zombies", "僵尸系统", None),
     NavEntry("/networks", "业务专网", None),
     NavEntry("/devices", "网络设备", None),
-    NavEntry("/runs", "自动化运行", (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department)),
+    NavEntry("/changes", "自动化变更", (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department,
+                                         Role.bureau)),
+    NavEntry("/runs", "自动化运行", (Role.admin, Role.infocenter, Role.ops, Role.auditor, Role.department,
+                                       Role.bureau)),
     NavEntry("/audit", "审计日志", (Role.admin, Role.auditor)),
     NavEntry("/users", "用户", (Role.admin,)),
 ]
@@ -39,7 +43,7 @@ NAV: list[NavEntry] = [
 def install_labels() -> None:
     """Fill core's label registry with every domain's field labels (the app and the CLI call it at start)."""
     for domain in (org_labels, systems_labels, cloud_labels, zombies_labels, networks_labels,
-                   migration_labels, devices_labels):
+                   migration_labels, devices_labels, automation_labels):
         domain.install()
 
 

@@ -44,3 +44,37 @@ def value_label(enum: type[LabeledEnum], value: str, locale: str = "zh_CN") -> s
 
 def event_label(event: str, locale: str = "zh_CN") -> str:
     return value_label(EventKind, event, locale)
+
+
+class ChangeKind(LabeledEnum):
+    device = ("device", "设备变更（netmiko）", "Device change (netmiko)")
+    playbook = ("playbook", "剧本变更（Ansible）", "Playbook change (Ansible)")
+
+
+class ChangeStatus(LabeledEnum):
+    draft = ("draft", "草稿", "Draft")
+    checked = ("checked", "已检查", "Checked")
+    approved = ("approved", "已批准", "Approved")
+    applying = ("applying", "执行中", "Applying")
+    verifying = ("verifying", "验证中", "Verifying")
+    succeeded = ("succeeded", "已成功", "Succeeded")
+    failed = ("failed", "失败", "Failed")
+    rolling_back = ("rolling_back", "回退中", "Rolling back")
+    rolled_back = ("rolled_back", "已回退", "Rolled back")
+    rollback_failed = ("rollback_failed", "回退失败", "Rollback failed")
+    cancelled = ("cancelled", "已取消", "Cancelled")
+    interrupted = ("interrupted", "已中断", "Interrupted")
+
+
+class TargetStatus(LabeledEnum):
+    """Where one device (or host) of a change stands."""
+    pending = ("pending", "待检查", "Pending")
+    checked = ("checked", "已检查", "Checked")
+    applying = ("applying", "下发中", "Applying")
+    applied = ("applied", "已下发", "Applied")
+    verified = ("verified", "已验证", "Verified")
+    saved = ("saved", "已保存", "Saved")
+    failed = ("failed", "失败", "Failed")
+    rolled_back = ("rolled_back", "已回退", "Rolled back")
+    rollback_failed = ("rollback_failed", "回退失败", "Rollback failed")
+    skipped = ("skipped", "未执行", "Not applied")

@@ -72,3 +72,13 @@ def build_inventory(session: Session) -> dict:
     inventory["ungrouped"] = {"hosts": []}
     inventory["_meta"] = {"hostvars": hostvars}
     return inventory
+
+
+def classified_hosts(session: Session) -> set[str]:
+    """The hosts delivered for classified systems: a change naming one is refused with the classified reason
+    (they are left out of the inventory, so otherwise it would only read "unknown host")."""
+    rows = session.execute(select(DeliveredItem.address)
+                           .join(CloudRequest, CloudRequest.id == DeliveredItem.request_id)
+                           .join(InformationSystem, InformationSystem.id == CloudRequest.system_id)
+                           .where(InformationSystem.is_classified.is_(True))).scalars()
+    return {host for host in map(host_address, rows) if host}

@@ -9,8 +9,9 @@ from control.core import runs
 
 def install() -> None:
     """Register every handler; a process must do it before its pool claims runs (it claims only known kinds)."""
-    from control.automation import playbook
-    runs.register(playbook.KIND, playbook.handle)
+    from control.automation import devices, playbook, playbook_change
+    runs.register(playbook.KIND, playbook_change.handle)
+    runs.register(devices.KIND, devices.handle)
 
 
 def start_workers(engine: Engine, size: int) -> runs.WorkerPool | None:

@@ -42,20 +42,30 @@ def enqueue(session: Session, name: str, mode: str, *, inventory: dict, extravar
     if playbook_file(name, mode) is None:
         raise ValidationFailed(f"剧本“{name}”没有“{mode}”模式", code="playbook_mode",
                                errors=[{"field": "playbook", "message": "未知的剧本或模式"}])
-    return runs.enqueue(session, KIND, mode, params={"playbook": name, "inventory": inventory,
-                                                     "extravars": extravars or {}, "secret_vars": secret_vars or {}},
+    return runs.enqueue(session, KIND, mode, params=params(name, inventory, extravars, secret_vars),
                         change_id=change_id, department_id=department_id)
 
 
+def params(name: str, inventory: dict, extravars: dict | None = None,
+           secret_vars: dict[str, str] | None = None) -> dict:
+    """A playbook run's parameters (what `handle` reads)."""
+    return {"playbook": name, "inventory": inventory, "extravars": extravars or {}, "secret_vars": secret_vars or {}}
+
+
 def handle(ctx: runs.RunContext) -> dict:
+    return execute(ctx, ctx.run.mode)
+
+
+def execute(ctx: runs.RunContext, mode: str) -> dict:
+    """The run's playbook in `mode` (a change's apply run also runs the verify play); RunFailed when it fails."""
     params = ctx.run.params
     try:
         secrets = {name: resolve_secret(ref) for name, ref in (params.get("secret_vars") or {}).items()}
     except SecretError as exc:
         raise runs.RunFailed(f"剧本变量的密钥不可用：{exc}") from None
-    result = ansible.run_playbook(playbook_file(params["playbook"], ctx.run.mode), inventory=params["inventory"],
+    result = ansible.run_playbook(playbook_file(params["playbook"], mode), inventory=params["inventory"],
                                   extravars={**(params.get("extravars") or {}), **secrets},
-                                  check=ctx.run.mode == "check", emit=ctx.emit, cancelled=ctx.cancelled,
+                                  check=mode == "check", emit=ctx.emit, cancelled=ctx.cancelled,
                                   secrets=list(secrets.values()))
     if result.status == "canceled":
         raise runs.Cancelled()

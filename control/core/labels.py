@@ -188,6 +188,13 @@ ACTIONS: dict[str, Label] = {
     # devices (网络设备): inventory file sync, config backups, drift found and accepted
     "sync": ("按清单文件同步", "Sync from inventory file"), "backup": ("备份配置", "Back up config"),
     "drift": ("发现配置漂移", "Config drift found"), "accept_drift": ("确认配置漂移", "Accept config drift"),
+    # automation changes (变更): people's actions, then what the runs report
+    "check": ("检查变更", "Check change"), "apply": ("执行变更", "Apply change"), "rollback": ("回退变更", "Roll back"),
+    "resume": ("继续执行", "Resume"), "check_passed": ("检查完成", "Check passed"),
+    "check_failed": ("检查失败", "Check failed"), "sent": ("命令下发完成", "Commands sent"),
+    "resumed": ("继续下发", "Resumed"), "verified": ("验证通过", "Verified"), "failed": ("变更失败", "Failed"),
+    "cancelled": ("已取消", "Cancelled"), "interrupted": ("运行中断", "Interrupted"),
+    "rolled_back": ("回退完成", "Rolled back"), "rollback_failed": ("回退失败", "Rollback failed"),
 }
 ENTITY_TYPES: dict[str, Label] = {
     "system": ("信息系统", "Information system"), "department": ("部门", "Department"), "user": ("用户", "User"),
@@ -198,7 +205,7 @@ ENTITY_TYPES: dict[str, Label] = {
     "private_network": ("业务专网", "Private network"),
     "migration_plan": ("迁移计划", "Migration plan"), "migration_plan_system": ("计划内系统", "System in plan"),
     "migration_exception": ("自行部署例外", "In-house exception"),
-    "device": ("网络设备", "Network device"),
+    "device": ("网络设备", "Network device"), "change": ("自动化变更", "Automation change"),
 }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from control.core.calendar import YearArrangement
 from control.core.errors import ValidationFailed
+from control.core.roles import Role
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 DEFAULT_POLICY = POLICY_DIR / "default.yaml"
@@ -124,11 +125,22 @@ class ZombiePolicy(BaseModel):
     prometheus: PrometheusSource = PrometheusSource()
 
 
+class ChangeApprovers(BaseModel):
+    """Who may approve each kind of automation change (never its author: control/core/duties.py)."""
+    device: list[Role] = Field(default=[Role.infocenter, Role.bureau], min_length=1)
+    playbook: list[Role] = Field(default=[Role.infocenter, Role.bureau], min_length=1)
+
+
+class AutomationPolicy(BaseModel):
+    approvers: ChangeApprovers = ChangeApprovers()
+
+
 class Policy(BaseModel):
     jurisdiction: str
     cloud_requests: CloudRequestPolicy
     migration_plans: MigrationPlanPolicy
     zombies: ZombiePolicy = ZombiePolicy()
+    automation: AutomationPolicy = AutomationPolicy()
     calendar_years: list[dict[str, Any]] = []
     source: str = ""
 

@@ -142,6 +142,11 @@ def enqueue(session: Session, kind: str, mode: str, *, params: dict | None = Non
     return run
 
 
+def wake() -> None:
+    """Wake this process's idle workers: a run was committed by other means than `enqueue`."""
+    _wake.set()
+
+
 def events_after(session: Session, run_id: int, after: int = 0, limit: int = EVENTS_LIMIT) -> list[RunEvent]:
     """The run's events numbered above `after`, in order, at most `limit`."""
     return list(session.exec(select(RunEvent).where(RunEvent.run_id == run_id, RunEvent.seq > after)
@@ -273,18 +278,20 @@ class WorkerPool:
 
     def execute(self, run: Run) -> None:
         seq = {"n": 0}
+        numbering = threading.Lock()     # a handler may emit from several threads (devices done in parallel)
 
         def emit(event: dict) -> int:
-            seq["n"] += 1
-            row = RunEvent(run_id=run.id, seq=seq["n"], at=now(),
-                           **{k: event[k] for k in EVENT_FIELDS if k in event},
-                           data={k: v for k, v in event.items() if k not in EVENT_FIELDS})
-            row.event = (row.event or "message")[:48]
-            row.host, row.task = (row.host or "")[:255], (row.task or "")[:500]
-            with self.sessions() as session:
-                session.add(row)
-                session.commit()
-            return seq["n"]
+            with numbering:
+                seq["n"] += 1
+                row = RunEvent(run_id=run.id, seq=seq["n"], at=now(),
+                               **{k: event[k] for k in EVENT_FIELDS if k in event},
+                               data={k: v for k, v in event.items() if k not in EVENT_FIELDS})
+                row.event = (row.event or "message")[:48]
+                row.host, row.task = (row.host or "")[:255], (row.task or "")[:500]
+                with self.sessions() as session:
+                    session.add(row)
+                    session.commit()
+                return seq["n"]
 
         def cancelled() -> bool:
             with self.sessions() as session:

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlmodel import SQLModel
 
+from control.automation.models import Change
 from control.cloud.models import CapacityPool, CloudRequest, DepartmentQuota, ResourceLine
 from control.core import labels
 from control.core.accounts import Department, User
@@ -30,7 +31,7 @@ AUDITED: dict[str, list[type[SQLModel]]] = {
     "cloud_quota": [DepartmentQuota], "zombie_scan": [ZombieScan], "zombie_case": [ZombieCase],
     "calendar_year": [CalendarYear], "private_network": [PrivateNetwork, CarrierLine, NetworkSystem],
     "migration_plan": [MigrationPlan], "migration_plan_system": [PlanSystem], "migration_exception": [PlanException],
-    "device": [Device],
+    "device": [Device], "change": [Change],
 }
 
 
