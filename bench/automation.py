@@ -3,13 +3,16 @@ real SSH on 127.0.0.1. Times (a) the service's backup of every device (backups.b
 the daily job runs it), (b) the full change pipeline of an 8-line change on all of them (check → approve → apply
 → verify → write memory) with 16 workers, (c) a plain netmiko script doing the same device work one device after
 another (show running-config, the 8 commands, the verify show commands, write memory), (d) that script with 16
-threads. Each of (b), (c), (d) adds its own interconnect VLAN, so none finds its work already done.
+threads. The change is playbooks/network/interconnect_update (an interconnect's description and 6 static
+routes); each of (b), (c), (d) changes its own interconnect, so none finds its work already done. (b) runs
+first, right after the backups, so that no device has drifted (changed outside yunzhang) when it is checked.
 Targets: (b) at least 8× faster than (c), (b) within 1.5× of (d): what the pipeline adds (records, events,
 approval, canary, the check's backups) costs at most half again. Prints the figures; asserts nothing.
 `bench/automation.py [SWITCHES] [--db sqlite|postgresql]`."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -26,6 +29,12 @@ from sqlmodel import Session
 
 from bench.harness import arguments, database, figure
 from control.app import create_app
+from control.automation import service as changes
+from control.automation import templates
+from control.automation.enums import ChangeKind, ChangeStatus
+from control.automation.models import Change
+from control.automation.schemas import ChangeActionIn, ChangeIn
+from control.core import runs
 from control.core.accounts import Department, Level, User
 from control.core.auth import actor_for, hash_password
 from control.core.migrate import upgrade
@@ -43,18 +52,30 @@ WORKERS = 16
 NOW = datetime(2026, 11, 29, 1, tzinfo=UTC)
 SPEEDUP_TARGET, OVERHEAD_TARGET = 8, 1.5
 VLANS = {"pipeline": 3101, "sequential": 3102, "threaded": 3103}
+TEMPLATE = "interconnect_update"     # an interconnect's description and 6 new static routes: 8 config lines
+GLOBAL = ("ip route ", "no ip route ")
 
 
-def change(vlan: int) -> tuple[list[str], dict[str, str]]:
-    """The 8 config lines (an interconnect VLAN, its SVI, an access port, a static route) and the verify show
-    commands with the text each must show, as a plain script would type them: `exit` before the route, which the
-    emulator takes only in global config (the service's adapter inserts it by itself)."""
+def variables(vlan: int) -> dict:
     third = vlan % 250
-    lines = [f"vlan {vlan}", f" name bench-{vlan}", f"interface Vlan{vlan}", f" description bench-interconnect-{vlan}",
-             f" ip address 10.250.{third}.1 255.255.255.0", "interface FastEthernet0/7",
-             f" switchport access vlan {vlan}", "exit", f"ip route 10.251.{third}.0 255.255.255.0 10.250.{third}.254"]
-    return lines, {f"show running-config interface Vlan{vlan}": f"description bench-interconnect-{vlan}",
-                   "show ip route static": f"10.251.{third}.0"}
+    return {"vlan_id": vlan, "description": f"bench-interconnect-{vlan}", "old_description": "none",
+            "add_routes": [f"10.{200 + n}.{third}.0/24 via 10.250.{third}.254" for n in range(6)]}
+
+
+def change(vlan: int) -> tuple[list[str], list[dict]]:
+    """The template's 8 config lines and verify commands with their patterns, rendered as the pipeline renders
+    them, with the `exit` a plain script types before a global command (the emulator drops `ip route` in an
+    interface; the service's adapter leaves the sub-mode by itself)."""
+    rendered = templates.get(TEMPLATE).render(variables(vlan))
+    lines, in_sub = [], False
+    for line in rendered.commands:
+        if in_sub and line.startswith(GLOBAL):
+            lines.append("exit")
+            in_sub = False
+        elif line.startswith(("interface ", "vlan ")):
+            in_sub = True
+        lines.append(line)
+    return lines, rendered.verify
 
 
 def plain_device(params: dict, vlan: int) -> None:
@@ -66,10 +87,11 @@ def plain_device(params: dict, vlan: int) -> None:
         c.send_command("show running-config")
         c.send_config_set(lines, exit_config_mode=False)      # the emulator has no `end`
         c.send_command("exit", expect_string=r"#")
-        for command, expected in verify.items():
-            output = c.send_command(command)
-            if expected not in output:
-                raise RuntimeError(f"verify failed on port {params['port']}: {command}: {output}")
+        for check in verify:
+            output = c.send_command(check["command"])
+            if not all(re.search(p, output, re.M) for p in check["expect"]) or any(
+                    re.search(p, output, re.M) for p in check["absent"]):
+                raise RuntimeError(f"verify failed on port {params['port']}: {check['command']}")
         c.send_command("write memory")
     finally:
         c.disconnect()
@@ -116,6 +138,53 @@ def backup_all(engine) -> tuple[float, dict[str, int]]:
         return time.perf_counter() - t, counts
 
 
+def actor(session: Session, username: str):
+    return actor_for(session, session.execute(select(User).where(User.username == username)).scalar_one())
+
+
+def wait(engine, change_id: int, until: tuple[ChangeStatus, ...]) -> ChangeStatus:
+    """Poll the change until its run has ended and it is in one of `until` (or ended elsewhere)."""
+    while True:
+        with Session(engine) as session:
+            change = session.get(Change, change_id)
+            run = session.get(runs.Run, change.run_id) if change.run_id else None
+            if run is not None and run.status in runs.FINISHED and change.status in until:
+                return change.status
+            if run is not None and run.status in runs.FINISHED and change.status not in changes.rules.ACTIVE:
+                return change.status
+        time.sleep(0.05)
+
+
+def pipeline(app, vlan: int) -> tuple[float, dict[str, float]]:
+    """create → check → approve (a second person, pinned to the checked digest) → apply (canary, then 16 at a
+    time: drift check, commands, verify, write memory, post-change backup); the seconds of each step."""
+    engine, policy = app.state.engine, app.state.policy
+    steps: dict[str, float] = {}
+    with Session(engine, expire_on_commit=False) as session:
+        operator, approver = actor(session, "operator"), actor(session, "approver")
+        ids = [d.id for d in devices.list_devices(session, operator, devices.DeviceFilter(), limit=1000)[0]]
+        t0 = time.perf_counter()
+        change = changes.create_change(session, operator, ChangeIn(
+            kind=ChangeKind.device, template=TEMPLATE, variables=variables(vlan), device_ids=ids, concurrency=WORKERS))
+        changes.act(session, operator, policy, change.id, "check", ChangeActionIn())
+        status = wait(engine, change.id, (ChangeStatus.checked,))
+        steps["check"] = time.perf_counter() - t0
+        if status != ChangeStatus.checked:
+            raise RuntimeError(f"check ended {status}: {session.get(Change, change.id).error}")
+        t = time.perf_counter()
+        digest = changes.detail(session, changes.get_change(session, approver, change.id)).digest
+        changes.act(session, approver, policy, change.id, "approve", ChangeActionIn(digest=digest))
+        changes.act(session, operator, policy, change.id, "apply", ChangeActionIn())
+        steps["approve and drift check"] = time.perf_counter() - t
+        t = time.perf_counter()
+        status = wait(engine, change.id, (ChangeStatus.succeeded,))
+        steps["apply"] = time.perf_counter() - t
+        if status != ChangeStatus.succeeded:
+            session.expire_all()
+            raise RuntimeError(f"apply ended {status}: {session.get(Change, change.id).error}")
+        return time.perf_counter() - t0, steps
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="yz-bench-automation-"))
     try:
@@ -132,12 +201,20 @@ def run(url: str, tmp: Path, switches: Switches) -> None:
                               automation_workers=0))
     engine = app.state.engine
     populate(engine, switches)
+    pool = runs.WorkerPool(engine, 2).start()      # one change at a time; its devices 16 at a time
     print(f"{SWITCHES} emulated switches in one process, {ARGS.db}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f} at start")
+    lines, verify = change(VLANS["pipeline"])
+    print(f"change: template {TEMPLATE}, {len([x for x in lines if x != 'exit'])} config lines, "
+          f"{len(verify)} verify commands; {WORKERS} workers")
     seconds, counts = backup_all(engine)
     print(f"(a) backup of all {SWITCHES} (backup_all, one after another): {seconds:.1f} s "
           f"({seconds / SWITCHES:.2f} s a device; {counts})")
     figure(f"device backup of all {SWITCHES}", seconds, "s", size=SWITCHES)
+    piped, steps = pipeline(app, VLANS["pipeline"])
+    print(f"(b) change pipeline, {WORKERS} workers: {piped:.1f} s ("
+          + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()) + ")")
+    figure(f"change pipeline, {WORKERS} workers", piped, "s", size=SWITCHES)
     sequential = plain(switches, VLANS["sequential"], 1)
     print(f"(c) plain netmiko script, one device after another: {sequential:.1f} s "
           f"({sequential / SWITCHES:.2f} s a device)")
@@ -145,7 +222,13 @@ def run(url: str, tmp: Path, switches: Switches) -> None:
     threaded = plain(switches, VLANS["threaded"], WORKERS)
     print(f"(d) plain netmiko script, {WORKERS} threads: {threaded:.1f} s ({sequential / threaded:.1f}× (c))")
     figure(f"plain netmiko script, {WORKERS} threads", threaded, "s", size=SWITCHES)
+    print(f"(c)/(b) {sequential / piped:.1f}×  target ≥ {SPEEDUP_TARGET}×;  (b)/(d) {piped / threaded:.2f}×  "
+          f"target ≤ {OVERHEAD_TARGET}×")
+    figure("pipeline speed-up over the sequential script", sequential / piped, "×", SPEEDUP_TARGET, ">=",
+           size=SWITCHES)
+    figure(f"pipeline ÷ script with {WORKERS} threads", piped / threaded, "×", OVERHEAD_TARGET, "<=", size=SWITCHES)
     print(f"load {os.getloadavg()[0]:.1f} at the end")
+    pool.stop()
     engine.dispose()
 
 

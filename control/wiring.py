@@ -6,6 +6,12 @@ from __future__ import annotations
 
 def install() -> None:
     from control.automation import kinds, links
-    from control.migration import automation as migration_automation
+    from control.automation import service as automation
+    from control.cloud import automation as cloud
+    from control.migration import automation as migration
+    from control.zombies import automation as zombies
     kinds.install()
-    links.register(migration_automation.LINK)
+    for link in (migration.LINK, cloud.LINK, zombies.LINK):
+        links.register(link)
+    if links.on_finished not in automation.finished_listeners:
+        automation.finished_listeners.append(links.on_finished)

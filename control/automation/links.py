@@ -12,10 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from control.core.auth import Actor
 from control.core.errors import ServiceError, ValidationFailed
+from control.core.runs import Run
 
 log = logging.getLogger("yunzhang.automation")
 
@@ -62,22 +64,32 @@ def serve(session: Session, actor: Actor, values: dict[str, int | None]) -> list
     return served
 
 
-def succeeded(sessions: Callable[[], Session], done: Done, values: dict[str, int | None]) -> list[str]:
-    """Tell each subject of a change that has just succeeded, each in its own session: what each did, or why it
-    could not (a subject moved on meanwhile, a condition not met)."""
+def succeeded(session: Session, done: Done, values: dict[str, int | None]) -> list[str]:
+    """Tell each subject of a change that has just succeeded (each committing its own work, or rolled back
+    alone): what each did, or why it could not (the subject moved on meanwhile, a condition not met)."""
     messages = []
     for field, subject_id in values.items():
         link = _links.get(field)
         if subject_id is None or link is None or link.succeeded is None:
             continue
-        with sessions() as session:
-            try:
-                messages.append(link.succeeded(session, subject_id, done))
-            except ServiceError as exc:
-                session.rollback()
-                messages.append(f"未能自动完成：{exc.detail}")
-            except Exception as exc:  # the change stays succeeded whatever its subject does
-                session.rollback()
-                log.exception("%s %s: hook after change %s failed", field, subject_id, done.change_id)
-                messages.append(f"未能自动完成：{type(exc).__name__}")
+        try:
+            messages.append(link.succeeded(session, subject_id, done))
+        except ServiceError as exc:
+            session.rollback()
+            messages.append(f"未能自动完成：{exc.detail}")
+        except Exception as exc:  # the change stays succeeded whatever its subject does
+            session.rollback()
+            log.exception("%s %s: hook after change %s failed", field, subject_id, done.change_id)
+            messages.append(f"未能自动完成：{type(exc).__name__}")
     return messages
+
+
+def on_finished(session: Session, change) -> None:
+    """The change pipeline's finished-listener (control/automation/service.py): a change that succeeded tells
+    its subjects; what they did is logged, and recorded in their own audit."""
+    if change.status != "succeeded":
+        return
+    run_ids = list(session.execute(select(Run.id).where(Run.change_id == change.id).order_by(Run.id)).scalars())
+    done = Done(change_id=change.id, author=change.author, run_ids=run_ids)
+    for message in succeeded(session, done, {f: getattr(change, f) for f in _links}):
+        log.info("change %s: %s", change.id, message)

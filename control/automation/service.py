@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from control.automation import ansible, playbook, rules, templates
+from control.automation import ansible, links, playbook, rules, templates
 from control.automation.enums import ChangeKind, ChangeStatus, TargetStatus
 from control.automation.inventory import build_inventory, classified_hosts
 from control.automation.models import Change, ChangeTarget
@@ -209,6 +209,8 @@ def create_change(session: Session, actor: Actor, data: ChangeIn) -> Change:
     actor.require(*OPERATE_ROLES)
     if data.on_classified_network:
         raise _refuse("on_classified_network", CLASSIFIED_REFUSAL, "classified")
+    links.serve(session, actor, {"plan_step_id": data.plan_step_id, "cloud_request_id": data.cloud_request_id,
+                                 "zombie_case_id": data.zombie_case_id})
     maker = _device_targets if data.kind == ChangeKind.device else _host_targets
     targets, departments, fields = maker(session, actor, data)
     department = _common_department(session, departments)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from control.cloud import rules, service
+from control.cloud import automation, rules, service
 from control.cloud.api import cloud_context
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
 from control.cloud.schemas import (
@@ -208,8 +208,10 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         ]
         body = ActionIn(comment=form.get("comment", ""), trims=trims, delivered=delivered,
                         delivery_note=form.get("delivery_note") or None,
+                        prepare_hosts=form.get("prepare_hosts") == "true",
                         reclaim_reason=form.get("reclaim_reason") or None)
-        service.act(session, actor, cloud_context(request, session), request_id, action, body)
+        service.act(session, actor, cloud_context(request, session), request_id, action, body,
+                    prepare_hosts=automation.prepare_hosts)
         flash(request, "已{action}", action=rules.ACTION_LABELS.get(action, action))
     except ServiceError as exc:
         session.rollback()

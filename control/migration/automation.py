@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
+from control.automation import service as automation
 from control.automation.links import Done, Link, Served
 from control.core import workflow
 from control.core.accounts import User
@@ -65,6 +66,19 @@ def procedure(session: Session) -> workflow.Procedure:
     policy = load_policy(get_settings().policy_file or None)
     return workflow.Procedure(subject=rules.SUBJECT, calendar=CalendarProvider(policy.calendar_arrangements())
                               .get(session), policy=policy.migration_plans)
+
+
+def plan_changes(session: Session, actor: Actor, stages: list[WorkflowStage]) -> list[dict]:
+    """The changes serving the plan's technical stages that the reader may see, newest first, each with its
+    stage's name and its runs (for the plan page)."""
+    found = []
+    for stage in stages:
+        if stage.stage not in STEPS:
+            continue
+        for change in automation.list_changes(session, actor, plan_step_id=stage.id, limit=100)[0]:
+            found.append({"change": change, "stage": stage.name,
+                          "runs": automation.list_runs(session, actor, change_id=change.id, limit=100)[0]})
+    return sorted(found, key=lambda c: c["change"].id, reverse=True)
 
 
 LINK = Link(field="plan_step_id", serve=serve, succeeded=step_succeeded)

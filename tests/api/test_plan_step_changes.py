@@ -58,8 +58,8 @@ def test_the_open_step_is_served_by_those_who_may_tick_it(app, client, world, pl
 def test_a_succeeded_change_ticks_the_step_off_as_by_hand(app, client, world, plan):
     step = open_stage(plan)["id"]
     done = links.Done(change_id=41, author="infocenter", run_ids=[7, 9])
-    messages = links.succeeded(lambda: Session(app.state.engine, expire_on_commit=False), done,
-                               {"plan_step_id": step})
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        messages = links.succeeded(session, done, {"plan_step_id": step})
     assert messages == [f"计划 {plan['number']} 的“联通”环节已完成"]
     got = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=world.headers("auditor")).json()
     assert got["status"] == "migrate"
@@ -71,7 +71,8 @@ def test_a_succeeded_change_ticks_the_step_off_as_by_hand(app, client, world, pl
                        headers=world.headers("auditor")).json()["items"]
     assert audit[0]["action"] == "connect" and audit[0]["actor"] == "infocenter"
     # The same change told again (or a step ticked by hand meanwhile): the plan has moved on, nothing is done.
-    again = links.succeeded(lambda: Session(app.state.engine), done, {"plan_step_id": step})
+    with Session(app.state.engine) as session:
+        again = links.succeeded(session, done, {"plan_step_id": step})
     assert again[0].startswith("未能自动完成：") and "不在进行中" in again[0]
     with Session(app.state.engine) as session:
         assert session.get(WorkflowStage, step).comment == connect["comment"]
