@@ -17,6 +17,7 @@ EN = dict(line.split("\t", 1) for line in (ROOT / "tools" / "en.tsv").read_text(
 
 
 def msgids() -> list[str]:
+    from control.automation import pages as automation_pages
     from control.cloud import pages as cloud_pages
     from control.cloud import rules as cloud_rules
     from control.migration import pages as migration_pages
@@ -39,7 +40,7 @@ def msgids() -> list[str]:
     found += list(cloud_pages.SORT_LABELS.values()) + [row[0] for rows in web_pages.CLOUD_AWAITING.values()
                                                         for row in rows] + [row[2] for row in web_pages.ZOMBIE_AWAITING]
     found += list(migration_rules.ACTION_LABELS.values()) + list(migration_rules.SYSTEM_ACTION_LABELS.values())
-    found += list(migration_pages.DONE.values())
+    found += list(migration_pages.DONE.values()) + list(automation_pages.ACTION_DONE.values())
     return list(dict.fromkeys(found))
 
 

@@ -3,6 +3,7 @@ run_playbook). Every run gets a fresh private data dir, deleted afterwards: runn
 and inventory into it and would reuse them, so a `--check` could leak into a later real run."""
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import tempfile
@@ -51,6 +52,25 @@ def _per_host(stats: dict | None) -> dict:
     return hosts
 
 
+def diff_text(diff) -> str:
+    """A task's `--diff` result (one {before, after, *_header} or a list of them) as unified diff text."""
+    parts = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
+    out = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("prepared"), str):
+            out.append(part["prepared"])
+        before, after = part.get("before"), part.get("after")
+        if isinstance(before, str) and isinstance(after, str):
+            out += difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        str(part.get("before_header", "before")),
+                                        str(part.get("after_header", "after")))
+        elif before != after and (before or after):
+            out.append(f"- {before}\n+ {after}\n")
+    return "".join(out)
+
+
 def _redact(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret:
@@ -76,7 +96,8 @@ def run_playbook(playbook: str, *, inventory: dict, extravars: dict | None = Non
                   "task": data.get("task") or data.get("play") or "",
                   "changed": bool(res.get("changed")) if isinstance(res, dict) else False,
                   "failed": event["event"] in ("runner_on_failed", "runner_on_unreachable", "runner_item_on_failed"),
-                  "stdout": _redact(event.get("stdout") or "", secrets), "counter": event.get("counter")})
+                  "stdout": _redact(event.get("stdout") or "", secrets), "counter": event.get("counter"),
+                  "diff": _redact(diff_text(res.get("diff")) if isinstance(res, dict) else "", secrets)})
         return False    # nothing kept on disk: the database holds the events
 
     def on_cancel() -> bool:

@@ -1,11 +1,12 @@
-"""Automation runs on /metrics, read from the database (every process's runs, not only this one's)."""
+"""Automation runs and changes on /metrics, read from the database (every process's, not only this one's)."""
 from __future__ import annotations
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from control.automation.enums import RunKind, RunMode
+from control.automation.enums import ChangeKind, ChangeStatus, RunKind, RunMode
+from control.automation.models import Change
 from control.core import runs
 
 DURATION_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -29,3 +30,11 @@ def automation_metrics(session: Session):
                                 buckets=buckets, sum_value=float(row[1]))
     yield GaugeMetricFamily("yunzhang_automation_queue_depth", "Automation runs queued, not yet claimed by a worker",
                             value=runs.queue_depth(session))
+    counts = {(kind, status): n for kind, status, n in session.execute(
+        select(Change.kind, Change.status, func.count()).group_by(Change.kind, Change.status)).all()}
+    changes = GaugeMetricFamily("yunzhang_automation_changes", "Automation changes now in each state, by kind",
+                                labels=["kind", "status"])
+    for kind in ChangeKind:
+        for status in ChangeStatus:
+            changes.add_metric([kind.value, status.value], counts.get((kind, status), 0))
+    yield changes

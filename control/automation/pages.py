@@ -1,20 +1,37 @@
 """Web pages of automation runs: the list, and a run's page whose events arrive live (htmx polls "events after
-N" every two seconds until the run ends, then the page holds the whole stream for replay)."""
+N" every two seconds until the run ends, then the page holds the whole stream for replay). Changes: the list,
+the form for a device change, and the change page (per device: rendered commands, expected diff and status; the
+current run's live events; the buttons the state allows, the approve button disabled with its reason)."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
 
-from control.automation import service
-from control.automation.enums import RunKind, RunMode, event_label, value_label
+from control.automation import rules, service, templates
+from control.automation.enums import (
+    ChangeKind,
+    ChangeStatus,
+    RunKind,
+    RunMode,
+    TargetStatus,
+    event_label,
+    value_label,
+)
+from control.automation.schemas import ChangeActionIn, ChangeIn
 from control.core.deps import CurrentActor, SessionDep
+from control.core.errors import NotFound, ServiceError
 from control.core.params import Blank, Id, Offset
 from control.core.runs import EVENTS_LIMIT, FINISHED, RunStatus
-from control.web.render import csrf_protect, render, request_locale
+from control.core.textsafe import clean_text
+from control.devices import rules as device_rules
+from control.devices.service import DeviceFilter, list_devices
+from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render, request_locale
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
+DEVICE_CHOICES = 500    # devices offered in the change form
 
 
 @router.get("/runs")
@@ -54,3 +71,124 @@ def run_events_fragment(request: Request, session: SessionDep, actor: CurrentAct
     context = _events_context(request, run, items, more)
     context["last"] = items[-1].seq if items else after
     return render(request, "runs/_events.html", context)
+
+
+# --- changes ----------------------------------------------------------------------------------------------
+
+ACTION_DONE = {"check": "已开始检查：完成后请查看命令和预计差异", "approve": "已批准变更",
+               "apply": "已开始执行：先在第一台设备（金丝雀）上执行", "rollback": "已开始回退",
+               "cancel": "已请求取消：正在执行的设备完成后停止", "resume": "已继续执行：先验证已下发的设备"}
+
+
+def _change_labels(request: Request) -> dict:
+    locale = request_locale(request)
+    return {"as_change": ChangeStatus, "as_target": TargetStatus, "as_kind": ChangeKind,
+            "as_status": RunStatus, "event_label": lambda name: event_label(name, locale), **_kind_labels(request)}
+
+
+@router.get("/changes")
+def changes_list(request: Request, session: SessionDep, actor: CurrentActor,
+                 status: Annotated[ChangeStatus | None, Blank] = None,
+                 device_id: Annotated[Id | None, Blank] = None, offset: Annotated[Offset, Blank] = 0):
+    items, total = service.list_changes(session, actor, status=status, device_id=device_id, limit=PAGE,
+                                        offset=offset)
+    return render(request, "changes/list.html", {
+        "items": items, "total": total, "status": status, "device_id": device_id, "offset": offset, "page": PAGE,
+        "statuses": list(ChangeStatus), "can_create": actor.role in service.OPERATE_ROLES,
+        **_change_labels(request)})
+
+
+def _change_context(request: Request, session, actor, change) -> dict:
+    out = service.detail(session, change)
+    run = next((r for r in out.runs if r.id == change.run_id), None)
+    events, more = [], False
+    if run is not None:
+        run, events, more = service.run_events(session, actor, run.id, 0, EVENTS_LIMIT)
+    policy = request.app.state.policy
+    return {"c": out, "run": run, "events": events, "last": events[-1].seq if events else 0, "more": more,
+            "live": run is not None and (run.status not in FINISHED or more),
+            "approve_refusal": service.approval_refusal(actor, change, policy),
+            "can_operate": actor.role in service.OPERATE_ROLES,
+            "diff_lines": device_rules.diff_lines, **_change_labels(request)}
+
+
+@router.get("/changes/{change_id:int}")
+def change_page(request: Request, session: SessionDep, actor: CurrentActor, change_id: Id):
+    change = service.get_change(session, actor, change_id)
+    return render(request, "changes/detail.html", _change_context(request, session, actor, change))
+
+
+@router.get("/changes/{change_id:int}/live")
+def change_live(request: Request, session: SessionDep, actor: CurrentActor, change_id: Id,
+                shown: Annotated[str | None, Blank] = None):
+    """The change's status and per-target table, polled while a run is under way; once the change has moved on
+    from what the page shows, the whole page is reloaded (its buttons follow the new state)."""
+    change = service.get_change(session, actor, change_id)
+    context = _change_context(request, session, actor, change)
+    headers = {"HX-Refresh": "true"} if shown and shown != change.status.value else None
+    return render(request, "changes/_live.html", context, headers=headers)
+
+
+@router.post("/changes/{change_id:int}/{action}")
+def change_action(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm, change_id: Id,
+                  action: str):
+    body = ChangeActionIn(comment=clean_text(str(form.get("comment") or ""))[:2000],
+                          digest=str(form.get("digest") or "") or None) if action in rules.ACTIONS else None
+    try:
+        if body is None:
+            raise NotFound(f"没有名为 {action[:40]} 的操作")
+        service.act(session, actor, request.app.state.policy, change_id, action, body)
+    except (ServiceError, ValidationError) as exc:
+        if isinstance(exc, ServiceError) and exc.status not in (403, 409, 422):
+            raise
+        session.rollback()
+        flash(request, "未能执行：{reason}", reason=field_errors(exc)[1])
+        return redirect(f"/changes/{change_id}")
+    flash(request, ACTION_DONE[action])
+    return redirect(f"/changes/{change_id}")
+
+
+@router.get("/changes/new")
+def new_change(request: Request, session: SessionDep, actor: CurrentActor,
+               template: Annotated[str | None, Blank] = None):
+    actor.require(*service.OPERATE_ROLES)
+    return render(request, "changes/new.html", _new_context(session, actor, template, {}))
+
+
+def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None) -> dict:
+    found = templates.load_all().get(template or "")
+    devices, _ = list_devices(session, actor, DeviceFilter(), limit=DEVICE_CHOICES)
+    return {"templates": templates.load_all(), "template": found, "values": values, "errors": errors or {},
+            "message": message, "devices": devices}
+
+
+@router.post("/changes/new")
+def create_change(request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm):
+    """A device change from the form: the template's variables (a list variable: one item a line), the devices
+    ticked in order (the first is the canary)."""
+    actor.require(*service.OPERATE_ROLES)
+    found = templates.load_all().get(str(form.get("template") or ""))
+    values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "device_ids")}
+    if found is None:
+        return render(request, "changes/new.html", _new_context(session, actor, None, values, message="请选择模板"),
+                      status_code=422)
+    variables: dict = {}
+    for name, spec in found.header.variables.items():
+        raw = clean_text(values.get(f"var_{name}", ""))
+        variables[name] = [line.strip() for line in raw.splitlines() if line.strip()] if spec.list else raw.strip()
+    try:
+        data = ChangeIn(kind=ChangeKind.device, template=found.key, variables=variables,
+                        title=clean_text(values.get("title", ""), multiline=False)[:200],
+                        device_ids=[int(d) for d in form.getlist("device_ids") if str(d).isdigit()][:500],
+                        concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdigit() else None)
+        change = service.create_change(session, actor, data)
+    except (ValidationError, ServiceError) as exc:
+        if isinstance(exc, ServiceError) and exc.status not in (409, 422):
+            raise
+        session.rollback()
+        errors, message = field_errors(exc)
+        errors = {k.replace("variables.", "var_"): v for k, v in errors.items()}
+        return render(request, "changes/new.html", _new_context(session, actor, found.key, values, errors, message),
+                      status_code=422)
+    flash(request, "已建立变更（草稿）：请执行检查")
+    return redirect(f"/changes/{change.id}")

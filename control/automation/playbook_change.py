@@ -28,9 +28,9 @@ class Step:
             self.targets = service.targets_of(session, self.change.id)
 
     def emit(self, event: dict) -> int:
-        """Every event to the run; a host's changed or failed output also kept for its target row."""
-        if event.get("host") and (event.get("changed") or event.get("failed")) and event.get("stdout"):
-            self.outputs.setdefault(event["host"], []).append(event["stdout"])
+        """Every event to the run; each task that would change a host, with its diff, kept for its target row."""
+        if event.get("host") and event.get("changed") and (event.get("task") or event.get("diff")):
+            self.outputs.setdefault(event["host"], []).append(f"# {event.get('task', '')}\n{event.get('diff', '')}")
         return self.ctx.emit(event)
 
     def play(self, mode: str) -> tuple[bool, str]:

@@ -27,6 +27,7 @@ TRANSITIONS: dict[tuple[ChangeStatus, str], ChangeStatus] = {
     (S.applying, "cancel"): S.applying,       # takes effect between devices: the run ends cancelled
     (S.verifying, "cancel"): S.verifying,
     (S.failed, "rollback"): S.rolling_back,
+    (S.succeeded, "rollback"): S.rolling_back,    # a change that turned out wrong is undone the same way
     (S.cancelled, "rollback"): S.rolling_back,
     (S.interrupted, "rollback"): S.rolling_back,
     (S.rollback_failed, "rollback"): S.rolling_back,

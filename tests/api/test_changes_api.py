@@ -72,6 +72,9 @@ def test_author_cannot_approve_and_actions_out_of_turn_are_409(client, world, ap
         actions = conn.execute(text("SELECT action FROM audit_entry WHERE entity_type = 'change' ORDER BY id")
                                ).scalars().all()
     assert actions == ["create", "approve", "cancel"]
+    metrics = client.get("/metrics").text
+    assert 'yunzhang_automation_changes{kind="device",status="cancelled"} 1.0' in metrics
+    assert 'yunzhang_automation_changes{kind="playbook",status="succeeded"} 0.0' in metrics
 
 
 def test_a_department_sees_only_its_devices_changes(client, world):

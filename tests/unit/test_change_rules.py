@@ -30,7 +30,7 @@ def test_the_table_reaches_every_state_and_words_refusals():
     assert rules.next_state(S.checked, "approve") == S.approved
     assert rules.next_state(S.approved, "check") == S.checked           # a new check voids the approval
     assert rules.transition_error(S.draft, "apply") == "变更当前为“草稿”，不能“执行”；可执行：检查、取消"
-    assert rules.transition_error(S.succeeded, "rollback").startswith("变更当前为“已成功”，已无可执行的操作")
+    assert rules.transition_error(S.rolled_back, "rollback").startswith("变更当前为“已回退”，已无可执行的操作")
     assert rules.person_actions(S.interrupted) == ["rollback", "resume"]
     assert rules.person_actions(S.failed) == ["rollback", "resume"]
     for state in rules.FINISHED:
