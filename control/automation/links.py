@@ -42,6 +42,8 @@ class Link:
     field: str                                                 # the change's column: plan_step_id, ...
     serve: Callable[[Session, Actor, int], Served]             # raises (403, 404, 409, 422) when it may not
     succeeded: Callable[[Session, int, Done], str] | None      # (session, subject id, change) → what it did
+    describe: Callable[[Session, int], Served | None]          # the subject as a change page names it, whatever
+                                                               # its state now (None: gone)
 
 
 _links: dict[str, Link] = {}
@@ -62,6 +64,13 @@ def serve(session: Session, actor: Actor, values: dict[str, int | None]) -> list
                                    errors=[{"field": field, "message": "不支持的关联", "code": "unknown_link"}])
         served.append(_links[field].serve(session, actor, subject_id))
     return served
+
+
+def described(session: Session, change) -> list[Served]:
+    """What a change serves, for its page (the reader already sees the change; the subject's page applies its
+    own scope when followed)."""
+    found = (_links[f].describe(session, getattr(change, f)) for f in _links if getattr(change, f, None))
+    return [served for served in found if served is not None]
 
 
 def succeeded(session: Session, done: Done, values: dict[str, int | None]) -> list[str]:

@@ -48,6 +48,11 @@ def serve(session: Session, actor: Actor, request_id: int) -> Served:
     return Served(label=f"云资源申请 {req.number}", url=f"/cloud/{req.id}")
 
 
+def describe(session: Session, request_id: int) -> Served | None:
+    req = session.get(CloudRequest, request_id)
+    return Served(label=f"云资源申请 {req.number}", url=f"/cloud/{req.id}") if req else None
+
+
 def hosts_of(session: Session, request_id: int) -> list[str]:
     """The request's hosts as the service's inventory has them (virtual machines with a reachable address)."""
     hostvars = build_inventory(session)["_meta"]["hostvars"]
@@ -70,4 +75,4 @@ def prepare_hosts(session: Session, actor: Actor, req: CloudRequest) -> Change:
         title=f"准备云主机：{req.number}"))
 
 
-LINK = Link(field="cloud_request_id", serve=serve, succeeded=None)
+LINK = Link(field="cloud_request_id", serve=serve, succeeded=None, describe=describe)

@@ -46,7 +46,15 @@ def open_step(session: Session, actor: Actor, step_id: int) -> tuple[MigrationPl
 
 def serve(session: Session, actor: Actor, step_id: int) -> Served:
     plan, stage = open_step(session, actor, step_id)
-    return Served(label=f"计划 {plan.number} 的“{stage.name}”环节", url=f"/migration-plans/{plan.id}")
+    return Served(label=f"计划 {plan.number} 的“{stage.name}”环节", url=f"/plans/{plan.id}")
+
+
+def describe(session: Session, step_id: int) -> Served | None:
+    stage = session.get(WorkflowStage, step_id)
+    plan = session.get(MigrationPlan, stage.subject_id) if stage and stage.subject == rules.SUBJECT else None
+    if plan is None:
+        return None
+    return Served(label=f"计划 {plan.number} 的“{stage.name}”环节", url=f"/plans/{plan.id}")
 
 
 def step_succeeded(session: Session, step_id: int, done: Done) -> str:
@@ -81,4 +89,4 @@ def plan_changes(session: Session, actor: Actor, stages: list[WorkflowStage]) ->
     return sorted(found, key=lambda c: c["change"].id, reverse=True)
 
 
-LINK = Link(field="plan_step_id", serve=serve, succeeded=step_succeeded)
+LINK = Link(field="plan_step_id", serve=serve, succeeded=step_succeeded, describe=describe)

@@ -56,6 +56,13 @@ def serve(session: Session, actor: Actor, case_id: int) -> Served:
     return Served(label=f"僵尸系统清理：{name}", url=f"/zombies/cases/{case.id}")
 
 
+def describe(session: Session, case_id: int) -> Served | None:
+    case = session.get(ZombieCase, case_id)
+    if case is None:
+        return None
+    return Served(label=f"僵尸系统事项 #{case.id}", url=f"/zombies/cases/{case.id}")
+
+
 def cleanup_change(session: Session, actor: Actor, case_id: int) -> Change:
     """A draft clean-up change on the system's hosts, the application folder the host preparation made."""
     case, code, name = planned_case(session, actor, case_id)
@@ -78,4 +85,4 @@ def cleanup_succeeded(session: Session, case_id: int, done: Done) -> str:
     return f"僵尸系统事项 #{case.id} 已完成清理"
 
 
-LINK = Link(field="zombie_case_id", serve=serve, succeeded=cleanup_succeeded)
+LINK = Link(field="zombie_case_id", serve=serve, succeeded=cleanup_succeeded, describe=describe)

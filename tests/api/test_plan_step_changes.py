@@ -42,7 +42,7 @@ def test_the_open_step_is_served_by_those_who_may_tick_it(app, client, world, pl
     with Session(app.state.engine) as session:
         served = links.serve(session, world.actor("infocenter"), {"plan_step_id": step, "cloud_request_id": None})
         assert served[0].label == f"计划 {plan['number']} 的“联通”环节"
-        assert served[0].url == f"/migration-plans/{plan['id']}"
+        assert served[0].url == f"/plans/{plan['id']}"
         assert wiring.serve(session, world.actor("edu"), step).label.endswith("“联通”环节")
         with pytest.raises(Forbidden):                     # the Bureau approves plans, it does not tick steps
             wiring.serve(session, world.actor("bureau"), step)
