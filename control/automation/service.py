@@ -95,9 +95,13 @@ def get_change(session: Session, actor: Actor, change_id: int) -> Change:
 
 def list_changes(session: Session, actor: Actor, *, status: ChangeStatus | None = None,
                  kind: ChangeKind | None = None, plan_step_id: int | None = None, device_id: int | None = None,
+                 cloud_request_id: int | None = None, zombie_case_id: int | None = None,
                  limit: int = 50, offset: int = 0) -> tuple[list[Change], int]:
     actor.require(*READ_ROLES)
     where = scope_condition(actor, Change.department_id)
+    for column, value in ((Change.cloud_request_id, cloud_request_id), (Change.zombie_case_id, zombie_case_id)):
+        if value is not None:
+            where.append(column == value)
     if status is not None:
         where.append(Change.status == status)
     if kind is not None:

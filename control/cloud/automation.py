@@ -53,6 +53,13 @@ def describe(session: Session, request_id: int) -> Served | None:
     return Served(label=f"云资源申请 {req.number}", url=f"/cloud/{req.id}") if req else None
 
 
+def request_changes(session: Session, actor: Actor, request_id: int) -> list[Change]:
+    """The changes serving the request that the reader may see (the request page lists them)."""
+    if actor.role not in automation.READ_ROLES:
+        return []
+    return automation.list_changes(session, actor, cloud_request_id=request_id, limit=20)[0]
+
+
 def hosts_of(session: Session, request_id: int) -> list[str]:
     """The request's hosts as the service's inventory has them (virtual machines with a reachable address)."""
     hostvars = build_inventory(session)["_meta"]["hostvars"]

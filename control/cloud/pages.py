@@ -137,7 +137,8 @@ def _request_page(request: Request, session, actor, request_id: int, values: dic
                 pass
     locale = request_locale(request)
     page = {"r": data, "allowed": allowed, "reasons": list(ReclaimReason),
-            "today": today(), "request_label": lambda name: field_label(name, locale),
+            "changes": automation.request_changes(session, actor, req.id), "today": today(),
+            "request_label": lambda name: field_label(name, locale),
             "can_edit": req.status in rules.EDITABLE and actor.role == Role.department
             and actor.department_id == req.department_id}
     if page["can_edit"]:

@@ -77,6 +77,15 @@ def cleanup_change(session: Session, actor: Actor, case_id: int) -> Change:
         title=f"僵尸系统清理：{name}"))
 
 
+def case_changes(session: Session, actor: Actor, case: ZombieCase) -> dict:
+    """For the case page: the clean-up changes the reader may see, and whether the reader may create one now."""
+    readable = actor.role in automation.READ_ROLES
+    found = automation.list_changes(session, actor, zombie_case_id=case.id, limit=20)[0] if readable else []
+    may_create = (case.state == CaseState.cleanup_planned and actor.role in automation.OPERATE_ROLES
+                  and service.refusal(actor, case, "complete_cleanup") is None)
+    return {"changes": found, "can_create": may_create}
+
+
 def cleanup_succeeded(session: Session, case_id: int, done: Done) -> str:
     actor = actor_for(session, session.execute(select(User).where(User.username == done.author)).scalar_one())
     runs = "、".join(f"#{i}" for i in done.run_ids)

@@ -125,6 +125,7 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
         actions.append("respond")
     return render(request, "zombies/case.html", {
         "c": c, "system": system, "dept": session.get(Department, c.department_id), "verdict": verdict,
+        "cleanup": automation.case_changes(session, actor, c),
         "results": results,
         "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions))})
 

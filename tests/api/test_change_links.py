@@ -11,6 +11,7 @@ from control.automation import links
 from control.automation.models import Change
 from control.systems.models import InformationSystem
 from tests.api import test_zombies
+from tests.api.helpers import login
 from tests.api.test_cloud_requests import PATH, payload
 from tests.api.test_zombies import act, case_of, scan
 
@@ -58,6 +59,9 @@ def test_delivery_prepares_its_hosts_by_a_playbook_change(app, client, world, fl
     assert change.cloud_request_id == req["id"] and change.variables["system_code"] == "EDU-BUSY"
     detail = client.get(f"/api/v1/changes/{change.id}", headers=world.headers("infocenter")).json()
     assert [t["host"] for t in detail["targets"]] == ["10.53.1.10"]
+    login(client, "infocenter")
+    assert f'href="/changes/{change.id}"' in client.get(f"/cloud/{req['id']}").text
+    assert f'href="/cloud/{req["id"]}"' in client.get(f"/changes/{change.id}").text     # what it serves
 
 
 def test_links_are_checked_when_a_change_is_created(app, client, world, fleet):
@@ -104,9 +108,12 @@ def test_a_planned_clean_up_runs_by_its_change(app, client, world, fleet):
     assert act(client, world, "bureau", cid, "plan_cleanup", plan={"archive": "数据移交档案馆"}).status_code == 200
     r = client.post(f"/api/v1/zombie-cases/{cid}/cleanup-change", headers=world.headers("bureau"))
     assert r.status_code == 403                                        # the Bureau planned it: not it who runs it
+    login(client, "infocenter")
+    assert 'id="cleanup-change"' in client.get(f"/zombies/cases/{cid}").text
     r = client.post(f"/api/v1/zombie-cases/{cid}/cleanup-change", headers=world.headers("infocenter"))
     assert r.status_code == 201, r.text
     change = r.json()
+    assert f'href="/changes/{change["id"]}"' in client.get(f"/zombies/cases/{cid}").text
     assert change["playbook"] == "zombie_cleanup" and change["zombie_case_id"] == cid
     assert [t["host"] for t in change["targets"]] == ["10.53.1.10"]
     assert change["variables"]["app_dir"] == "/srv/yunzhang/opt/EDU-QUIET"
