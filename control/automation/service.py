@@ -98,6 +98,7 @@ def list_changes(session: Session, actor: Actor, *, status: ChangeStatus | None 
                  cloud_request_id: int | None = None, zombie_case_id: int | None = None,
                  limit: int = 50, offset: int = 0) -> tuple[list[Change], int]:
     actor.require(*READ_ROLES)
+    _settle_dead_runs(session)
     where = scope_condition(actor, Change.department_id)
     for column, value in ((Change.cloud_request_id, cloud_request_id), (Change.zombie_case_id, zombie_case_id)):
         if value is not None:
@@ -365,6 +366,14 @@ def _settle_dead_run(session: Session, change: Change) -> None:
         outcome = "rollback_failed"
     settle(session, change.id, outcome or "failed", run.error)
     session.refresh(change)
+
+
+def _settle_dead_runs(session: Session) -> None:
+    """Every change still shown under way whose run has ended without reporting (see _settle_dead_run)."""
+    stuck = session.execute(select(Change).join(runs.Run, runs.Run.id == Change.run_id)
+                            .where(Change.status.in_(rules.ACTIVE), runs.Run.status.in_(runs.FINISHED))).scalars()
+    for change in list(stuck):
+        _settle_dead_run(session, change)
 
 
 def _notify(session: Session, change: Change) -> None:
