@@ -201,7 +201,7 @@ def _host_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[list[
         if host not in hostvars:
             raise _refuse("hosts", f"主机 {host} 不在平台的主机清单中（已交付的云主机）", "unknown_host")
         dept = session.execute(select(Department).where(Department.code == hostvars[host]["yz_department"])).scalar()
-        actor.check_department(dept)
+        scope.visible_department(session, actor, dept.id)
         targets.append({"host": host, "name": host})
         departments.add(dept.id)
     return targets, departments, {"playbook": data.playbook,
