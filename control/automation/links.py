@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from control.core.auth import Actor
-from control.core.errors import ServiceError, ValidationFailed
+from control.core.accounts import User
+from control.core.auth import Actor, actor_for
+from control.core.errors import Conflict, ServiceError, ValidationFailed
 from control.core.runs import Run
 
 log = logging.getLogger("yunzhang.automation")
@@ -64,6 +65,15 @@ def serve(session: Session, actor: Actor, values: dict[str, int | None]) -> list
                                    errors=[{"field": field, "message": "不支持的关联", "code": "unknown_link"}])
         served.append(_links[field].serve(session, actor, subject_id))
     return served
+
+
+def author(session: Session, done: Done) -> Actor:
+    """The change's author as the acting user of what its success does; Conflict when the author is no user of
+    the service (a change made from the CLI), so the subject is left for a person."""
+    user = session.execute(select(User).where(User.username == done.author)).scalar()
+    if user is None or not user.active:
+        raise Conflict(f"变更发起人 {done.author} 不是平台的在职用户，请由有权限的人员手工确认", code="no_author")
+    return actor_for(session, user)
 
 
 def described(session: Session, change) -> list[Served]:

@@ -8,14 +8,12 @@ Registered with control/automation/links.py at start (control/wiring.py): automa
 and imports nothing of migration; migration reads the changes through automation's service."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from control.automation import service as automation
-from control.automation.links import Done, Link, Served
+from control.automation.links import Done, Link, Served, author
 from control.core import workflow
-from control.core.accounts import User
-from control.core.auth import Actor, actor_for
+from control.core.auth import Actor
 from control.core.calendar import CalendarProvider
 from control.core.errors import Conflict, NotFound
 from control.core.policy import load_policy
@@ -59,8 +57,7 @@ def describe(session: Session, step_id: int) -> Served | None:
 
 def step_succeeded(session: Session, step_id: int, done: Done) -> str:
     """Tick the step off as its change's author, with the change and its runs as evidence."""
-    user = session.execute(select(User).where(User.username == done.author)).scalar_one()
-    actor = actor_for(session, user)
+    actor = author(session, done)
     plan, stage = open_step(session, actor, step_id)
     runs = "、".join(f"#{i}" for i in done.run_ids)
     evidence = f"自动化变更 #{done.change_id} 执行成功（运行 {runs}）"

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from control.automation import service as automation
 from control.automation.enums import ChangeKind
 from control.automation.inventory import build_inventory
-from control.automation.links import Done, Link, Served
+from control.automation.links import Done, Link, Served, author
 from control.automation.schemas import ChangeIn
 from control.cloud.automation import HOST_ROOT
-from control.core.accounts import User
-from control.core.auth import Actor, actor_for
+from control.core.auth import Actor
 from control.core.errors import Conflict, Forbidden, ValidationFailed
 from control.networks.rules import CLASSIFIED_REFUSAL
 from control.systems import service as systems
@@ -87,7 +85,7 @@ def case_changes(session: Session, actor: Actor, case: ZombieCase) -> dict:
 
 
 def cleanup_succeeded(session: Session, case_id: int, done: Done) -> str:
-    actor = actor_for(session, session.execute(select(User).where(User.username == done.author)).scalar_one())
+    actor = author(session, done)
     runs = "、".join(f"#{i}" for i in done.run_ids)
     reason = f"清理剧本变更 #{done.change_id} 执行成功（运行 {runs}）"
     case = service.case_action(session, actor, case_id, "complete_cleanup", reason, cleanup=decommission_and_reclaim)

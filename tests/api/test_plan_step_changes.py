@@ -57,6 +57,10 @@ def test_the_open_step_is_served_by_those_who_may_tick_it(app, client, world, pl
 
 def test_a_succeeded_change_ticks_the_step_off_as_by_hand(app, client, world, plan):
     step = open_stage(plan)["id"]
+    with Session(app.state.engine) as session:        # a change made from the CLI has no user to act as
+        told = links.succeeded(session, links.Done(change_id=40, author="cli:root", run_ids=[5]),
+                               {"plan_step_id": step})
+    assert told == ["未能自动完成：变更发起人 cli:root 不是平台的在职用户，请由有权限的人员手工确认"]
     done = links.Done(change_id=41, author="infocenter", run_ids=[7, 9])
     with Session(app.state.engine, expire_on_commit=False) as session:
         messages = links.succeeded(session, done, {"plan_step_id": step})
