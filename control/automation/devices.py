@@ -146,9 +146,6 @@ class Job:
         with ThreadPoolExecutor(concurrency(self.change)) as pool:
             list(pool.map(guarded, targets))
 
-    def actor(self):
-        return service.RUN_ACTOR
-
     # check ----------------------------------------------------------------------------------------------
 
     def check(self, targets: list[ChangeTarget]) -> dict:
@@ -158,15 +155,14 @@ class Job:
         except ServiceError as exc:
             self.settle("check_failed", exc.detail)
             raise runs.RunFailed(exc.detail) from None
-        _reset = {"status": TargetStatus.pending, "error": ""}
-        for target in targets:
-            _save(self.ctx.sessions, target, **_reset)
+        for target in targets:                 # a re-check starts afresh
+            _save(self.ctx.sessions, target, status=TargetStatus.pending, error="")
 
         def one(target: ChangeTarget) -> None:
             device = self.devices[target.id]
             with self.ctx.sessions() as session:
                 try:
-                    backup = backups.take_backup(session, device, actor=self.actor(), emit=self.emit)
+                    backup = backups.take_backup(session, device, actor=service.RUN_ACTOR, emit=self.emit)
                 except ServiceError as exc:
                     self.fail(target, exc.detail)
                     return
@@ -250,7 +246,7 @@ class Job:
         c.write_memory()
         content = _config(c)
         with self.ctx.sessions() as session:
-            backups.record_backup(session, session.get(Device, target.device_id), content, actor=self.actor(),
+            backups.record_backup(session, session.get(Device, target.device_id), content, actor=service.RUN_ACTOR,
                                   expected=True)
         _save(self.ctx.sessions, target, status=TargetStatus.saved, saved_at=now())
 
@@ -274,7 +270,12 @@ class Job:
             c.configure(rules.applicable(target.rollback_commands, current))
         except DeviceError as exc:       # judged by the config below
             self.ctx.emit({"event": "message", "host": target.name, "task": "回退", "stdout": str(exc)})
-        return _config(c) == backup.content
+        if _config(c) != backup.content:
+            return False
+        with self.ctx.sessions() as session:    # yunzhang's own change back: a version, but not drift
+            backups.record_backup(session, session.get(Device, target.device_id), backup.content,
+                                  actor=service.RUN_ACTOR, expected=True)
+        return True
 
     def resume_one(self, target: ChangeTarget) -> None:
         """A device a dead worker left applied or half-way: verify passes → done (saved), never sent again; its

@@ -1,5 +1,6 @@
-"""Reading runs and their events, scoped: operators, the Information Center, administrators and auditors see
-every run; a department sees the runs whose subject (device, change) lies in its subtree."""
+"""Reading runs and their events, scoped: operators, the Information Center, the bureau, administrators and
+auditors see every run; a department sees the runs whose subject (device, change) lies in its subtree. Then the
+change pipeline's use cases (below)."""
 from __future__ import annotations
 
 import logging
@@ -70,8 +71,9 @@ OPERATE_ROLES = (Role.admin, Role.infocenter)
 ENTITY = "change"
 WHAT = "变更"
 RUN_ACTOR = Actor(id=None, username="automation", role=Role.infocenter, department_id=None, scope_path=None)
-# Called with (session, change) when a change ends (succeeded, failed, rolled back, ...): how the plan steps,
-# cloud requests and zombie cases a change serves learn of it without this module importing them.
+# Called with (session, change) when a change ends (succeeded, failed, rolled back, ...), after its state is
+# committed: how the plan steps, cloud requests and zombie cases a change serves learn of it without this module
+# importing them. A listener commits its own writes; its failure is logged and rolled back, never the change's.
 finished_listeners: list[Callable[[Session, Change], None]] = []
 ENDED = (ChangeStatus.succeeded, ChangeStatus.failed, ChangeStatus.rolled_back, ChangeStatus.rollback_failed,
          ChangeStatus.cancelled)
@@ -79,6 +81,11 @@ ENDED = (ChangeStatus.succeeded, ChangeStatus.failed, ChangeStatus.rolled_back, 
 
 def _refuse(field: str, message: str, code: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, errors=[{"field": field, "message": message, "code": code}])
+
+
+def _refuse_classified(field: str) -> ValidationFailed:
+    """Classified systems and networks never reach automation: the one refusal (code `classified`)."""
+    return _refuse(field, CLASSIFIED_REFUSAL, "classified")
 
 
 def targets_of(session: Session, change_id: int) -> list[ChangeTarget]:
@@ -197,7 +204,7 @@ def _host_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[list[
     targets, departments = [], set()
     for host in data.hosts:
         if host in classified:
-            raise _refuse("hosts", CLASSIFIED_REFUSAL, "classified")
+            raise _refuse_classified("hosts")
         if host not in hostvars:
             raise _refuse("hosts", f"主机 {host} 不在平台的主机清单中（已交付的云主机）", "unknown_host")
         dept = session.execute(select(Department).where(Department.code == hostvars[host]["yz_department"])).scalar()
@@ -213,7 +220,7 @@ def create_change(session: Session, actor: Actor, data: ChangeIn) -> Change:
     else is looked at."""
     actor.require(*OPERATE_ROLES)
     if data.on_classified_network:
-        raise _refuse("on_classified_network", CLASSIFIED_REFUSAL, "classified")
+        raise _refuse_classified("on_classified_network")
     links.serve(session, actor, {"plan_step_id": data.plan_step_id, "cloud_request_id": data.cloud_request_id,
                                  "zombie_case_id": data.zombie_case_id})
     maker = _device_targets if data.kind == ChangeKind.device else _host_targets
@@ -303,6 +310,8 @@ def act(session: Session, actor: Actor, policy: Policy, change_id: int, action: 
 
 
 def _start(session: Session, change: Change, mode: str, actor: Actor, resume: bool = False) -> None:
+    """Queue the run of this step in the action's own transaction (not runs.enqueue, which commits alone): the
+    change's new state and its run are committed together or not at all."""
     kind = runs_kind(change)
     params = {"actor": actor.username, "resume": resume}
     if change.kind == ChangeKind.playbook:

@@ -288,9 +288,9 @@ class WorkerPool:
                                data={k: v for k, v in event.items() if k not in EVENT_FIELDS})
                 row.event = (row.event or "message")[:48]
                 row.host, row.task = (row.host or "")[:255], (row.task or "")[:500]
-                with self.sessions() as session:
-                    session.add(row)
-                    session.commit()
+                with self.engine.begin() as conn:      # a plain insert: no ORM session for each event
+                    conn.execute(RunEvent.__table__.insert().values(
+                        **{c: getattr(row, c) for c in RunEvent.__table__.columns.keys() if c != "id"}))  # noqa: SIM118
                 return seq["n"]
 
         def cancelled() -> bool:

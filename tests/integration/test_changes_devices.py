@@ -22,11 +22,9 @@ from tests.integration.changes_helpers import (
     wait_status,
 )
 
-
-@pytest.fixture
-def db_url(sqlite_url):
-    """The device flows on SQLite (the API rules run on both databases in tests/api/test_changes_api.py)."""
-    return sqlite_url
+# The whole pipeline runs on both databases; the other device flows on SQLite (the API's rules run on both in
+# tests/api/test_changes_api.py).
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +101,7 @@ def test_check_approve_apply_verify(client, world, switches, pool):
     act(client, world, change["id"], "apply", expect=409)
 
 
+@SQLITE_ONLY
 def test_failing_verify_rolls_that_device_back(client, world, switches, pool, monkeypatch):
     shipped = templates.load_all()["join_extranet"]
     header = shipped.header.model_copy(update={"verify": [templates.Verify(command="show vlan",
@@ -127,6 +126,7 @@ def test_failing_verify_rolls_that_device_back(client, world, switches, pool, mo
     assert "rolled_back" in [t["status"] for t in failed["targets"]]
 
 
+@SQLITE_ONLY
 def test_ios_error_fails_the_device(client, world, switches, pool):
     ids = devices(client, world, switches, ["cs01"])
     change = create_change(client, world, ids, join_variables(next(VLANS), ports=["FastEthernet0/99"]),
@@ -140,6 +140,7 @@ def test_ios_error_fails_the_device(client, world, switches, pool):
     assert failed["targets"][0]["status"] == "rolled_back"        # nothing took: its config is still the backup
 
 
+@SQLITE_ONLY
 def test_drift_between_check_and_apply_is_refused(client, world, switches, pool):
     ids = devices(client, world, switches, ["cs02"])
     change = create_change(client, world, ids, join_variables(next(VLANS)))
@@ -162,6 +163,7 @@ def test_drift_between_check_and_apply_is_refused(client, world, switches, pool)
         == "approved"
 
 
+@SQLITE_ONLY
 def test_cancel_between_devices_then_roll_back(client, world, switches, pool, monkeypatch):
     monkeypatch.setenv("YUNZHANG_AUTOMATION_DEVICE_PAUSE", "2")
     ids = devices(client, world, switches, ["cs01", "cs02", "cs03"])
@@ -188,3 +190,43 @@ def test_cancel_between_devices_then_roll_back(client, world, switches, pool, mo
     rolled = wait_status(client, world, change["id"], "rolled_back")
     assert rolled["targets"][0]["status"] == "rolled_back"
     assert f"vlan {vlan}" not in raw_config(switches, "cs01")
+
+
+def run_change(client, world, ids, template, variables, end="succeeded"):
+    change = create_change(client, world, ids, variables, template=template)
+    act(client, world, change["id"], "check")
+    wait_status(client, world, change["id"], "checked")
+    act(client, world, change["id"], "approve", user="bureau")
+    act(client, world, change["id"], "apply")
+    return wait_status(client, world, change["id"], end)
+
+
+@SQLITE_ONLY
+def test_every_shipped_template_applies_verifies_and_rolls_back(client, world, switches, pool):
+    """join, then change the interconnect's description and routes (and roll that back to its backup), then
+    withdraw the network (and roll that back too): each verified by its own show commands on the emulator."""
+    ids = devices(client, world, switches, ["cs04"])
+    vlan = next(VLANS)
+    join = join_variables(vlan, ports=["FastEthernet0/7"])
+    run_change(client, world, ids, "join_extranet", join)
+    joined = config_rules.stored_form(raw_config(switches, "cs04"))
+    old_route = join["routes"][0]
+    new_route = f"10.{vlan % 200 + 2}.0.0/16 via 10.{vlan % 200}.0.254"
+    update = run_change(client, world, ids, "interconnect_update", {
+        "vlan_id": vlan, "description": f"edu ic {vlan} v2", "old_description": join["svi_description"],
+        "add_routes": [new_route], "remove_routes": [old_route]})
+    config = raw_config(switches, "cs04")
+    assert f" description edu ic {vlan} v2" in config and f"ip route 10.{vlan % 200 + 2}.0.0" in config
+    assert f"ip route 10.{vlan % 200 + 1}.0.0" not in config
+    act(client, world, update["id"], "rollback")
+    wait_status(client, world, update["id"], "rolled_back")
+    assert config_rules.stored_form(raw_config(switches, "cs04")) == joined
+    withdraw = run_change(client, world, ids, "withdraw_network", join)
+    config = raw_config(switches, "cs04")
+    assert f"\nvlan {vlan}\n" not in config and f"Vlan{vlan}" not in config
+    assert " shutdown\n" in config.split("interface FastEthernet0/7\n")[1].split("!")[0]     # its port shut
+    act(client, world, withdraw["id"], "rollback")
+    wait_status(client, world, withdraw["id"], "rolled_back")
+    assert config_rules.stored_form(raw_config(switches, "cs04")) == joined
+    device = client.get(f"/api/v1/devices/{ids[0]}", headers=world.headers("infocenter")).json()
+    assert device["drifted"] is False                   # every version was yunzhang's own
