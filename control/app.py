@@ -22,6 +22,7 @@ from control.core.policy import load_policy
 from control.scheduled import start_scheduler
 from control.settings import Settings, get_settings
 from control.web.render import STATIC_DIR, install_error_pages, templates
+from control.wiring import install as install_wiring
 
 # A client's X-Request-ID is kept (audit log, response) only when it looks like an id.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                "max_part_size": settings.form_max_part_bytes},
                   description="政务信息中心管控平台：信息系统清单、僵尸系统识别、专网迁移、云资源申请")
     app.state.settings = settings
+    install_wiring()
     app.state.engine = make_engine(settings.database_url, settings.pool_options())
     audit.use_key(app.state.engine, settings.resolved_audit_key())
     secret = settings.resolved_secret_key()

@@ -221,10 +221,13 @@ def cli_actor() -> Actor:
 
 
 def engine():
-    """The database's engine, its audit chain keyed (an unreadable key reference ends the command)."""
+    """The database's engine, its audit chain keyed (an unreadable key reference ends the command), and the
+    cross-domain hooks installed (control/wiring.py) as in every process that writes."""
     from control.core import audit
     from control.core.db import make_engine
     from control.core.secrets import SecretError
+    from control.wiring import install
+    install()
     settings = get_settings()
     result = make_engine(settings.database_url, settings.pool_options())
     try:

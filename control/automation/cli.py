@@ -26,10 +26,10 @@ def register(app: typer.Typer) -> None:
 def worker(size: int | None = typer.Option(None, "--size", min=1, max=64,
                                            help="并发执行数（默认 YUNZHANG_AUTOMATION_WORKERS）")) -> None:
     """运行自动化执行进程 / run a pool of automation workers until stopped (Ctrl-C or SIGTERM)."""
-    from control.automation.kinds import install
     from control.cli import engine
     from control.core.runs import WorkerPool
     from control.settings import get_settings
+    from control.wiring import install
     install()
     pool = WorkerPool(engine(), size or get_settings().automation_workers or 1).start()
     typer.echo(f"执行进程 {pool.id} 已启动（并发 {pool.size}）")

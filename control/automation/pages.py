@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
-from control.automation import rules, service, templates
+from control.automation import links, rules, service, templates
 from control.automation.enums import (
     ChangeKind,
     ChangeStatus,
@@ -108,7 +108,7 @@ def _change_context(request: Request, session, actor, change) -> dict:
     return {"c": out, "run": run, "events": events, "last": events[-1].seq if events else 0, "more": more,
             "live": run is not None and (run.status not in FINISHED or more),
             "approve_refusal": service.approval_refusal(actor, change, policy),
-            "can_operate": actor.role in service.OPERATE_ROLES,
+            "can_operate": actor.role in service.OPERATE_ROLES, "serves": links.described(session, change),
             "diff_lines": device_rules.diff_lines, **_change_labels(request)}
 
 
@@ -150,16 +150,26 @@ def change_action(request: Request, session: SessionDep, actor: CurrentActor, fo
 
 @router.get("/changes/new")
 def new_change(request: Request, session: SessionDep, actor: CurrentActor,
-               template: Annotated[str | None, Blank] = None):
+               template: Annotated[str | None, Blank] = None, plan_step_id: Annotated[Id | None, Blank] = None):
+    """The form; with `plan_step_id` (a plan's open connect / migrate / withdraw stage, from the plan page) the
+    change serves that step, checked now so that someone who may not tick it off learns at once."""
     actor.require(*service.OPERATE_ROLES)
-    return render(request, "changes/new.html", _new_context(session, actor, template, {}))
+    values = {"plan_step_id": str(plan_step_id)} if plan_step_id else {}
+    return render(request, "changes/new.html", _new_context(session, actor, template, values))
 
 
 def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None) -> dict:
     found = templates.load_all().get(template or "")
     devices, _ = list_devices(session, actor, DeviceFilter(), limit=DEVICE_CHOICES)
+    step = _plan_step(values)
+    serves = links.serve(session, actor, {"plan_step_id": step}) if step else []
     return {"templates": templates.load_all(), "template": found, "values": values, "errors": errors or {},
-            "message": message, "devices": devices}
+            "message": message, "devices": devices, "serves": serves}
+
+
+def _plan_step(values: dict) -> int | None:
+    raw = str(values.get("plan_step_id") or "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
 @router.post("/changes/new")
@@ -180,7 +190,8 @@ def create_change(request: Request, session: SessionDep, actor: CurrentActor, fo
         data = ChangeIn(kind=ChangeKind.device, template=found.key, variables=variables,
                         title=clean_text(values.get("title", ""), multiline=False)[:200],
                         device_ids=[int(d) for d in form.getlist("device_ids") if str(d).isdigit()][:500],
-                        concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdigit() else None)
+                        concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdigit() else None,
+                        plan_step_id=_plan_step(values))
         change = service.create_change(session, actor, data)
     except (ValidationError, ServiceError) as exc:
         if isinstance(exc, ServiceError) and exc.status not in (409, 422):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from control.automation import ansible, playbook, rules, templates
+from control.automation import ansible, links, playbook, rules, templates
 from control.automation.enums import ChangeKind, ChangeStatus, TargetStatus
 from control.automation.inventory import build_inventory, classified_hosts
 from control.automation.models import Change, ChangeTarget
@@ -96,10 +96,14 @@ def get_change(session: Session, actor: Actor, change_id: int) -> Change:
 
 def list_changes(session: Session, actor: Actor, *, status: ChangeStatus | None = None,
                  kind: ChangeKind | None = None, plan_step_id: int | None = None, device_id: int | None = None,
+                 cloud_request_id: int | None = None, zombie_case_id: int | None = None,
                  limit: int = 50, offset: int = 0) -> tuple[list[Change], int]:
     actor.require(*READ_ROLES)
     _settle_dead_runs(session)
     where = scope_condition(actor, Change.department_id)
+    for column, value in ((Change.cloud_request_id, cloud_request_id), (Change.zombie_case_id, zombie_case_id)):
+        if value is not None:
+            where.append(column == value)
     if status is not None:
         where.append(Change.status == status)
     if kind is not None:
@@ -211,6 +215,8 @@ def create_change(session: Session, actor: Actor, data: ChangeIn) -> Change:
     actor.require(*OPERATE_ROLES)
     if data.on_classified_network:
         classified.refuse("on_classified_network")
+    links.serve(session, actor, {"plan_step_id": data.plan_step_id, "cloud_request_id": data.cloud_request_id,
+                                 "zombie_case_id": data.zombie_case_id})
     maker = _device_targets if data.kind == ChangeKind.device else _host_targets
     targets, departments, fields = maker(session, actor, data)
     department = _common_department(session, departments)

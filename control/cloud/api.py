@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from control.cloud import service
+from control.cloud import automation, service
 from control.cloud.enums import RequestStatus, SlaState, Zone
 from control.cloud.schemas import (
     ActionIn,
@@ -91,8 +91,10 @@ def download_attachment(session: SessionDep, actor: CurrentActor, request_id: Id
 @router.post("/cloud-requests/{request_id:int}/{action}", response_model=RequestOut)
 def act(session: SessionDep, actor: CurrentActor, ctx: ContextDep, request_id: Id, action: str,
         body: ActionIn | None = None):
-    """Workflow steps: submit, cancel, approve, return, reject, assess, deliver, reclaim."""
-    req = service.act(session, actor, ctx, request_id, action, body or ActionIn())
+    """Workflow steps: submit, cancel, approve, return, reject, assess, deliver, reclaim. A deliver with
+    `prepare_hosts` also creates the host-preparation playbook change of the delivered hosts (a draft)."""
+    req = service.act(session, actor, ctx, request_id, action, body or ActionIn(),
+                      prepare_hosts=automation.prepare_hosts)
     return service.detail(session, req, ctx)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from control.cloud import rules, service
+from control.cloud import automation, rules, service
 from control.cloud.api import cloud_context
 from control.cloud.enums import LineKind, ReclaimReason, RequestStatus, Zone
 from control.cloud.schemas import (
@@ -137,7 +137,8 @@ def _request_page(request: Request, session, actor, request_id: int, values: dic
                 pass
     locale = request_locale(request)
     page = {"r": data, "allowed": allowed, "reasons": list(ReclaimReason),
-            "today": today(), "request_label": lambda name: field_label(name, locale),
+            "changes": automation.request_changes(session, actor, req.id), "today": today(),
+            "request_label": lambda name: field_label(name, locale),
             "can_edit": req.status in rules.EDITABLE and actor.role == Role.department
             and actor.department_id == req.department_id}
     if page["can_edit"]:
@@ -208,8 +209,10 @@ def act(request: Request, session: SessionDep, actor: CurrentActor, form: FormDe
         ]
         body = ActionIn(comment=form.get("comment", ""), trims=trims, delivered=delivered,
                         delivery_note=form.get("delivery_note") or None,
+                        prepare_hosts=form.get("prepare_hosts") == "true",
                         reclaim_reason=form.get("reclaim_reason") or None)
-        service.act(session, actor, cloud_context(request, session), request_id, action, body)
+        service.act(session, actor, cloud_context(request, session), request_id, action, body,
+                    prepare_hosts=automation.prepare_hosts)
         flash(request, "已{action}", action=rules.ACTION_LABELS.get(action, action))
     except ServiceError as exc:
         session.rollback()

@@ -157,6 +157,7 @@ class ActionIn(BaseModel):
     trims: list[Trim] = []                   # assess
     delivered: list[DeliveredIn] = []        # deliver
     delivery_note: CleanText | None = Field(default=None, max_length=2000)  # deliver: e.g. credentials handed over
+    prepare_hosts: bool = False              # deliver: also create the host-preparation playbook change
     reclaim_reason: ReclaimReason | None = None  # reclaim
 
 

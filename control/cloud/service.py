@@ -385,9 +385,16 @@ def _check_actor(session: Session, actor: Actor, req: CloudRequest, action: str)
     duties.check(actor, duties.Step(name=rules.ACTION_LABELS[action], roles=rules.STAGE_ROLES.get(req.status, ())))
 
 
-def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn) -> CloudRequest:
-    """Take one workflow step. Illegal in this state: 409 with the reason; wrong person: 403."""
+def act(session: Session, actor: Actor, ctx: Context, request_id: int, action: str, body: ActionIn,
+        prepare_hosts=None) -> CloudRequest:
+    """Take one workflow step. Illegal in this state: 409 with the reason; wrong person: 403. A delivery with
+    `body.prepare_hosts` calls `prepare_hosts(session, actor, request)` (control/cloud/automation.py, injected to
+    keep the domains apart), which creates the host-preparation change in the delivery's transaction."""
     req = _step(session, actor, ctx, request_id, action, body)
+    if action == "deliver" and body.prepare_hosts:
+        if prepare_hosts is None:
+            raise Conflict("此处不能运行主机准备剧本", code="automation_unavailable")
+        prepare_hosts(session, actor, req)
     session.commit()
     return req
 

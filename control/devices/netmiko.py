@@ -139,7 +139,7 @@ def connect(target: Target, emit: Emit | None = None, timeout: float = 20) -> It
         handler = ConnectHandler(device_type=target.device_type, host=target.host, port=target.port,
                                  username=target.username, password=target.password, secret=target.secret,
                                  conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
-                                 read_timeout_override=timeout, fast_cli=False)
+                                 read_timeout_override=timeout, fast_cli=True)
     except (NetmikoBaseException, SSHException, OSError, EOFError, ValueError) as exc:
         sink({"kind": "error", "device": target.name, "output": target.redact(str(exc))})
         raise DeviceError(f"无法连接设备 {target.name}（{target.host}:{target.port}）：{type(exc).__name__}") from None

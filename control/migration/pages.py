@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from control.automation import service as automation_service
 from control.core.accounts import LEVEL_ORDER, Level
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
@@ -17,6 +18,8 @@ from control.core.errors import Conflict, PayloadTooLarge, ServiceError, Validat
 from control.core.messages import zh_error
 from control.core.params import Blank, Id, Offset, SearchText
 from control.core.roles import Role
+from control.core.runs import RunStatus
+from control.migration import automation as plan_automation
 from control.migration import board, rules, service, timeline, workbook
 from control.migration.api import plan_procedure
 from control.migration.enums import EDITABLE, ExceptionReason, PlanKind, PlanStatus, Target
@@ -191,7 +194,12 @@ def plan_page(request: Request, session: SessionDep, actor: CurrentActor, plan_i
     data = service.detail(session, plan)
     is_owner = actor.role == Role.department and actor.department_id == plan.department_id
     day = today()
+    readable = actor.role in automation_service.READ_ROLES
+    open_step = next((s for s in data["stages"] if s.active and s.stage in plan_automation.STEPS), None)
     return render(request, "plans/detail.html", {
+        "changes": plan_automation.plan_changes(session, actor, data["stages"]) if readable else [],
+        "automate_step": open_step if actor.role in automation_service.OPERATE_ROLES else None,
+        "as_run_status": RunStatus,
         "p": data, "chart": timeline.layout(timeline.bars(data["stages"], data["systems"], day), day),
         "allowed": _allowed(session, actor, plan), "labels": rules.ACTION_LABELS,
         "technical": rules.TECHNICAL_STEPS, "reasons": list(ExceptionReason), "is_owner": is_owner,

@@ -142,8 +142,10 @@ class DocumentOut(BaseModel):
 
 
 class StageOut(BaseModel):
-    """One stage of the plan's procedure as the shared stage engine keeps it."""
+    """One stage of the plan's procedure as the shared stage engine keeps it. `id` is what a change carrying
+    out the open connect / migrate / withdraw stage names as its plan_step_id."""
     model_config = ConfigDict(from_attributes=True)
+    id: int
     stage: str
     name: str
     start_date: date

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from control.automation.schemas import ChangeOut
+from control.automation.service import detail as change_detail
 from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ValidationFailed
 from control.core.params import XLSX, CalendarDate, Id, Offset, file_response
 from control.core.textsafe import CleanLine, CleanText
-from control.zombies import export, prometheus, service, usage
+from control.zombies import automation, export, prometheus, service, usage
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric
 from control.zombies.schemas import (
@@ -152,6 +154,14 @@ def export_cases(session: SessionDep, actor: CurrentActor):
 @router.get("/zombie-cases/{case_id:int}", response_model=CaseOut)
 def get_case(session: SessionDep, actor: CurrentActor, case_id: Id):
     return service.get_case(session, actor, case_id)
+
+
+@router.post("/zombie-cases/{case_id:int}/cleanup-change", response_model=ChangeOut, status_code=201)
+def cleanup_change(session: SessionDep, actor: CurrentActor, case_id: Id):
+    """A draft change of the clean-up playbook (stop, archive, remove) on the system's hosts, for a case whose
+    clean-up the Bureau planned; when the change succeeds the clean-up completes (system decommissioned, cloud
+    resources reclaimed)."""
+    return change_detail(session, automation.cleanup_change(session, actor, case_id))
 
 
 @router.post("/zombie-cases/{case_id:int}/{action}", response_model=CaseOut)

@@ -15,7 +15,7 @@ from control.core.params import Blank, Id, form_date
 from control.org import service as org_service
 from control.systems.models import InformationSystem
 from control.web.render import FormDep, csrf_protect, flash, redirect, render, request_locale, templates
-from control.zombies import service, words
+from control.zombies import automation, service, words
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
 from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
@@ -125,8 +125,20 @@ def case_page(request: Request, session: SessionDep, actor: CurrentActor, case_i
         actions.append("respond")
     return render(request, "zombies/case.html", {
         "c": c, "system": system, "dept": session.get(Department, c.department_id), "verdict": verdict,
+        "cleanup": automation.case_changes(session, actor, c),
         "results": results,
         "scan": scan, "charts": charts, "criteria": Criterion, "actions": list(dict.fromkeys(actions))})
+
+
+@router.post("/zombies/cases/{case_id:int}/cleanup-change")
+def cleanup_change(request: Request, session: SessionDep, actor: CurrentActor, case_id: Id):
+    try:
+        change = automation.cleanup_change(session, actor, case_id)
+    except ServiceError as exc:
+        session.rollback()
+        flash(request, exc.detail)
+        return redirect(f"/zombies/cases/{case_id}")
+    return redirect(f"/changes/{change.id}")
 
 
 @router.post("/zombies/cases/{case_id:int}/{action}")

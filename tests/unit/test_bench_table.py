@@ -62,3 +62,10 @@ def test_readme_deployment_notes_carry_the_settings():
     block = readme.split("```ini\n", 1)[1].split("```", 1)[0]
     lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
     assert "\n".join(lines) + "\n" == conf_snippet()
+
+
+def test_a_speed_up_target_is_reached_from_below():
+    speedup = "change pipeline speed-up over plain sequential"
+    table = side_by_side({"sqlite": parse_bench([line(speedup, 8.0, "×", 8, ">=")]),
+                          "postgresql": parse_bench([line(speedup, 7.9, "×", 8, ">=")])})
+    assert rows(table)[speedup] == ["≥ 8×", "8.0×", "7.9×", "✓ ✗"]
