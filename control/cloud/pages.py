@@ -28,7 +28,7 @@ from control.core.clock import today
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError, ValidationFailed
 from control.core.messages import zh_error
-from control.core.params import Blank, Id, form_int
+from control.core.params import Blank, Id, Offset, form_int
 from control.core.roles import Role
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
@@ -40,6 +40,7 @@ LINE_FIELDS = ("kind", "count", "vcpu", "memory_gib", "system_disk_gib", "data_d
 REQUEST_FIELDS = ("system_id", "new_system_name", "contact_name", "contact_phone", "purpose", "needed_by",
                   "use_until", "zone", "protection_level")
 QUEUES = {Role.bureau: "acceptance", Role.infocenter: "assessment"}
+PAGE = 50
 SORT_LABELS = {"due": "截止日（最近在前）", "-created": "填报时间（最新在前）", "number": "编号"}
 
 
@@ -48,17 +49,21 @@ def cloud_list(request: Request, session: SessionDep, actor: CurrentActor,
                queue: Annotated[Literal["review", "acceptance", "assessment", "delivery"] | None, Blank] = None,
                overdue: Annotated[bool | None, Blank] = None, awaiting_me: Annotated[bool, Blank] = False,
                mine: Annotated[bool, Blank] = False, status: Annotated[RequestStatus | None, Blank] = None,
-               sort: Annotated[Literal["due", "-created", "number"] | None, Blank] = None):
-    """Lists and queues, nearest deadline first unless another order is chosen."""
+               sort: Annotated[Literal["due", "-created", "number"] | None, Blank] = None,
+               offset: Annotated[Offset, Blank] = 0):
+    """Lists and queues, nearest deadline first unless another order is chosen, a page at a time."""
     if not request.query_params.keys() & {"queue", "overdue", "awaiting_me", "mine", "status"}:
         queue = QUEUES.get(actor.role)   # the Bureau and the Information Center land on their queue; ?status= is all
     f = service.RequestFilter(queue=queue or None, overdue=overdue, awaiting_me=awaiting_me, mine=mine,
                               status=status.value if status else None, sort=sort or "due")
-    items, total = service.list_requests(session, actor, f, limit=200)
-    kept = {**({"queue": queue} if queue else {}), **{k: v for k, v in request.query_params.items() if k != "sort"}}
+    items, total = service.list_requests(session, actor, f, limit=PAGE, offset=offset)
+    kept = {**({"queue": queue} if queue else {}),
+            **{k: v for k, v in request.query_params.items() if k not in ("sort", "offset")}}
     sorts = [(key, name, "/cloud?" + urlencode({**kept, "sort": key})) for key, name in SORT_LABELS.items()]
+    query = urlencode({**kept, **({"sort": sort} if sort else {})})
     return render(request, "cloud/list.html", {"items": items, "total": total, "f": f,
-                                               "can_file": actor.role == Role.department, "sorts": sorts})
+                                               "can_file": actor.role == Role.department, "sorts": sorts,
+                                               "offset": offset, "page": PAGE, "query": query})
 
 
 @router.get("/cloud/line")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
@@ -11,7 +12,7 @@ from markupsafe import Markup
 from control.core.accounts import Department
 from control.core.deps import CurrentActor, SessionDep
 from control.core.errors import ServiceError
-from control.core.params import Blank, Id, form_date
+from control.core.params import Blank, Id, Offset, form_date
 from control.org import service as org_service
 from control.systems.models import InformationSystem
 from control.web.render import FormDep, csrf_protect, flash, redirect, render, request_locale, templates
@@ -22,6 +23,7 @@ from control.zombies.enums import CaseState, Criterion, Metric, VerdictStatus
 from control.zombies.models import ZombieVerdict
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+PAGE = 50
 templates.env.globals["measures"] = words.describe
 
 
@@ -54,15 +56,15 @@ def departments(session, actor) -> list[Department]:
 @router.get("/zombies")
 def zombies_home(request: Request, session: SessionDep, actor: CurrentActor,
                  state: Annotated[CaseState | None, Blank] = None,
-                 department_id: Annotated[Id | None, Blank] = None):
+                 department_id: Annotated[Id | None, Blank] = None, offset: Annotated[Offset, Blank] = 0):
+    """The summary per department (every filtered case), the cases a page at a time, the latest scans."""
     scans, _ = service.list_scans(session, actor, limit=20)
-    cases, total = service.list_cases(session, actor, state, department_id, limit=500)
-    summary: dict[str, dict[str, int]] = {}
-    for c in cases:
-        row = summary.setdefault(c["department_name"], {})
-        row[c["state"].value] = row.get(c["state"].value, 0) + 1
+    cases, total = service.list_cases(session, actor, state, department_id, limit=PAGE, offset=offset)
+    summary = service.case_summary(session, actor, state, department_id)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v])
     return render(request, "zombies/index.html", {
         "scans": scans, "cases": cases, "total": total, "summary": summary, "states": list(CaseState),
+        "offset": offset, "page": PAGE, "query": query,
         "state": state.value if state else None, "departments": departments(session, actor),
         "department_id": department_id,
         "can_scan": actor.role.value in ("admin", "auditor", "bureau", "infocenter")})

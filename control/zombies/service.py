@@ -352,6 +352,24 @@ def list_cases(session: Session, actor: Actor, state: CaseState | None = None, d
             for c, name, code, dname in rows], total
 
 
+def case_summary(session: Session, actor: Actor, state: CaseState | None = None,
+                 department_id: int | None = None) -> dict[str, dict[str, int]]:
+    """Cases per department and state, for the filtered cases in the actor's scope (the list shows a page of
+    them; the summary counts all)."""
+    stmt = (select(Department.name, ZombieCase.state, func.count())
+            .join(Department, Department.id == ZombieCase.department_id))
+    stmt = scope.scoped(stmt, actor, ZombieCase.department_id)
+    if department_id is not None:
+        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieCase.department_id))
+    if state is not None:
+        stmt = stmt.where(ZombieCase.state == state)
+    summary: dict[str, dict[str, int]] = {}
+    for name, case_state, count in session.execute(stmt.group_by(Department.path, Department.name, ZombieCase.state)
+                                                   .order_by(Department.path)):
+        summary.setdefault(name, {})[CaseState(case_state).value] = count
+    return summary
+
+
 # (state, action) → next state; respond keeps the state.
 CASE_TRANSITIONS = {
     (CaseState.candidate, "confirm"): CaseState.confirmed,

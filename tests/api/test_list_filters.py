@@ -8,12 +8,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from control.cloud import pages as cloud_pages
 from control.migration import pages as plan_pages
 from control.networks import pages as network_pages
 from control.systems import pages as system_pages
+from control.zombies import pages as zombie_pages
 from tests.api.helpers import create_system
+from tests.api.test_cloud_requests import file_request
 from tests.api.test_migration_plans import cloud_payload
 from tests.api.test_private_networks import create as create_network
+from tests.api.test_zombies import fleet, scan  # noqa: F401 (fleet: a fixture)
 
 
 class Page(HTMLParser):
@@ -90,7 +94,7 @@ def assert_kept(client, headers, path: str, params: dict[str, str], *, form: boo
 @pytest.fixture
 def one_per_page(monkeypatch):
     """One row a page, so two rows give page links."""
-    for module in (plan_pages, network_pages, system_pages):
+    for module in (plan_pages, network_pages, system_pages, cloud_pages, zombie_pages):
         monkeypatch.setattr(module, "PAGE", 1)
 
 
@@ -134,3 +138,18 @@ def test_cloud_and_zombie_lists_keep_every_filter(client, world):
                 form=False, pager=False)
     assert_kept(client, world.headers("admin"), "/zombies",
                 {"state": "candidate", "department_id": str(world.depts["edu"].id)}, pager=False)
+
+
+def test_cloud_list_pages_and_keeps_every_filter(client, world, one_per_page):
+    for _ in range(2):
+        file_request(client, world)
+    assert_kept(client, world.headers("edu"), "/cloud", {"mine": "true", "status": "draft"}, form=False)
+
+
+def test_zombie_cases_page_while_the_summary_counts_them_all(client, world, fleet, one_per_page):  # noqa: F811
+    scan(client, world)
+    page = assert_kept(client, world.headers("admin"), "/zombies", {"state": "candidate"})
+    r = client.get("/zombies", params={"state": "candidate"}, headers=world.headers("admin"))
+    summary = r.text.split('id="cases"')[0]
+    assert world.depts["edu"].name in summary and world.depts["health"].name in summary
+    assert len([h for h in page.links if h.startswith("/zombies/cases/")]) == 1
