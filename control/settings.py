@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Automation runs (control/core/runs.py) executed at once by one process's worker pool: `yunzhang serve`
     # embeds one (0: none, leave the runs to `yunzhang worker` processes), `yunzhang worker` runs one.
     automation_workers: int = Field(default=4, ge=0, le=64)
+    # Seconds a device session stays logged in after a change's step used it, so the next step of the same
+    # change (check, the drift check before apply, apply) does not log in again; 0: close every session at once.
+    device_session_keep_seconds: float = Field(default=30, ge=0, le=600)
     # The Prometheus server usage metrics are pulled from (zombie detection); empty: no pull.
     prometheus_url: str = ""
     cookie_secure: bool = False

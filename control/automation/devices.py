@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from control.automation import rules, service, templates
@@ -35,6 +36,11 @@ PAUSE_ENV = "YUNZHANG_AUTOMATION_DEVICE_PAUSE"
 
 class DeviceFailed(Exception):
     """One device's step failed; the message (zh-CN) is kept on its target row."""
+
+
+def keep() -> float:
+    """Seconds a device session outlives one step of a change, for the next step to use (netmiko.connect)."""
+    return get_settings().device_session_keep_seconds
 
 
 def concurrency(change: Change) -> int:
@@ -76,12 +82,24 @@ def _verify(connection: Connection, target: ChangeTarget) -> list[str]:
 
 
 def drifted_devices(session: Session, change: Change, targets: list[ChangeTarget]) -> list[str]:
-    """The devices (with why, zh-CN) whose running config differs from the backup they were checked against."""
+    """The devices (with why, zh-CN) whose running config differs from the backup they were checked against:
+    known without a connection when a newer version has been kept since (the daily backup saw it), else read
+    now, in parallel, on the sessions the check kept where they are still open. The apply run compares again
+    on the connection that applies, so a change in between is still caught."""
+    checked = dict(session.execute(select(DeviceBackup.id, DeviceBackup.version)
+                                   .where(DeviceBackup.id.in_([t.backup_id for t in targets]))).all())
+    newest = dict(session.execute(select(DeviceBackup.device_id, func.max(DeviceBackup.version))
+                                  .where(DeviceBackup.device_id.in_([t.device_id for t in targets]))
+                                  .group_by(DeviceBackup.device_id)).all())
+    known = [f"{t.name} 自检查（第 {checked.get(t.backup_id)} 版）以来已备份到第 {newest[t.device_id]} 版"
+             for t in targets if newest.get(t.device_id, 0) > (checked.get(t.backup_id) or 0)]
+    if known:
+        return known
     devices = {t.id: session.get(Device, t.device_id) for t in targets}
 
     def read(target: ChangeTarget) -> str | None:
         try:
-            content = backups.current_config(devices[target.id])
+            content = backups.current_config(devices[target.id], keep=keep())
         except (DeviceError, ServiceError) as exc:
             return f"{target.name} 无法读取配置（{getattr(exc, 'detail', exc)}）"
         if config_rules.digest(content) != target.backup_digest:
@@ -162,7 +180,7 @@ class Job:
             device = self.devices[target.id]
             with self.ctx.sessions() as session:
                 try:
-                    backup = backups.take_backup(session, device, actor=service.RUN_ACTOR, emit=self.emit)
+                    backup = backups.take_backup(session, device, actor=service.RUN_ACTOR, emit=self.emit, keep=keep())
                 except ServiceError as exc:
                     self.fail(target, exc.detail)
                     return
@@ -219,7 +237,7 @@ class Job:
         device = self.devices[target.id]
         try:
             login = backups.target(device)
-            with connect(login, self.emit, backups.TIMEOUT_SECONDS) as c:
+            with connect(login, self.emit, backups.TIMEOUT_SECONDS, keep()) as c:
                 before = _config(c)
                 if config_rules.digest(before) != target.backup_digest:
                     self.fail(target, rules.DEVICE_CHANGED, status=TargetStatus.failed)
@@ -282,7 +300,7 @@ class Job:
         config still the backup → applied afresh with the rest; anything else fails for a rollback."""
         device = self.devices[target.id]
         try:
-            with connect(backups.target(device), self.emit, backups.TIMEOUT_SECONDS) as c:
+            with connect(backups.target(device), self.emit, backups.TIMEOUT_SECONDS, keep()) as c:
                 if not _verify(c, target):
                     if target.status != TargetStatus.verified:
                         _save(self.ctx.sessions, target, applied=True, applied_at=target.applied_at or now())
@@ -306,7 +324,8 @@ class Job:
 
         def one(target: ChangeTarget) -> None:
             try:
-                with connect(backups.target(self.devices[target.id]), self.emit, backups.TIMEOUT_SECONDS) as c:
+                with connect(backups.target(self.devices[target.id]), self.emit, backups.TIMEOUT_SECONDS,
+                             keep()) as c:
                     if not self._rollback_on(c, target):
                         self.fail(target, "回退后配置与备份不一致", status=TargetStatus.rollback_failed)
                         return

@@ -2,9 +2,10 @@
 ansible-runner shape: a run is a record with a status and a numbered stream of events, watched live and replayed).
 
 Generic on purpose: a domain registers a handler for a run kind (`register`), and something enqueues runs of it
-(`enqueue`). A handler gets a RunContext: a session factory, the run as claimed, `emit(dict)` which commits one
-event (numbered 1..N per run) as it happens, and `cancelled()`, checked between units of work. It returns a
-result (kept as JSON) or raises: `Cancelled` ends the run cancelled, anything else failed with its first line.
+(`enqueue`). A handler gets a RunContext: a session factory, the run as claimed, `emit(dict)` which numbers an
+event (1..N per run) and has it written within FLUSH_SECONDS, and `cancelled()`, checked between units of work.
+It returns a result (kept as JSON) or raises: `Cancelled` ends the run cancelled, anything else failed with its
+first line.
 
 Liveness is a worker registry (`run_worker`: host, pid, heartbeat) rather than a heartbeat per run: one write per
 worker per interval however many runs it holds, and a restarted worker on the same host tells at once that a
@@ -36,6 +37,7 @@ HEARTBEAT = timedelta(seconds=5)
 DEAD_AFTER = HEARTBEAT * 6          # a worker on another host silent this long has died
 POLL_SECONDS = 0.5                  # how often an idle worker looks for queued runs (enqueue wakes it in-process)
 EVENTS_LIMIT = 500                  # most events one read returns
+FLUSH_SECONDS = 0.1                 # how long an emitted event may wait to be written with the next ones
 
 
 class RunStatus(LabeledEnum):
@@ -123,6 +125,58 @@ Handler = Callable[[RunContext], dict | None]
 _handlers: dict[str, Handler] = {}
 _wake = threading.Event()
 EVENT_FIELDS = ("event", "host", "task", "changed", "failed", "stdout")
+
+
+class EventWriter:
+    """A run's events, numbered 1..N as they are emitted (from any thread) and written a batch at a time at
+    most FLUSH_SECONDS later: one insert for the events of every device busy meanwhile, where a commit for each
+    held sixteen devices' threads in line behind one another. A page polling "events after N" sees them that
+    much later; a batch is written whole and in order, so it never sees a gap. A batch the database refused is
+    tried again with the next one."""
+
+    def __init__(self, engine: Engine, run_id: int):
+        self.engine, self.run_id = engine, run_id
+        self.lock = threading.Lock()          # the numbering and the buffer
+        self.writing = threading.Lock()       # one batch written at a time, in order
+        self.rows: list[dict] = []
+        self.seq = 0
+        self.timer: threading.Timer | None = None
+
+    def emit(self, event: dict) -> int:
+        with self.lock:
+            self.seq += 1
+            self.rows.append({"run_id": self.run_id, "seq": self.seq, "at": now(),
+                              "event": (event.get("event") or "message")[:48],
+                              "host": (event.get("host") or "")[:255], "task": (event.get("task") or "")[:500],
+                              "changed": bool(event.get("changed")), "failed": bool(event.get("failed")),
+                              "stdout": event.get("stdout") or "",
+                              "data": {k: v for k, v in event.items() if k not in EVENT_FIELDS}})
+            if self.timer is None:
+                self.timer = threading.Timer(FLUSH_SECONDS, self.flush)
+                self.timer.daemon = True
+                self.timer.start()
+            return self.seq
+
+    def flush(self) -> None:
+        with self.writing:
+            with self.lock:
+                rows, self.rows, self.timer = self.rows, [], None
+            if not rows:
+                return
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(RunEvent.__table__.insert(), rows)
+            except Exception:
+                log.exception("run %s: %d events not written yet", self.run_id, len(rows))
+                with self.lock:
+                    self.rows[:0] = rows
+
+    def close(self) -> None:
+        with self.lock:
+            timer, self.timer = self.timer, None
+        if timer is not None:
+            timer.cancel()
+        self.flush()
 
 
 def register(kind: str, handler: Handler) -> None:
@@ -277,21 +331,7 @@ class WorkerPool:
         return True
 
     def execute(self, run: Run) -> None:
-        seq = {"n": 0}
-        numbering = threading.Lock()     # a handler may emit from several threads (devices done in parallel)
-
-        def emit(event: dict) -> int:
-            with numbering:
-                seq["n"] += 1
-                row = RunEvent(run_id=run.id, seq=seq["n"], at=now(),
-                               **{k: event[k] for k in EVENT_FIELDS if k in event},
-                               data={k: v for k, v in event.items() if k not in EVENT_FIELDS})
-                row.event = (row.event or "message")[:48]
-                row.host, row.task = (row.host or "")[:255], (row.task or "")[:500]
-                with self.engine.begin() as conn:      # a plain insert: no ORM session for each event
-                    conn.execute(RunEvent.__table__.insert().values(
-                        **{c: getattr(row, c) for c in RunEvent.__table__.columns.keys() if c != "id"}))  # noqa: SIM118
-                return seq["n"]
+        events = EventWriter(self.engine, run.id)
 
         def cancelled() -> bool:
             with self.sessions() as session:
@@ -299,7 +339,7 @@ class WorkerPool:
 
         status, error, result = RunStatus.succeeded, "", None
         try:
-            result = _handlers[run.kind](RunContext(self.sessions, run, emit, cancelled))
+            result = _handlers[run.kind](RunContext(self.sessions, run, events.emit, cancelled))
         except Cancelled:
             status = RunStatus.cancelled
         except RunFailed as exc:
@@ -308,6 +348,7 @@ class WorkerPool:
             log.exception("run %s failed", run.id)
             lines = str(exc).splitlines()
             status, error = RunStatus.failed, f"{type(exc).__name__}: {lines[0] if lines else ''}"[:2000]
+        events.close()             # every event is in before the run reads as finished
         finished = now()
         with self.sessions() as session:
             session.execute(update(Run).where(Run.id == run.id, Run.status == RunStatus.running).values(

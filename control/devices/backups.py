@@ -44,11 +44,12 @@ def target(device: Device) -> Target:
                   username=device.username, **values)
 
 
-def current_config(device: Device, emit: Emit | None = None) -> str:
+def current_config(device: Device, emit: Emit | None = None, keep: float = 0) -> str:
     """The device's running config now, masked and normalised (as a backup would store it). The device's own
-    login secrets are redacted wherever they appear in it, not only on the lines masking knows."""
+    login secrets are redacted wherever they appear in it, not only on the lines masking knows. `keep`: see
+    netmiko.connect."""
     login = target(device)
-    with connect(login, emit, TIMEOUT_SECONDS) as connection:
+    with connect(login, emit, TIMEOUT_SECONDS, keep) as connection:
         return rules.stored_form(login.redact(connection.running_config()))
 
 
@@ -113,12 +114,12 @@ def _record_failure(session: Session, device: Device, message: str) -> None:
 
 
 def take_backup(session: Session, device: Device, *, actor: Actor, emit: Emit | None = None,
-                expected: bool = False) -> DeviceBackup:
+                expected: bool = False, keep: float = 0) -> DeviceBackup:
     """Read the running config and keep it as a version when it changed. A device that cannot be reached or
     whose secrets cannot be resolved has the failure recorded on it, then Conflict (409) with the reason."""
     duties.check(actor, duties.Step(name="备份设备配置", roles=service.BACKUP_ROLES))
     try:
-        content = current_config(device, emit)
+        content = current_config(device, emit, keep)
     except (DeviceError, ValidationFailed) as exc:
         message = exc.detail if isinstance(exc, ValidationFailed) else str(exc)
         _record_failure(session, device, message)

@@ -7,7 +7,11 @@ IOS and the fake-switches emulator both accept: config mode is left with `exit` 
 and a global-only command (`ip route`) is sent from global config, so an open sub-mode is left first."""
 from __future__ import annotations
 
+import atexit
 import re
+import select
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -66,7 +70,8 @@ class Connection:
 
     def __init__(self, target: Target, handler, emit: Emit, timeout: float):
         self.target, self.handler, self._emit, self.timeout = target, handler, emit, timeout
-        self.prompt = re.escape(handler.base_prompt) + r"[^\n#>]*#"
+        # The device's prompt ending the answer (exec or any config mode: "sw01#", "sw01(config-if)#").
+        self.prompt = re.compile(r"(?:^|\n)" + re.escape(handler.base_prompt) + r"[^\n#>]*#\s*$")
         self.in_sub = False
 
     def emit(self, event: dict) -> None:
@@ -75,9 +80,8 @@ class Connection:
     def send(self, command: str, *, check: bool = True) -> str:
         """One command and its answer (emitted); IOSCommandError when the answer is an IOS error."""
         try:
-            output = self.handler.send_command(command, expect_string=self.prompt, read_timeout=self.timeout,
-                                               strip_prompt=True, strip_command=True)
-        except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
+            output = self._exchange(command)
+        except (NetmikoBaseException, SSHException, OSError, EOFError, TimeoutError) as exc:
             self.emit({"kind": "error", "device": self.target.name, "command": command, "output": str(exc)})
             raise DeviceError(f"设备 {self.target.name} 未能执行命令“{command}”：{type(exc).__name__}") from None
         failed = check and ios_error(output)
@@ -86,6 +90,34 @@ class Connection:
         if failed:
             raise IOSCommandError(self.target.name, command, output)
         return output
+
+    def _exchange(self, command: str) -> str:
+        """The command's answer, the echo and the prompt stripped as netmiko's send_command strips them."""
+        return self.handler.strip_prompt(self.handler.strip_command(self.handler.normalize_cmd(command),
+                                                                    self._raw(command)))
+
+    def _raw(self, command: str) -> str:
+        """Write the command and read until the prompt ends the answer, waking when the device writes rather
+        than sleeping in a polling loop (netmiko's send_command sleeps 10-25 ms a read: most of a config
+        line's time on a near device)."""
+        handler, channel = self.handler, self.handler.remote_conn
+        handler.write_channel(handler.normalize_cmd(command))
+        deadline = time.monotonic() + self.timeout
+        output = ""
+        while True:
+            output += handler.read_channel()
+            if self.prompt.search(output) and command.strip() in output:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(command)
+            select.select([channel], [], [], min(left, 1.0))
+        return output
+
+    def in_exec_mode(self) -> bool:
+        """Whether the session answers a bare return with its privileged exec prompt (not a config mode)."""
+        lines = self._raw("").strip().splitlines()
+        return bool(lines) and lines[-1].strip() == self.handler.base_prompt + "#"
 
     def show(self, command: str) -> str:
         return self.send(command)
@@ -130,11 +162,69 @@ class Connection:
         return self.send("write memory")
 
 
-@contextmanager
-def connect(target: Target, emit: Emit | None = None, timeout: float = 20) -> Iterator[Connection]:
-    """A logged-in, enabled session to `target`, closed on leaving; DeviceError when it cannot be had."""
-    sink = emit or (lambda event: None)
-    sink({"kind": "connect", "device": target.name, "host": target.host, "port": target.port})
+class Idle:
+    """Logged-in sessions kept for a short while after use (Ansible keeps its network sessions 30 s the same
+    way), so the steps of one change that follow each other closely (the check, the drift check before apply,
+    the apply, a rollback) log in to a device once: a login is most of the time a short change takes on a
+    device. A session is lent to one caller at a time, checked with a bare return before it is lent again, and
+    closed once idle for its time (a sweeper thread runs while any is kept) or at exit."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.kept: dict[Target, list[tuple[float, object]]] = {}
+        self.sweeper: threading.Thread | None = None
+
+    def take(self, target: Target):
+        """A kept session to `target` not yet expired, or None."""
+        with self.lock:
+            found = self.kept.get(target) or []
+            while found:
+                expires, handler = found.pop()
+                if expires > time.monotonic():
+                    return handler
+                _close(handler)
+        return None
+
+    def keep(self, target: Target, handler, seconds: float) -> None:
+        with self.lock:
+            self.kept.setdefault(target, []).append((time.monotonic() + seconds, handler))
+            if self.sweeper is None or not self.sweeper.is_alive():
+                self.sweeper = threading.Thread(target=self._sweep, name="device-sessions", daemon=True)
+                self.sweeper.start()
+
+    def _sweep(self) -> None:
+        while True:
+            time.sleep(1)
+            with self.lock:
+                moment = time.monotonic()
+                for target, found in list(self.kept.items()):
+                    for expires, handler in [f for f in found if f[0] <= moment]:
+                        found.remove((expires, handler))
+                        _close(handler)
+                    if not found:
+                        del self.kept[target]
+                if not self.kept:
+                    self.sweeper = None
+                    return
+
+    def close_all(self) -> None:
+        with self.lock:
+            for found in self.kept.values():
+                for _, handler in found:
+                    _close(handler)
+            self.kept.clear()
+
+
+def _close(handler) -> None:
+    with suppress(Exception):   # a session the device already dropped: nothing left to close
+        handler.disconnect()
+
+
+IDLE = Idle()
+atexit.register(IDLE.close_all)
+
+
+def _login(target: Target, sink: Emit, timeout: float):
     try:
         handler = ConnectHandler(device_type=target.device_type, host=target.host, port=target.port,
                                  username=target.username, password=target.password, secret=target.secret,
@@ -143,18 +233,50 @@ def connect(target: Target, emit: Emit | None = None, timeout: float = 20) -> It
     except (NetmikoBaseException, SSHException, OSError, EOFError, ValueError) as exc:
         sink({"kind": "error", "device": target.name, "output": target.redact(str(exc))})
         raise DeviceError(f"无法连接设备 {target.name}（{target.host}:{target.port}）：{type(exc).__name__}") from None
-    try:
+    if target.secret:
+        try:
+            handler.enable()
+        except (NetmikoBaseException, SSHException, OSError, ValueError) as exc:
+            _close(handler)
+            raise DeviceError(f"设备 {target.name} 未能进入特权模式：{type(exc).__name__}") from None
+    return handler
+
+
+def _reuse(target: Target, sink: Emit, timeout: float) -> Connection | None:
+    """A kept session that still answers a bare return with its exec prompt, or None."""
+    while (handler := IDLE.take(target)) is not None:
         connection = Connection(target, handler, sink, timeout)
-        if target.secret:
-            try:
-                handler.enable()
-            except (NetmikoBaseException, SSHException, OSError, ValueError) as exc:
-                raise DeviceError(f"设备 {target.name} 未能进入特权模式：{type(exc).__name__}") from None
+        try:
+            if connection.in_exec_mode():
+                return connection
+        except (NetmikoBaseException, SSHException, OSError, EOFError, TimeoutError, ValueError):
+            pass
+        _close(handler)
+    return None
+
+
+@contextmanager
+def connect(target: Target, emit: Emit | None = None, timeout: float = 20, keep: float = 0
+            ) -> Iterator[Connection]:
+    """A logged-in, enabled session to `target`; DeviceError when it cannot be had. Closed on leaving, unless
+    `keep` seconds are given: then a session kept from an earlier call is used if one still answers, and the
+    session is kept that long after a call that ended without error (an error closes it)."""
+    sink = emit or (lambda event: None)
+    connection = _reuse(target, sink, timeout) if keep else None
+    sink({"kind": "connect", "device": target.name, "host": target.host, "port": target.port,
+          **({"reused": True} if connection else {})})
+    if connection is None:
+        connection = Connection(target, _login(target, sink, timeout), sink, timeout)
+    kept = False
+    try:
         yield connection
+        kept = bool(keep) and not connection.in_sub
     finally:
-        with suppress(Exception):   # a session the device already dropped: nothing left to close
-            handler.disconnect()
-        sink({"kind": "disconnect", "device": target.name})
+        if kept:
+            IDLE.keep(target, connection.handler, keep)
+        else:
+            _close(connection.handler)
+        sink({"kind": "disconnect", "device": target.name, **({"kept": keep} if kept else {})})
 
 
 def device_types() -> frozenset[str]:

@@ -164,6 +164,32 @@ def test_drift_between_check_and_apply_is_refused(client, world, switches, pool)
 
 
 @SQLITE_ONLY
+def test_drift_kept_by_a_backup_is_refused_from_the_record(client, world, switches, pool):
+    """A version kept since the check (here a backup clicked after a change by hand) refuses the apply from the
+    database alone, naming both versions."""
+    ids = devices(client, world, switches, ["cs03"])
+    change = create_change(client, world, ids, join_variables(next(VLANS)))
+    act(client, world, change["id"], "check")
+    wait_status(client, world, change["id"], "checked")
+    act(client, world, change["id"], "approve", user="bureau")
+    c = ConnectHandler(**switches.device("cs03"))
+    try:
+        c.enable()
+        c.config_mode()
+        for line in ("interface FastEthernet0/8", " description typed-by-hand-too", "exit", "exit"):
+            c.send_command(line, expect_string="#")
+    finally:
+        c.disconnect()
+    headers = world.headers("infocenter")
+    assert client.post(f"/api/v1/devices/{ids[0]}/backup", headers=headers).json()["drift"] is True
+    checked = client.get(f"/api/v1/changes/{change['id']}", headers=headers).json()["targets"][0]
+    version = client.get(f"/api/v1/devices/{ids[0]}/backups", headers=headers).json()["items"][0]["version"]
+    refused = act(client, world, change["id"], "apply", expect=409)
+    assert refused["code"] == "device_changed" and f"已备份到第 {version} 版" in refused["detail"]
+    assert checked["status"] == "checked"
+
+
+@SQLITE_ONLY
 def test_cancel_between_devices_then_roll_back(client, world, switches, pool, monkeypatch):
     monkeypatch.setenv("YUNZHANG_AUTOMATION_DEVICE_PAUSE", "2")
     ids = devices(client, world, switches, ["cs01", "cs02", "cs03"])

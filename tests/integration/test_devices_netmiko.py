@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from control.devices.netmiko import REDACTED, DeviceError, IOSCommandError, Target, connect
+from control.devices.netmiko import IDLE, REDACTED, DeviceError, IOSCommandError, Target, connect
 from tests.fakeswitches import ENABLE, PASSWORD, USERNAME
 
 
@@ -65,3 +65,35 @@ def test_unreachable_and_refused_logins_are_device_errors(fake_switches):
     with pytest.raises(DeviceError, match="127.0.0.1:1"), connect(target(fake_switches, "sw04", port=1), timeout=3):
         pass
     assert [e["kind"] for e in events] == ["connect", "error"] and "wrong" not in str(events)
+
+
+def test_a_kept_session_serves_the_next_call_until_an_error_or_its_time(fake_switches):
+    """keep: the next connect within the time uses the same logged-in session (the switch is logged in to once);
+    a session that died meanwhile is replaced by a fresh login; an error closes the session instead of keeping
+    it; keep=0 keeps nothing."""
+    login = target(fake_switches, "sw04")
+    IDLE.close_all()
+
+    def logins() -> int:
+        return fake_switches.commands("sw04").count("terminal length 0")
+
+    first = logins()
+    events: list[dict] = []
+    for _ in range(3):
+        with connect(login, events.append, timeout=10, keep=30) as c:
+            assert "hostname sw04" in c.running_config()
+    assert logins() == first + 1
+    assert [e.get("reused", False) for e in events if e["kind"] == "connect"] == [False, True, True]
+    assert events[-1] == {"kind": "disconnect", "device": "sw04", "kept": 30}
+
+    IDLE.kept[login][0][1].remote_conn.close()           # the device dropped the idle session
+    with connect(login, timeout=10, keep=30) as c:
+        assert "hostname sw04" in c.running_config()
+    assert logins() == first + 2
+
+    with pytest.raises(IOSCommandError), connect(login, timeout=10, keep=30) as c:
+        c.configure(["interface FastEthernet0/99"])
+    assert login not in IDLE.kept or not IDLE.kept[login]
+    with connect(login, timeout=10, keep=0) as c:
+        c.running_config()
+    assert logins() == first + 3 and not IDLE.kept.get(login)
