@@ -3,13 +3,18 @@ similarity of character n-gram sets of rules.ngrams and rules.dice, counted with
 arithmetic, because comparing every pair of a department in Python takes a province-wide scan tenths
 of a second, and seconds when one department holds thousands of systems.
 
-The texts become small character codes; each system's distinct n-grams are sorted by their characters
-(a stable sort per character position, so exact for any n: no packing, no hashing); each n-gram that
-s systems of a department share then adds one to their s(s-1)/2 cells of the department's k × k count
-matrix. When s is large for k, the pairs would cost more than k² multiply-adds, so such n-grams are
-counted as columns of a 0/1 matrix product X·Xᵀ instead. Departments of one size are handled together,
-about _CELLS count cells at a time (16 bytes a cell at the peak; a department of k alone takes k²: 64 MB
-for 2,000), with at most about _PAIRS pairs generated and _ROWS scores computed at once."""
+The texts become small character codes; each system's distinct n-grams are sorted by department and
+then by their characters (a stable sort per character position, so exact for any n: no packing, no
+hashing), whole departments of about _GRAMS n-grams at a time: sorting a province's millions at once
+gathers at random over arrays larger than the cache and took 28× the time for 10× the systems, the
+chunks grow linearly. Each n-gram that s systems of a department share then adds one to their s(s-1)/2
+cells of the department's k × k count matrix. When s is large for k, the pairs would cost more than k²
+multiply-adds, so such n-grams are counted as columns of a 0/1 matrix product X·Xᵀ instead.
+Departments of one size are handled together, about _CELLS count cells at a time (16 bytes a cell at
+the peak; a department of k alone takes k²: 64 MB for 2,000), with at most about _PAIRS pairs
+generated and _ROWS scores computed at once. The cost is linear in the systems for departments of a
+given size, and the counting grows with k² per department: a department twice as large costs four
+times as much."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -21,6 +26,7 @@ from control.zombies.rules import _NOT_WORD
 _CELLS = 1 << 20
 _PAIRS = 1 << 21
 _ROWS = 1 << 16
+_GRAMS = 1 << 16
 _HEAVY_DIV = 16       # an n-gram shared by more than k // 16 systems of a department of k goes to the
                       # matrix product: the cheaper there, measured at k = 10 and 2,000
 
@@ -47,14 +53,12 @@ def most_similar(department_ids: Sequence[int], descriptions: Sequence[str | Non
     dix = np.repeat(np.arange(len(k)), k)                    # department of each slot
     local = np.arange(len(system)) - first[dix]              # slot within its department
 
-    slot, new_gram = _grams(chars, start[system], length[system], n)
+    slot, new_group = _grams(chars, start[system], length[system], n, dix)
     size = np.bincount(slot, minlength=len(system)).astype(np.int32)   # distinct n-grams per system
-    gd = dix[slot]
-    gstart = np.flatnonzero(new_gram | (np.diff(gd, prepend=-1) != 0))
+    gstart = np.flatnonzero(new_group)
     gsize = np.diff(gstart, append=len(slot))                # systems of the department sharing it
     gstart, gsize = gstart[gsize > 1], gsize[gsize > 1]
-    by_dept = np.argsort(gd[gstart], kind="stable")
-    gstart, gsize, gdept = gstart[by_dept], gsize[by_dept], gd[gstart[by_dept]]
+    gdept = dix[slot[gstart]]
     heavy = gsize > k[gdept] // _HEAVY_DIV
     eloc = local[slot]
 
@@ -100,22 +104,35 @@ def _normalise(descriptions: Sequence[str | None]) -> tuple[np.ndarray, np.ndarr
     return coded[coded > 0], before[end - raw], before[end] - before[end - raw]
 
 
-def _grams(chars: np.ndarray, start: np.ndarray, length: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _grams(chars: np.ndarray, start: np.ndarray, length: np.ndarray, n: int, dix: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct n-grams of each slot's text (a text of at most n characters is one n-gram, padded
-    with 0), sorted by n-gram and within one by slot: (slot of each, whether it begins a new n-gram)."""
+    with 0), sorted by department (dix, ascending over the slots), n-gram and slot: (slot of each,
+    whether it begins a new n-gram of its department). Whole departments of about _GRAMS n-grams are
+    sorted at a time, so that the sort's gathers stay in cache and its cost per n-gram stays the same
+    for a whole province as for a town; a department of more n-grams is sorted alone."""
     m = np.maximum(length - n + 1, 1)
-    slot = np.repeat(np.arange(len(length)), m)
-    pos = _spans(start, m)
+    offset = np.cumsum(m) - m                                # n-grams before each slot
+    dept_first = np.flatnonzero(np.diff(dix, prepend=-1))
     padded = np.concatenate([chars, np.zeros(n, chars.dtype)])
-    glen = length[slot]
-    columns = [padded[pos]] + [np.where(glen > i, padded[pos + i], 0) for i in range(1, n)]
-    order = np.arange(len(slot))
-    for column in reversed(columns):                      # least significant character first
-        order = order[np.argsort(column[order], kind="stable")]
-    slot = slot[order]
-    same = np.logical_and.reduce([np.diff(column[order]) == 0 for column in columns])
-    keep = np.concatenate([[True], ~same | (np.diff(slot) != 0)])
-    return slot[keep], np.concatenate([[True], ~same])[keep]
+    slots, new = [], []
+    for c0, c1 in _runs(offset[dept_first] // _GRAMS):
+        s0, s1 = dept_first[c0], dept_first[c1] if c1 < len(dept_first) else len(m)
+        slot = np.repeat(np.arange(s0, s1), m[s0:s1])
+        pos = _spans(start[s0:s1], m[s0:s1])
+        glen = length[slot]
+        columns = [padded[pos]] + [np.where(glen > i, padded[pos + i], 0) for i in range(1, n)]
+        if c1 - c0 > 1:                                      # the department, most significant
+            columns.insert(0, (dix[slot] - dix[s0]).astype(np.min_scalar_type(c1 - c0)))
+        order = np.arange(len(slot))
+        for column in reversed(columns):                     # least significant first, each stable
+            order = order[np.argsort(column[order], kind="stable")]
+        slot = slot[order]
+        fresh = np.concatenate([[True], np.logical_or.reduce([np.diff(c[order]) != 0 for c in columns])])
+        keep = fresh | np.concatenate([[True], np.diff(slot) != 0])
+        slots.append(slot[keep])
+        new.append(fresh[keep])
+    return np.concatenate(slots), np.concatenate(new)
 
 
 def _add_pairs(counts: np.ndarray, gstart: np.ndarray, gsize: np.ndarray, slot: np.ndarray,

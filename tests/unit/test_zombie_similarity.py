@@ -78,3 +78,17 @@ def test_ties_go_to_the_lowest_index_and_case_is_ignored():
 def test_ngram_length_must_be_positive():
     with pytest.raises(ValueError):
         most_similar([1], ["a"], 0)
+
+
+@pytest.mark.parametrize("grams", [1, 16, 128])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_departments_sorted_a_chunk_at_a_time_give_the_same_answer(monkeypatch, grams, n):
+    """Chunks of whole departments, some many to a chunk and one larger than any chunk, sorted
+    apart give what the pairwise reference gives."""
+    monkeypatch.setattr(similarity, "_GRAMS", grams)
+    rng = random.Random(100 * grams + n)
+    departments = [rng.randint(1, 60) for _ in range(200)] + [1000] * 40
+    texts = random_texts(rng, 200, 8) + random_texts(rng, 40, 30)
+    mixed = list(zip(departments, texts, strict=True))
+    rng.shuffle(mixed)
+    assert_same([d for d, _ in mixed], [t for _, t in mixed], n)
