@@ -28,6 +28,7 @@ _CELLS = 1 << 20
 _PAIRS = 1 << 21
 _ROWS = 1 << 16
 _GRAMS = 1 << 16
+_TEXTS = 1 << 14
 _HEAVY_DIV = 16       # an n-gram shared by more than k // 16 systems of a department of k goes to the
                       # matrix product: the cheaper there, measured at k = 10 and 2,000
 
@@ -85,24 +86,35 @@ def _normalise(descriptions: Sequence[str | None]) -> tuple[np.ndarray, np.ndarr
     smallest unsigned type; where each text starts among them; how many it has). The texts are lowered
     joined by NUL, which like the end of a string is neither cased nor case-ignorable, so a final Σ
     lowers as in its own text; one by one only if some character lowered to two (İ), which moves the
-    boundaries. The regex runs once over the distinct characters, not over every text."""
+    boundaries. The regex runs once over the distinct characters, not over every text. _TEXTS texts at
+    a time, so that the strings and arrays stay in cache and the cost per text stays the same."""
     texts = [d or "" for d in descriptions]
-    joined = "\0".join(texts)
-    lowered = joined.lower()
-    if len(lowered) != len(joined):
-        texts = [t.lower() for t in texts]
-        lowered = "\0".join(texts)
-    cps = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), np.uint32)
-    seen = np.zeros(int(cps.max(initial=0)) + 1, bool)
-    seen[cps] = True
+    blocks = []
+    for b0 in range(0, len(texts) or 1, _TEXTS):
+        block = texts[b0:b0 + _TEXTS]
+        joined = "\0".join(block)
+        lowered = joined.lower()
+        if len(lowered) != len(joined):
+            block = [t.lower() for t in block]
+            lowered = "\0".join(block)
+        blocks.append((np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), np.uint32),
+                       np.fromiter(map(len, block), np.int64, len(block))))
+    seen = np.zeros(max(int(cps.max(initial=0)) for cps, _ in blocks) + 1, bool)
+    for cps, _ in blocks:
+        seen[cps] = True
     kept = _NOT_WORD.sub("", "".join(map(chr, np.flatnonzero(seen).tolist())))
     code = np.zeros(len(seen), np.min_scalar_type(len(kept)))
     code[np.frombuffer(kept.encode("utf-32-le"), np.uint32)] = np.arange(1, len(kept) + 1)
-    coded = code[cps]
-    before = np.concatenate([[0], np.cumsum(coded > 0)])    # kept characters before each position
-    raw = np.fromiter(map(len, texts), np.int64, len(texts))
-    end = np.cumsum(raw + 1) - 1
-    return coded[coded > 0], before[end - raw], before[end] - before[end - raw]
+    chars, start, length, done = [], [], [], 0
+    for cps, raw in blocks:
+        coded = code[cps]
+        before = np.concatenate([[0], np.cumsum(coded > 0)])    # kept characters before each position
+        end = np.cumsum(raw + 1) - 1
+        chars.append(coded[coded > 0])
+        start.append(done + before[end - raw])
+        length.append(before[end] - before[end - raw])
+        done += int(before[-1])
+    return np.concatenate(chars), np.concatenate(start), np.concatenate(length)
 
 
 def _grams(chars: np.ndarray, start: np.ndarray, length: np.ndarray, n: int, dix: np.ndarray

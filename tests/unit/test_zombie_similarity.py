@@ -50,7 +50,9 @@ def test_a_large_department_counts_common_ngrams_as_a_matrix_product():
 
 
 def test_small_working_sets_give_the_same_answer(monkeypatch):
-    """Chunking by cells, pairs and rows changes memory, never the result."""
+    """Chunking by texts, n-grams, cells, pairs and rows changes memory, never the result."""
+    monkeypatch.setattr(similarity, "_TEXTS", 5)
+    monkeypatch.setattr(similarity, "_GRAMS", 16)
     monkeypatch.setattr(similarity, "_CELLS", 64)
     monkeypatch.setattr(similarity, "_PAIRS", 8)
     monkeypatch.setattr(similarity, "_ROWS", 4)
@@ -84,8 +86,9 @@ def test_ngram_length_must_be_positive():
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_departments_sorted_a_chunk_at_a_time_give_the_same_answer(monkeypatch, grams, n):
     """Chunks of whole departments, some many to a chunk and one larger than any chunk, sorted
-    apart give what the pairwise reference gives."""
+    apart (and the texts normalised a few at a time) give what the pairwise reference gives."""
     monkeypatch.setattr(similarity, "_GRAMS", grams)
+    monkeypatch.setattr(similarity, "_TEXTS", grams)
     rng = random.Random(100 * grams + n)
     departments = [rng.randint(1, 60) for _ in range(200)] + [1000] * 40
     texts = random_texts(rng, 200, 8) + random_texts(rng, 40, 30)
