@@ -3,24 +3,27 @@ similarity of character n-gram sets of rules.ngrams and rules.dice, counted with
 arithmetic, because comparing every pair of a department in Python takes a province-wide scan tenths
 of a second, and seconds when one department holds thousands of systems.
 
-The texts become small character codes; each system's distinct n-grams are sorted by department and
-then by their characters (a stable sort per character position, so exact for any n: no packing, no
-hashing), whole departments of about _GRAMS n-grams at a time: sorting a province's millions at once
-gathers at random over arrays larger than the cache and took 28× the time for 10× the systems, the
-chunks grow linearly. Each n-gram that s systems of a department share then adds one to their s(s-1)/2
-cells of the department's k × k count matrix. When s is large for k, the pairs would cost more than k²
-multiply-adds, so such n-grams are counted as columns of a 0/1 matrix product X·Xᵀ instead.
+The texts become small character codes; each system's distinct n-grams are sorted by department, then
+by their characters (a stable sort per character position, so exact for any n: no packing, no
+hashing), then by system; each n-gram that s systems of a department share then adds one to their
+s(s-1)/2 cells of the department's k × k count matrix. When s is large for k, the pairs would cost more
+than k² multiply-adds, so such n-grams are counted as columns of a 0/1 matrix product X·Xᵀ instead.
 Departments of one size are handled together, about _CELLS count cells at a time (16 bytes a cell at
 the peak; a department of k alone takes k²: 64 MB for 2,000), with at most about _PAIRS pairs
-generated and _ROWS scores computed at once. The cost is linear in the systems for departments of a
-given size, and the counting grows with k² per department: a department twice as large costs four
-times as much."""
+generated and _ROWS scores computed at once.
+
+Every pass works on a bounded piece: _TEXTS texts are normalised and whole departments of about
+_GRAMS n-grams sorted at a time (a larger department alone), because sorting and gathering a
+province's millions at once leaves the cache: that made 10× the systems cost 13× (and 28× inside a
+scan with the products on two BLAS threads); now it is 9× (bench/zombies.py's data, 20,000 → 200,000
+systems). The cost is linear in the systems for departments of a given size; the counting grows with k²
+per department, so the same systems in fewer, larger departments cost more."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from control.zombies.rules import _NOT_WORD
 
@@ -29,6 +32,7 @@ _PAIRS = 1 << 21
 _ROWS = 1 << 16
 _GRAMS = 1 << 16
 _TEXTS = 1 << 14
+_THREADS = ThreadpoolController()   # finds NumPy's BLAS once: threadpool_limits looks again each call (1 ms)
 _HEAVY_DIV = 16       # an n-gram shared by more than k // 16 systems of a department of k goes to the
                       # matrix product: the cheaper there, measured at k = 10 and 2,000
 
@@ -175,7 +179,7 @@ def _add_products(counts: np.ndarray, dept: np.ndarray, eloc: np.ndarray, gstart
     column = np.arange(len(dept)) - np.repeat(np.cumsum(per_dept) - per_dept, per_dept)
     k = counts.shape[1]
     step = max(1, _CELLS // (k * h))
-    with threadpool_limits(1, "blas"):
+    with _THREADS.limit(limits=1, user_api="blas"):
         for c0 in range(0, len(counts), step):
             g0, g1 = np.searchsorted(dept, [c0, c0 + step])
             x = np.zeros((min(step, len(counts) - c0), k, h), np.float32)
