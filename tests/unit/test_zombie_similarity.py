@@ -50,7 +50,9 @@ def test_a_large_department_counts_common_ngrams_as_a_matrix_product():
 
 
 def test_small_working_sets_give_the_same_answer(monkeypatch):
-    """Chunking by cells, pairs and rows changes memory, never the result."""
+    """Chunking by texts, n-grams, cells, pairs and rows changes memory, never the result."""
+    monkeypatch.setattr(similarity, "_TEXTS", 5)
+    monkeypatch.setattr(similarity, "_GRAMS", 16)
     monkeypatch.setattr(similarity, "_CELLS", 64)
     monkeypatch.setattr(similarity, "_PAIRS", 8)
     monkeypatch.setattr(similarity, "_ROWS", 4)
@@ -78,3 +80,18 @@ def test_ties_go_to_the_lowest_index_and_case_is_ignored():
 def test_ngram_length_must_be_positive():
     with pytest.raises(ValueError):
         most_similar([1], ["a"], 0)
+
+
+@pytest.mark.parametrize("grams", [1, 16, 128])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_departments_sorted_a_chunk_at_a_time_give_the_same_answer(monkeypatch, grams, n):
+    """Chunks of whole departments, some many to a chunk and one larger than any chunk, sorted
+    apart (and the texts normalised a few at a time) give what the pairwise reference gives."""
+    monkeypatch.setattr(similarity, "_GRAMS", grams)
+    monkeypatch.setattr(similarity, "_TEXTS", grams)
+    rng = random.Random(100 * grams + n)
+    departments = [rng.randint(1, 60) for _ in range(200)] + [1000] * 40
+    texts = random_texts(rng, 200, 8) + random_texts(rng, 40, 30)
+    mixed = list(zip(departments, texts, strict=True))
+    rng.shuffle(mixed)
+    assert_same([d for d, _ in mixed], [t for _, t in mixed], n)
