@@ -159,13 +159,14 @@ def new_change(request: Request, session: SessionDep, actor: CurrentActor,
     return render(request, "changes/new.html", _new_context(session, actor, template, values))
 
 
-def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None) -> dict:
+def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None,
+                 ticked: list[int] | None = None) -> dict:
     found = templates.load_all().get(template or "")
     devices, _ = list_devices(session, actor, DeviceFilter(), limit=DEVICE_CHOICES)
     step = _plan_step(values)
     serves = links.serve(session, actor, {"plan_step_id": step}) if step else []
     return {"templates": templates.load_all(), "template": found, "values": values, "errors": errors or {},
-            "message": message, "devices": devices, "serves": serves}
+            "message": message, "devices": devices, "serves": serves, "ticked": ticked or []}
 
 
 def _plan_step(values: dict) -> int | None:
@@ -203,8 +204,8 @@ def create_change(request: Request, session: SessionDep, actor: CurrentActor, fo
         errors, message = field_errors(exc)
         errors = {("device_variables" if k.startswith("device_variables") else k.replace("variables.", "var_")): v
                   for k, v in errors.items()}
-        return render(request, "changes/new.html", _new_context(session, actor, found.key, values, errors, message),
-                      status_code=422)
+        return render(request, "changes/new.html",
+                      _new_context(session, actor, found.key, values, errors, message, ticked), status_code=422)
     flash(request, "已建立变更（草稿）：请执行检查")
     return redirect(f"/changes/{change.id}")
 

@@ -33,6 +33,7 @@ def test_change_pages(client, world, app):
                                                 "template": "join_extranet", "device_ids": str(device),
                                                 "device_variables": own})
         assert bad.status_code == 422 and why in bad.text, why
+        assert f'value="{device}" checked' in bad.text and "svi_address" in bad.text       # the form kept as typed
     made = client.post("/changes/new", data={"csrf_token": csrf(client, "/changes/new"), "template": "join_extranet",
                                              **values, "device_ids": str(device),
                                              "device_variables": "page-sw-1:\n  svi_address: 10.30.0.9/24"},
