@@ -159,6 +159,7 @@ def load_demo(session: Session) -> bool:
             n += 1
     _cloud_demo(session, depts)
     _migration_demo(session, depts)
+    _automation_demo(session, depts)
     _usage_demo(session)
     return True
 
@@ -376,6 +377,66 @@ def _migration_demo(session: Session, depts: dict[str, Department]) -> None:
             plans.system_action(session, ic, pid, system_ids[n], "start", SystemActionIn(note="资源已交付"))
     with ago(60):
         plans.system_action(session, edu, pid, system_ids[cloud_systems[0]], "finish", SystemActionIn(note="已切换"))
+
+# Demo switches: (name, department key, private network or None, site, port). Their credentials are references to
+# secrets no demo sets, so nothing ever connects to them (a backup fails on the missing secret before any SSH,
+# recorded once on the device); serve fake switches on these ports and set the secrets to try them for real.
+DEMO_DEVICES = [
+    ("demo-ic-core-01", "ic", None, "白水县政务服务中心机房", 10221),
+    ("demo-edu-agg-01", "edu", "县教育城域网", "白水县教育局机房", 10222),
+    ("demo-health-agg-01", "health", "县医共体专网", "白水县卫生健康局机房", 10223),
+]
+DEMO_DEVICE_NOTE = "（演示设备：未设置其密钥，不会连接）"
+DEMO_SECRETS = ("secret:demo-switch", "secret:demo-switch-enable")
+
+
+def _automation_demo(session: Session, depts: dict[str, Department]) -> None:
+    """Demo switches and a draft of each device-change template, ready to be checked: joining 教育局's network
+    (each switch with its own interconnect address), changing the interconnect's routes for the step 教育专网迁移计划
+    is at, and withdrawing 卫生健康局's network. Nothing is checked here: a check connects to the devices."""
+    from control.automation import service as changes
+    from control.automation.enums import ChangeKind
+    from control.automation.schemas import ChangeIn
+    from control.core.workflow import WorkflowStage
+    from control.devices import service as devices
+    from control.devices.enums import Zone
+    from control.devices.schemas import DeviceCreate
+    from control.migration import rules as plan_rules
+    from control.migration.models import MigrationPlan
+    from control.networks.models import PrivateNetwork
+    from control.wiring import install
+
+    install()                                    # the plan step a change serves is checked through its link
+    networks = dict(session.execute(select(PrivateNetwork.name, PrivateNetwork.id)).all())
+    ids = {}
+    for name, key, network, site, port in DEMO_DEVICES:
+        ids[name] = devices.create_device(session, DEMO_ACTOR, DeviceCreate(
+            name=name, host="127.0.0.1", port=port, site=site + DEMO_DEVICE_NOTE, department_id=depts[key].id,
+            network_id=networks.get(network), zone=Zone.extranet_dedicated, username="netops",
+            password_ref=DEMO_SECRETS[0], enable_secret_ref=DEMO_SECRETS[1])).id
+    ic = _actor(session, "infocenter")
+    join = {"vlan_id": 310, "vlan_name": "edu-ic-310", "svi_description": "edu metro interconnect",
+            "ports": ["FastEthernet0/3"], "routes": ["10.131.0.0/16 via 10.31.0.254"]}
+    changes.create_change(session, ic, ChangeIn(
+        kind=ChangeKind.device, template="join_extranet", title="县教育城域网接入电子政务外网", variables=join,
+        device_ids=[ids["demo-edu-agg-01"], ids["demo-ic-core-01"]],
+        device_variables={ids["demo-edu-agg-01"]: {"svi_address": "10.31.0.2/24"},
+                          ids["demo-ic-core-01"]: {"svi_address": "10.31.0.1/24", "ports": ["FastEthernet0/7"]}}))
+    plan_id = session.execute(select(MigrationPlan.id).where(MigrationPlan.name == "教育专网迁移计划")).scalar_one()
+    step = session.execute(select(WorkflowStage.id).where(
+        WorkflowStage.subject == plan_rules.SUBJECT, WorkflowStage.subject_id == plan_id,
+        WorkflowStage.active)).scalar_one()
+    changes.create_change(session, ic, ChangeIn(
+        kind=ChangeKind.device, template="interconnect_update", title="教育专网业务切换：互联路由改指向外网",
+        variables={"vlan_id": 310, "description": "edu metro via extranet", "old_description":
+                   "edu metro interconnect", "add_routes": ["10.132.0.0/16 via 10.31.0.254"],
+                   "remove_routes": []}, device_ids=[ids["demo-ic-core-01"]], plan_step_id=step))
+    changes.create_change(session, ic, ChangeIn(
+        kind=ChangeKind.device, template="withdraw_network", title="撤除县医共体专网", variables={
+            "vlan_id": 320, "vlan_name": "health-med-320", "svi_description": "health medical alliance",
+            "svi_address": "10.32.0.1/24", "ports": ["FastEthernet0/5"],
+            "routes": ["10.133.0.0/16 via 10.32.0.254"]}, device_ids=[ids["demo-health-agg-01"]]))
+
 
 def _system(rng: random.Random, dept: Department, name: str, status: SystemStatus, network: Network,
             frequency: UsageFrequency, n: int) -> SystemCreate:

@@ -28,13 +28,15 @@ class PlaybookResult:
     status: str                                            # successful, failed, canceled, timeout
     rc: int
     stats: dict = field(default_factory=dict)              # per host: ok, changed, failures, unreachable, skipped
+    failures: list[str] = field(default_factory=list)      # each failed task: "host task：its message"
 
     @property
     def changed(self) -> int:
         return sum(host.get("changed", 0) for host in self.stats.values())
 
     def as_dict(self) -> dict:
-        return {"status": self.status, "rc": self.rc, "stats": self.stats, "changed": self.changed}
+        return {"status": self.status, "rc": self.rc, "stats": self.stats, "changed": self.changed,
+                "failures": self.failures}
 
 
 def local_host() -> dict:
@@ -80,15 +82,22 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
 
 def run_playbook(playbook: str, *, inventory: dict, extravars: dict | None = None, check: bool = False,
                  emit: Callable[[dict], object] | None = None, cancelled: Callable[[], bool] | None = None,
-                 secrets: Sequence[str] = (), project_dir: Path = PLAYBOOKS_DIR) -> PlaybookResult:
+                 secrets: Sequence[str] = (), project_dir: Path | None = None) -> PlaybookResult:
     """Run `playbook` (a file of project_dir) on the hosts of `inventory` (Ansible's JSON inventory), in check
     mode with diffs when `check`. Each kept event goes to emit (host, task, changed, failed, stdout, counter),
-    the strings in `secrets` masked; `cancelled()` true stops ansible-playbook (its process group is killed)."""
-    last_check, stop, recap = [0.0], [False], {}
+    the strings in `secrets` masked; `cancelled()` true stops ansible-playbook (its process group is killed).
+    project_dir defaults to PLAYBOOKS_DIR as it is when called."""
+    last_check, stop, recap, failures = [0.0], [False], {}, []
 
     def on_event(event: dict) -> bool:
         if event.get("event") == "playbook_on_stats":
             recap.update(event.get("event_data") or {})
+        if event.get("event") in ("runner_on_failed", "runner_on_unreachable") \
+                and not (event.get("event_data") or {}).get("ignore_errors"):
+            data = event.get("event_data") or {}
+            res = data.get("res") if isinstance(data.get("res"), dict) else {}
+            failures.append(_redact(f"{data.get('host', '')} {data.get('task', '')}：{res.get('msg', '')}",
+                                    secrets)[:500])
         if emit is not None and event.get("event") in KEPT_EVENTS:
             data = event.get("event_data") or {}
             res = data.get("res") or {}
@@ -111,8 +120,9 @@ def run_playbook(playbook: str, *, inventory: dict, extravars: dict | None = Non
                "ANSIBLE_LOCAL_TEMP": f"{private}/tmp", "ANSIBLE_REMOTE_TEMP": f"{private}/remote-tmp",
                "ANSIBLE_HOME": f"{private}/home", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                "ANSIBLE_PYTHON_INTERPRETER": "auto_silent"}
-        runner = ansible_runner.run(private_data_dir=private, project_dir=str(project_dir), playbook=playbook,
+        runner = ansible_runner.run(private_data_dir=private, project_dir=str(project_dir or PLAYBOOKS_DIR),
+                                    playbook=playbook,
                                     inventory=inventory, extravars=extravars or {},
                                     cmdline="--check --diff" if check else None, envvars=env, quiet=True,
                                     event_handler=on_event, cancel_callback=on_cancel, suppress_env_files=True)
-        return PlaybookResult(status=runner.status, rc=runner.rc, stats=_per_host(recap))
+        return PlaybookResult(status=runner.status, rc=runner.rc, stats=_per_host(recap), failures=failures)

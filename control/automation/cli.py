@@ -129,8 +129,12 @@ def changes_show(change_id: int = typer.Argument(..., min=1)) -> None:
     typer.echo(f"发起人 {out.author}" + (f"；批准人 {out.approved_by}" if out.approved_by else ""))
     if out.error:
         typer.echo(f"错误：{out.error}")
+    for key, value in sorted(out.variables.items()):
+        typer.echo(f"变量 {key} = {json.dumps(value, ensure_ascii=False)}")
     for t in out.targets:
         typer.echo(f"\n[{t.position + 1}] {t.name}：{t.status.zh}" + (f"；{t.error}" if t.error else ""))
+        for key, value in sorted(t.variables.items()):
+            typer.echo(f"  本设备变量 {key} = {json.dumps(value, ensure_ascii=False)}")
         for line in t.commands:
             typer.echo(f"    {line}")
         for line in t.expected_diff.splitlines():

@@ -168,8 +168,9 @@ class Job:
 
     def check(self, targets: list[ChangeTarget]) -> dict:
         """Back each device up, render its commands and the expected diff; nothing is sent but `show`."""
-        try:
-            rendered = templates.get(self.change.template).render(self.change.variables)
+        try:                                   # each device with its own variables over the common ones
+            template = templates.get(self.change.template)
+            rendered = {t.id: template.render({**self.change.variables, **t.variables}) for t in targets}
         except ServiceError as exc:
             self.settle("check_failed", exc.detail)
             raise runs.RunFailed(exc.detail) from None
@@ -184,10 +185,11 @@ class Job:
                 except ServiceError as exc:
                     self.fail(target, exc.detail)
                     return
-            expected = rules.expected_config(backup.content, rendered.commands)
+            mine = rendered[target.id]
+            expected = rules.expected_config(backup.content, mine.commands)
             _save(self.ctx.sessions, target, status=TargetStatus.checked, backup_id=backup.id,
-                  backup_digest=backup.digest, commands=rendered.commands, rollback_commands=rendered.rollback,
-                  verify=rendered.verify, expected_diff=config_rules.unified_diff(
+                  backup_digest=backup.digest, commands=mine.commands, rollback_commands=mine.rollback,
+                  verify=mine.verify, expected_diff=config_rules.unified_diff(
                       backup.content, expected, f"{target.name} v{backup.version}", f"{target.name} 变更后（预计）"))
 
         self.each(targets, one, first_alone=False)

@@ -14,12 +14,14 @@ CHANGE: dict[str, labels.Label] = {
     "approved_at": ("批准时间", "Approved at"), "approved_by": ("批准人", "Approved by"),
     "approved_digest": ("批准时的检查摘要", "Approved check digest"), "digest": ("检查摘要", "Check digest"),
     "run_id": ("运行", "Run"), "error": ("错误", "Error"), "targets": ("目标设备或主机", "Targets"),
-    "comment": ("意见", "Comment"), "device_ids": ("设备", "Devices"), "hosts": ("主机", "Hosts"),
+    "comment": ("意见", "Comment"), "device_ids": ("设备", "Devices"),
+    "device_variables": ("各设备变量", "Per-device variables"), "hosts": ("主机", "Hosts"),
     "on_classified_network": ("涉密系统或网络", "Classified system or network"),
 }
 TARGET: dict[str, labels.Label] = {
     "position": ("顺序", "Position"), "device_id": ("设备", "Device"), "host": ("主机", "Host"),
-    "name": ("名称", "Name"), "status": ("状态", "Status"), "backup_id": ("检查时的配置备份", "Checked backup"),
+    "name": ("名称", "Name"), "variables": ("本设备变量", "Device's own variables"), "status": ("状态", "Status"),
+    "backup_id": ("检查时的配置备份", "Checked backup"),
     "backup_digest": ("检查时的配置摘要", "Checked config digest"), "commands": ("命令", "Commands"),
     "rollback_commands": ("回退命令", "Rollback commands"), "verify": ("验证命令", "Verify commands"),
     "expected_diff": ("预计差异", "Expected diff"), "applied": ("已下发", "Applied"),

@@ -55,6 +55,8 @@ class ChangeTarget(SQLModel, table=True):
     device_id: int | None = Field(default=None, foreign_key="device.id", index=True)
     host: str | None = Field(default=None, max_length=255)
     name: str = Field(max_length=255)
+    # This device's own variables (its SVI address, its ports), over the change's common ones at render.
+    variables: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: TargetStatus = Field(default=TargetStatus.pending, sa_type=enum_column(TargetStatus))
     backup_id: int | None = Field(default=None, foreign_key="device_backup.id")   # what it was checked against
     backup_digest: str | None = Field(default=None, max_length=64)

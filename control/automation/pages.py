@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import yaml
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
@@ -21,7 +22,7 @@ from control.automation.enums import (
 )
 from control.automation.schemas import ChangeActionIn, ChangeIn
 from control.core.deps import CurrentActor, SessionDep
-from control.core.errors import NotFound, ServiceError
+from control.core.errors import NotFound, ServiceError, ValidationFailed
 from control.core.params import Blank, Id, Offset
 from control.core.runs import EVENTS_LIMIT, FINISHED, RunStatus
 from control.core.textsafe import clean_text
@@ -158,13 +159,14 @@ def new_change(request: Request, session: SessionDep, actor: CurrentActor,
     return render(request, "changes/new.html", _new_context(session, actor, template, values))
 
 
-def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None) -> dict:
+def _new_context(session, actor, template: str | None, values: dict, errors=None, message=None,
+                 ticked: list[int] | None = None) -> dict:
     found = templates.load_all().get(template or "")
     devices, _ = list_devices(session, actor, DeviceFilter(), limit=DEVICE_CHOICES)
     step = _plan_step(values)
     serves = links.serve(session, actor, {"plan_step_id": step}) if step else []
     return {"templates": templates.load_all(), "template": found, "values": values, "errors": errors or {},
-            "message": message, "devices": devices, "serves": serves}
+            "message": message, "devices": devices, "serves": serves, "ticked": ticked or []}
 
 
 def _plan_step(values: dict) -> int | None:
@@ -186,10 +188,12 @@ def create_change(request: Request, session: SessionDep, actor: CurrentActor, fo
     for name, spec in found.header.variables.items():
         raw = clean_text(values.get(f"var_{name}", ""))
         variables[name] = [line.strip() for line in raw.splitlines() if line.strip()] if spec.list else raw.strip()
+    ticked = [int(d) for d in form.getlist("device_ids") if str(d).isdigit()][:500]
     try:
-        data = ChangeIn(kind=ChangeKind.device, template=found.key, variables=variables,
+        own = _device_variables(values.get("device_variables", ""), session, actor, ticked)
+        data = ChangeIn(kind=ChangeKind.device, template=found.key, variables=variables, device_variables=own,
                         title=clean_text(values.get("title", ""), multiline=False)[:200],
-                        device_ids=[int(d) for d in form.getlist("device_ids") if str(d).isdigit()][:500],
+                        device_ids=ticked,
                         concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdigit() else None,
                         plan_step_id=_plan_step(values))
         change = service.create_change(session, actor, data)
@@ -198,8 +202,38 @@ def create_change(request: Request, session: SessionDep, actor: CurrentActor, fo
             raise
         session.rollback()
         errors, message = field_errors(exc)
-        errors = {k.replace("variables.", "var_"): v for k, v in errors.items()}
-        return render(request, "changes/new.html", _new_context(session, actor, found.key, values, errors, message),
-                      status_code=422)
+        errors = {("device_variables" if k.startswith("device_variables") else k.replace("variables.", "var_")): v
+                  for k, v in errors.items()}
+        return render(request, "changes/new.html",
+                      _new_context(session, actor, found.key, values, errors, message, ticked), status_code=422)
     flash(request, "已建立变更（草稿）：请执行检查")
     return redirect(f"/changes/{change.id}")
+
+
+DEVICE_VARIABLES_CHARS = 20000
+
+
+def _device_variables(raw: str, session, actor, ticked: list[int]) -> dict[int, dict]:
+    """The form's per-device variables: YAML (JSON is YAML too) mapping a ticked device's name to its own
+    variables, e.g. `sw01: {svi_address: 10.31.0.1/24, ports: [FastEthernet0/3]}`, by device id."""
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed(message, code="bad_device_variables",
+                                errors=[{"field": "device_variables", "message": message}])
+
+    if not raw.strip():
+        return {}
+    if len(raw) > DEVICE_VARIABLES_CHARS:
+        raise refuse(f"各设备变量至多 {DEVICE_VARIABLES_CHARS} 个字符")
+    try:
+        parsed = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        raise refuse("各设备变量不是有效的 YAML" + (f"（第 {where.line + 1} 行）" if where else "")) from None
+    if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
+        raise refuse("各设备变量应为“设备名称: {变量: 值}”的形式")
+    devices, _ = list_devices(session, actor, DeviceFilter(), limit=DEVICE_CHOICES)
+    by_name = {d.name: d.id for d in devices if d.id in ticked}
+    unknown = sorted(str(name) for name in parsed if str(name) not in by_name)
+    if unknown:
+        raise refuse(f"设备 {'、'.join(unknown)} 未在下方勾选")
+    return {by_name[str(name)]: own for name, own in parsed.items()}

@@ -70,5 +70,6 @@ def execute(ctx: runs.RunContext, mode: str) -> dict:
     if result.status == "canceled":
         raise runs.Cancelled()
     if result.status != "successful":
-        raise runs.RunFailed(f"剧本运行失败（{result.status}，返回码 {result.rc}）", result.as_dict())
+        why = "：" + "；".join(result.failures[:3]) if result.failures else ""
+        raise runs.RunFailed(f"剧本运行失败（{result.status}，返回码 {result.rc}）{why}"[:1800], result.as_dict())
     return result.as_dict()

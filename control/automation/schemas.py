@@ -65,6 +65,7 @@ class EventList(BaseModel):
 
 Text500 = Annotated[CleanLine, MaxLen(500)]
 Value = Text500 | int | bool | list[Text500 | int]
+Variables = Annotated[dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")], Value], Field(max_length=50)]
 
 
 class ChangeIn(BaseModel):
@@ -75,8 +76,9 @@ class ChangeIn(BaseModel):
     template: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] | None = None
     playbook: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] | None = None
     title: Annotated[CleanLine, MaxLen(200)] = ""
-    variables: Annotated[dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")], Value],
-                         Field(max_length=50)] = {}
+    variables: Variables = {}
+    # A device change: a listed device's own variables (keyed by device id), over the common ones for it alone.
+    device_variables: Annotated[dict[Id, Variables], Field(max_length=500)] = {}
     device_ids: Annotated[list[Id], Field(max_length=500)] | None = None
     hosts: Annotated[list[Annotated[CleanLine, MaxLen(255)]], Field(max_length=500)] | None = None
     concurrency: Annotated[int, Field(ge=1, le=64)] | None = None
@@ -101,6 +103,7 @@ class TargetOut(BaseModel):
     device_id: int | None
     host: str | None
     name: str
+    variables: dict                    # this device's own variables (over the change's common ones)
     status: TargetStatus
     backup_id: int | None
     backup_digest: str | None

@@ -171,22 +171,40 @@ def _device_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[lis
         raise _refuse("device_ids", "设备变更须列出设备（device_ids），不列主机", "device_ids_required")
     if len(set(data.device_ids)) != len(data.device_ids):
         raise _refuse("device_ids", "设备重复", "duplicate")
-    found.render(data.variables)          # the variables are checked now, not at the first check
+    strangers = sorted(set(data.device_variables) - set(data.device_ids))
+    if strangers:
+        raise _refuse(f"device_variables.{strangers[0]}", f"设备 {strangers[0]} 不在本变更的设备中",
+                      "not_a_target")
     targets, departments = [], set()
     for device_id in data.device_ids:
         device = session.get(Device, device_id)
         if device is None:
             raise _refuse("device_ids", f"设备 {device_id} 不存在", "not_found")
         scope.visible_department(session, actor, device.department_id)
-        targets.append({"device_id": device.id, "name": device.name})
+        own = data.device_variables.get(device_id, {})
+        _render_for(found, data.variables, own, device)     # checked now, not at the first check
+        targets.append({"device_id": device.id, "name": device.name, "variables": own})
         departments.add(device.department_id)
     return targets, departments, {"template": data.template, "title": data.title or found.header.name}
+
+
+def _render_for(found: templates.Template, common: dict, own: dict, device: Device) -> None:
+    """Render the template for one device, its own variables over the common ones; an error in one of its own
+    is named device_variables.<id>.<name> and its message names the device."""
+    try:
+        found.render({**common, **own})
+    except ValidationFailed as exc:
+        if not own:
+            raise
+        errors = [{**e, "field": e["field"].replace("variables.", f"device_variables.{device.id}.", 1)}
+                  if e.get("field", "").removeprefix("variables.") in own else e for e in exc.errors]
+        raise ValidationFailed(f"设备 {device.name}：{exc.detail}", code=exc.code, errors=errors) from None
 
 
 def _host_targets(session: Session, actor: Actor, data: ChangeIn) -> tuple[list[dict], set[int], dict]:
     if not data.playbook or playbook.playbook_file(data.playbook, "apply") is None:
         raise _refuse("playbook", f"没有名为 {data.playbook or ''} 的剧本", "unknown_playbook")
-    if not data.hosts or data.device_ids:
+    if not data.hosts or data.device_ids or data.device_variables:
         raise _refuse("hosts", "剧本变更须列出主机（hosts），不列设备", "hosts_required")
     if len(set(data.hosts)) != len(data.hosts):
         raise _refuse("hosts", "主机重复", "duplicate")
@@ -229,7 +247,9 @@ def create_change(session: Session, actor: Actor, data: ChangeIn) -> Change:
         session.add(ChangeTarget(change_id=change.id, position=position, **target))
     audit.record(session, actor, "create", ENTITY, change.id,
                  after={**audit.snapshot(change, {"created_at", "updated_at"}),
-                        "targets": [t["name"] for t in targets]}, label=change.title)
+                        "targets": [t["name"] for t in targets],
+                        **({"device_variables": {t["name"]: t["variables"] for t in targets if t.get("variables")}}
+                           if data.device_variables else {})}, label=change.title)
     session.commit()
     return change
 

@@ -5,11 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 
+from control.automation.service import READ_ROLES
 from control.core import attachments, workflow
 from control.core.accounts import Level
 from control.core.deps import CurrentActor, SessionDep
 from control.core.params import XLSX, Id, Offset, SearchText, file_response
-from control.migration import board, rules, service, workbook
+from control.migration import automation, board, rules, service, workbook
 from control.migration.enums import PlanKind, PlanStatus
 from control.migration.schemas import (
     ActionIn,
@@ -104,19 +105,26 @@ def list_plans(session: SessionDep, actor: CurrentActor, f: FilterDep, limit: in
     return PlanList(items=items, total=total, limit=limit, offset=offset)
 
 
+def _out(session, actor, plan) -> dict:
+    """A plan as the API gives it: its detail and the automation changes serving its steps."""
+    data = service.detail(session, plan)
+    readable = actor.role in READ_ROLES
+    return {**data, "changes": automation.plan_change_rows(session, actor, data["stages"]) if readable else []}
+
+
 @router.post("", response_model=PlanOut, status_code=201)
 def create_plan(session: SessionDep, actor: CurrentActor, data: PlanIn):
-    return service.detail(session, service.create_plan(session, actor, data))
+    return _out(session, actor, service.create_plan(session, actor, data))
 
 
 @router.get("/{plan_id:int}", response_model=PlanOut)
 def get_plan(session: SessionDep, actor: CurrentActor, plan_id: Id):
-    return service.detail(session, service.get_plan(session, actor, plan_id))
+    return _out(session, actor, service.get_plan(session, actor, plan_id))
 
 
 @router.patch("/{plan_id:int}", response_model=PlanOut)
 def update_plan(session: SessionDep, actor: CurrentActor, plan_id: Id, data: PlanUpdate):
-    return service.detail(session, service.update_plan(session, actor, plan_id, data))
+    return _out(session, actor, service.update_plan(session, actor, plan_id, data))
 
 
 @router.post("/{plan_id:int}/documents", response_model=DocumentOut, status_code=201)
@@ -136,21 +144,21 @@ def download_document(session: SessionDep, actor: CurrentActor, plan_id: Id, doc
 @router.post("/{plan_id:int}/systems/{system_id:int}/exception", response_model=PlanOut)
 def request_exception(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id, data: ExceptionIn):
     """The department asks that this system stay in-house (专业性强、安全性高、体量大)."""
-    return service.detail(session, service.request_exception(session, actor, plan_id, system_id, data))
+    return _out(session, actor, service.request_exception(session, actor, plan_id, system_id, data))
 
 
 @router.post("/{plan_id:int}/systems/{system_id:int}/exception/decide", response_model=PlanOut)
 def decide_exception(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id,
                      data: ExceptionDecisionIn):
     """The Bureau's decision on the pending exception request."""
-    return service.detail(session, service.decide_exception(session, actor, plan_id, system_id, data))
+    return _out(session, actor, service.decide_exception(session, actor, plan_id, system_id, data))
 
 
 @router.post("/{plan_id:int}/systems/{system_id:int}/{action}", response_model=PlanOut)
 def system_action(session: SessionDep, actor: CurrentActor, plan_id: Id, system_id: Id, action: str,
                   body: SystemActionIn | None = None):
     """One system's migration: start, finish, pause."""
-    return service.detail(session, service.system_action(session, actor, plan_id, system_id, action,
+    return _out(session, actor, service.system_action(session, actor, plan_id, system_id, action,
                                                          body or SystemActionIn()))
 
 
@@ -159,4 +167,4 @@ def act(session: SessionDep, actor: CurrentActor, proc: ProcedureDep, plan_id: I
         body: ActionIn | None = None):
     """Plan steps: submit, cancel, approve, return; the technical steps connect, migrate, withdraw (private
     network) and complete (cloud plan), each with a note, evidence and the actual date."""
-    return service.detail(session, service.act(session, actor, proc, plan_id, action, body or ActionIn()))
+    return _out(session, actor, service.act(session, actor, proc, plan_id, action, body or ActionIn()))

@@ -86,4 +86,15 @@ def plan_changes(session: Session, actor: Actor, stages: list[WorkflowStage]) ->
     return sorted(found, key=lambda c: c["change"].id, reverse=True)
 
 
+def plan_change_rows(session: Session, actor: Actor, stages: list[WorkflowStage]) -> list[dict]:
+    """The same changes as the API lists them on the plan: each with its step and its latest run."""
+    rows = []
+    for item in plan_changes(session, actor, stages):
+        change, latest = item["change"], (item["runs"] or [None])[0]
+        rows.append({"id": change.id, "title": change.title, "kind": change.kind, "status": change.status,
+                     "plan_step_id": change.plan_step_id, "stage": item["stage"],
+                     "run_id": latest.id if latest else None, "run_status": latest.status if latest else None})
+    return rows
+
+
 LINK = Link(field="plan_step_id", serve=serve, succeeded=step_succeeded, describe=describe)

@@ -5,7 +5,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from control.automation.enums import ChangeKind, ChangeStatus
 from control.core.params import CalendarDate, Id
+from control.core.runs import RunStatus
 from control.core.stages import SlaState
 from control.core.textsafe import CleanLine, CleanText
 from control.migration.enums import ExceptionReason, ExceptionStatus, PlanKind, PlanStatus, SystemState, Target
@@ -179,6 +181,18 @@ class PlanSummary(BaseModel):
     updated_at: datetime
 
 
+class PlanChangeOut(BaseModel):
+    """An automation change serving one of the plan's connect / migrate / withdraw steps, with its latest run."""
+    id: int
+    title: str
+    kind: ChangeKind
+    status: ChangeStatus
+    plan_step_id: int
+    stage: str                          # the step's name
+    run_id: int | None
+    run_status: RunStatus | None
+
+
 class PlanOut(PlanSummary):
     content: str
     connect_by: date | None
@@ -199,6 +213,7 @@ class PlanOut(PlanSummary):
     documents: list[DocumentOut]
     stages: list[StageOut]
     actions: list[str]
+    changes: list[PlanChangeOut]        # the automation changes serving its steps that the reader may see
 
 
 class PlanList(BaseModel):

@@ -25,12 +25,25 @@ def test_change_pages(client, world, app):
     bad = client.post("/changes/new", data={"csrf_token": csrf(client, "/changes/new"), "template": "join_extranet",
                                             **values, "var_vlan_id": "5000", "device_ids": str(device)})
     assert bad.status_code == 422 and "应在 2–4094 之间" in bad.text
+    # per-device variables: YAML by device name; a device not ticked, or a bad value, is named on the form
+    for own, why in (("other-sw:\n  svi_address: 10.30.0.9/24", "other-sw 未在下方勾选"),
+                     ("page-sw-1: [1, 2", "不是有效的 YAML"),
+                     ("page-sw-1:\n  svi_address: 10.30.0.9", "地址/前缀长度")):
+        bad = client.post("/changes/new", data={"csrf_token": csrf(client, "/changes/new"), **values,
+                                                "template": "join_extranet", "device_ids": str(device),
+                                                "device_variables": own})
+        assert bad.status_code == 422 and why in bad.text, why
+        assert f'value="{device}" checked' in bad.text and "svi_address" in bad.text       # the form kept as typed
     made = client.post("/changes/new", data={"csrf_token": csrf(client, "/changes/new"), "template": "join_extranet",
-                                             **values, "device_ids": str(device)}, follow_redirects=False)
+                                             **values, "device_ids": str(device),
+                                             "device_variables": "page-sw-1:\n  svi_address: 10.30.0.9/24"},
+                       follow_redirects=False)
     assert made.status_code == 303
     url = made.headers["location"]
     page = client.get(url).text
     assert "草稿" in page and 'id="check-change"' in page and 'id="approve-change"' not in page
+    assert "<code>10.30.0.9/24</code>" in page.split('id="target-variables-0"')[1].split("</table>")[0]
+    assert "<code>FastEthernet0/3</code>" in page.split('id="common-variables"')[1].split("</table>")[0]
     assert "尚未检查" in page
     change_id = int(url.rsplit("/", 1)[1])
     with app.state.engine.begin() as conn:              # as a check run leaves it

@@ -99,3 +99,36 @@ def test_a_department_sees_only_its_devices_changes(client, world):
     assert client.get("/api/v1/changes/999999", headers=world.headers("admin")).status_code == 404
     assert client.get("/api/v1/changes", params={"device_id": health},
                       headers=world.headers("infocenter")).json()["total"] == 2
+
+
+def test_per_device_variables_are_typed_kept_per_target_and_audited(client, world):
+    one, two = add_device(client, world, "api-sw-own-1", 2206), add_device(client, world, "api-sw-own-2", 2207)
+    common = {k: v for k, v in join_variables(321).items() if k != "svi_address"}
+    own = {str(one): {"svi_address": "10.21.0.1/24"}, str(two): {"svi_address": "10.21.0.2/24",
+                                                                  "ports": ["FastEthernet0/5"]}}
+    # a device without its address and no common one: refused naming the common variable
+    missing = new_change(client, world, [one, two], variables=common, device_variables={str(one): own[str(one)]})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "variables.svi_address"
+    # a device's own value is typed like the common ones, and named by device
+    bad = new_change(client, world, [one, two], variables=common,
+                     device_variables={**own, str(two): {"svi_address": "10.21.0.2", "nope": 1}})
+    assert bad.status_code == 422 and "api-sw-own-2" in bad.json()["detail"]
+    assert {e["field"] for e in bad.json()["errors"]} == {f"device_variables.{two}.svi_address",
+                                                          f"device_variables.{two}.nope"}
+    stranger = new_change(client, world, [one], variables=join_variables(321), device_variables=own)
+    assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == f"device_variables.{two}"
+    playbook = client.post("/api/v1/changes", headers=world.headers("infocenter"), json={
+        "kind": "playbook", "playbook": "cloud_host_prepare", "hosts": ["10.9.9.9"], "variables": {},
+        "device_variables": own})
+    assert playbook.status_code == 422
+    created = new_change(client, world, [one, two], variables=common, device_variables=own)
+    assert created.status_code == 201, created.text
+    change = created.json()
+    assert [t["variables"] for t in change["targets"]] == [own[str(one)], own[str(two)]]
+    assert change["variables"] == common
+    shown = client.get(f"/api/v1/changes/{change['id']}", headers=world.headers("edu")).json()
+    assert shown["targets"][1]["variables"]["ports"] == ["FastEthernet0/5"]
+    entry = client.get("/api/v1/audit", headers=world.headers("auditor"), params={
+        "entity_type": "change", "entity_id": change["id"], "action": "create"}).json()["items"][0]
+    assert entry["changes"]["device_variables"] == [None, {"api-sw-own-1": own[str(one)],
+                                                           "api-sw-own-2": own[str(two)]}]

@@ -1,7 +1,7 @@
 """A private-network plan's step carried out by an automation change: the hooks migration registers with
 automation (control/migration/automation.py). Who may serve a step, which steps can be served, and the step
 ticked off when the change succeeds (networks moved, evidence naming the change and its runs, audited); a step
-the plan has left meanwhile is left alone."""
+the plan has left meanwhile is left alone; the plan's API lists the changes serving its steps."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,6 +15,7 @@ from control.core.errors import Conflict, Forbidden, NotFound
 from control.core.workflow import WorkflowStage
 from control.migration import automation as wiring
 from tests.api.test_migration_plans import RESPONSIBLE, approve_all, network, post
+from tests.integration.changes_helpers import act, add_device, create_change, join_variables
 
 
 @pytest.fixture
@@ -80,3 +81,30 @@ def test_a_succeeded_change_ticks_the_step_off_as_by_hand(app, client, world, pl
     assert again[0].startswith("未能自动完成：") and "不在进行中" in again[0]
     with Session(app.state.engine) as session:
         assert session.get(WorkflowStage, step).comment == connect["comment"]
+
+
+def test_the_plan_api_lists_the_changes_serving_its_steps_scoped(client, world, plan):
+    """GET /migration-plans/{id} lists the changes serving its steps, each with its latest run; a reader sees
+    only the changes of its departments (a change on another department's device is not shown to 教育局)."""
+    step = open_stage(plan)["id"]
+    mine = add_device(client, world, "plan-sw-edu", 2501)
+    core = add_device(client, world, "plan-sw-health", 2502, department="health")
+    ours = create_change(client, world, [mine], join_variables(350), plan_step_id=step, title="接入教育专网")
+    theirs = create_change(client, world, [core], join_variables(351), plan_step_id=step)
+    create_change(client, world, [mine], join_variables(352))                     # serves no plan
+    act(client, world, ours["id"], "check")                                       # queued: no worker runs here
+
+    def changes(user):
+        r = client.get(f"/api/v1/migration-plans/{plan['id']}", headers=world.headers(user))
+        assert r.status_code == 200, r.text
+        return r.json()["changes"]
+
+    listed = changes("infocenter")
+    assert [c["id"] for c in listed] == [theirs["id"], ours["id"]]
+    shown = listed[1]
+    run = client.get(f"/api/v1/changes/{ours['id']}", headers=world.headers("infocenter")).json()["run_id"]
+    assert shown == {"id": ours["id"], "title": "接入教育专网", "kind": "device", "status": "draft",
+                     "plan_step_id": step, "stage": "联通", "run_id": run, "run_status": "queued"}
+    assert listed[0]["run_id"] is None and listed[0]["run_status"] is None
+    assert [c["id"] for c in changes("edu")] == [ours["id"]]
+    assert [c["id"] for c in changes("auditor")] == [theirs["id"], ours["id"]]

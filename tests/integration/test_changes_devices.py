@@ -59,10 +59,16 @@ def test_check_approve_apply_verify(client, world, switches, pool):
     vlan = next(VLANS)
     before = {n: raw_config(switches, n) for n in ("cs01", "cs02")}
     marks = {n: len(switches.commands(n)) for n in ("cs01", "cs02")}
-    change = create_change(client, world, ids, join_variables(vlan))
+    # cs02 has its own SVI address (a per-device variable over the common one)
+    own = {"svi_address": f"10.{vlan % 200}.0.2/24"}
+    change = create_change(client, world, ids, join_variables(vlan), device_variables={str(ids[1]): own})
     assert change["status"] == "draft" and [t["name"] for t in change["targets"]] == ["cs01", "cs02"]
     act(client, world, change["id"], "check")
     checked = wait_status(client, world, change["id"], "checked")
+    addresses = [[c for c in t["commands"] if c.startswith(" ip address")] for t in checked["targets"]]
+    assert addresses == [[f" ip address 10.{vlan % 200}.0.1 255.255.255.0"],
+                         [f" ip address 10.{vlan % 200}.0.2 255.255.255.0"]]
+    assert f"10.{vlan % 200}.0.2" in checked["targets"][1]["verify"][0]["expect"][1]
     # the check changed nothing: byte for byte, and no configuration command was sent
     assert {n: raw_config(switches, n) for n in ("cs01", "cs02")} == before
     for n in ("cs01", "cs02"):
@@ -85,6 +91,9 @@ def test_check_approve_apply_verify(client, world, switches, pool):
         config = raw_config(switches, n)
         assert f"vlan {vlan}\n name edu-ic-{vlan}" in config and f" description edu interconnect {vlan}" in config
         assert f"ip route 10.{vlan % 200 + 1}.0.0 255.255.0.0 10.{vlan % 200}.0.254" in config
+        host = "1" if n == "cs01" else "2"            # each verified with its own address
+        assert f"interface Vlan{vlan}\n description edu interconnect {vlan}\n ip address 10.{vlan % 200}.0.{host}" \
+            in config
         commands = sent(switches, n, marks[n])
         assert commands.count(f"vlan {vlan}") == 1 and commands.count("write memory") == 1
     # the canary went first: cs01 got its commands before cs02 got any

@@ -1,4 +1,5 @@
-"""`yunzhang changes create|list|show|act` call the same services as the API: a draft from a JSON body, an action
+"""`yunzhang changes create|list|show|act` call the same services as the API: a draft from a JSON body (with a
+device's own variables, shown per device), an action
 queued for the workers, the approval refused to the CLI's administrator (not an approver by policy), a bad
 action answered in zh-CN."""
 from __future__ import annotations
@@ -30,12 +31,14 @@ def test_changes_cli(client, world, db_url, tmp_path):
 
     body = tmp_path / "change.json"
     body.write_text(json.dumps({"kind": "device", "template": "join_extranet", "variables": join_variables(340),
-                                "device_ids": [device]}))
+                                "device_ids": [device],
+                                "device_variables": {str(device): {"svi_address": "10.140.0.9/24"}}}))
     made = cli("create", str(body))
     assert made.returncode == 0, made.stderr
     change_id = int(made.stdout.split("#")[1].split("（")[0])
     shown = cli("show", str(change_id))
     assert "草稿" in shown.stdout and "[1] cli-sw-1：待检查" in shown.stdout
+    assert '本设备变量 svi_address = "10.140.0.9/24"' in shown.stdout and "变量 vlan_id = 340" in shown.stdout
     checked = cli("act", str(change_id), "check", "--comment", "夜间窗口")
     assert checked.returncode == 0 and "运行 #" in checked.stdout
     assert f"#{change_id}" in cli("list").stdout
