@@ -153,6 +153,20 @@ def test_zombie_cleanup_through_the_run_queue(sqlite_url, tmp_path):
     assert events[-1].event == "playbook_on_stats"
 
 
+def test_zombie_cleanup_stops_before_removing_when_an_archive_is_already_there(tmp_path):
+    """An old archive at archive_file would otherwise be kept as if it held the directory, and the directory
+    deleted: the clean-up fails first, both left as they were."""
+    app_dir = tmp_path / "zombie/app"
+    app_dir.mkdir(parents=True)
+    (app_dir / "data.txt").write_text("current")
+    archive = tmp_path / "archive/app.tar.gz"
+    archive.parent.mkdir()
+    archive.write_bytes(b"an older archive")
+    result = play("zombie_cleanup", "apply", {"app_dir": str(app_dir), "archive_file": str(archive)})
+    assert result.status == "failed" and "已存在" in str(result.failures)
+    assert (app_dir / "data.txt").read_text() == "current" and archive.read_bytes() == b"an older archive"
+
+
 def test_secrets_are_masked_and_cancel_stops_the_playbook(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
