@@ -50,6 +50,19 @@ def raw_config(switches, name: str) -> str:
         c.disconnect()
 
 
+def type_by_hand(switches, name: str, port: str, description: str) -> None:
+    """A port description typed on the switch outside yunzhang (the emulator has no `end`: config mode is left
+    with exit)."""
+    c = ConnectHandler(**switches.device(name))
+    try:
+        c.enable()
+        c.config_mode()
+        for line in (f"interface {port}", f" description {description}", "exit", "exit"):
+            c.send_command(line, expect_string="#")
+    finally:
+        c.disconnect()
+
+
 def devices(client, world, switches, names):
     return [add_device(client, world, name, switches.ports[name]) for name in names]
 
@@ -156,16 +169,7 @@ def test_drift_between_check_and_apply_is_refused(client, world, switches, pool)
     act(client, world, change["id"], "check")
     wait_status(client, world, change["id"], "checked")
     act(client, world, change["id"], "approve", user="bureau")
-    c = ConnectHandler(**switches.device("cs02"))
-    try:
-        c.enable()
-        c.config_mode()
-        c.send_command("interface FastEthernet0/9", expect_string="#")
-        c.send_command(" description typed-by-hand", expect_string="#")
-        c.send_command("exit", expect_string="#")
-        c.send_command("exit", expect_string="#")
-    finally:
-        c.disconnect()
+    type_by_hand(switches, "cs02", "FastEthernet0/9", "typed-by-hand")
     refused = act(client, world, change["id"], "apply", expect=409)
     assert refused["detail"].startswith("设备配置自检查以来已变更") and "cs02" in refused["detail"]
     assert client.get(f"/api/v1/changes/{change['id']}", headers=world.headers("infocenter")).json()["status"] \
@@ -181,14 +185,7 @@ def test_drift_kept_by_a_backup_is_refused_from_the_record(client, world, switch
     act(client, world, change["id"], "check")
     wait_status(client, world, change["id"], "checked")
     act(client, world, change["id"], "approve", user="bureau")
-    c = ConnectHandler(**switches.device("cs03"))
-    try:
-        c.enable()
-        c.config_mode()
-        for line in ("interface FastEthernet0/8", " description typed-by-hand-too", "exit", "exit"):
-            c.send_command(line, expect_string="#")
-    finally:
-        c.disconnect()
+    type_by_hand(switches, "cs03", "FastEthernet0/8", "typed-by-hand-too")
     headers = world.headers("infocenter")
     assert client.post(f"/api/v1/devices/{ids[0]}/backup", headers=headers).json()["drift"] is True
     checked = client.get(f"/api/v1/changes/{change['id']}", headers=headers).json()["targets"][0]
