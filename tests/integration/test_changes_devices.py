@@ -63,6 +63,16 @@ def type_by_hand(switches, name: str, port: str, description: str) -> None:
         c.disconnect()
 
 
+def approved_change(client, world, switches, name: str) -> tuple[list[int], dict]:
+    """A join change on one switch, checked and approved by the bureau: (device ids, the change)."""
+    ids = devices(client, world, switches, [name])
+    change = create_change(client, world, ids, join_variables(next(VLANS)))
+    act(client, world, change["id"], "check")
+    wait_status(client, world, change["id"], "checked")
+    act(client, world, change["id"], "approve", user="bureau")
+    return ids, change
+
+
 def devices(client, world, switches, names):
     return [add_device(client, world, name, switches.ports[name]) for name in names]
 
@@ -164,11 +174,7 @@ def test_ios_error_fails_the_device(client, world, switches, pool):
 
 @SQLITE_ONLY
 def test_drift_between_check_and_apply_is_refused(client, world, switches, pool):
-    ids = devices(client, world, switches, ["cs02"])
-    change = create_change(client, world, ids, join_variables(next(VLANS)))
-    act(client, world, change["id"], "check")
-    wait_status(client, world, change["id"], "checked")
-    act(client, world, change["id"], "approve", user="bureau")
+    ids, change = approved_change(client, world, switches, "cs02")
     type_by_hand(switches, "cs02", "FastEthernet0/9", "typed-by-hand")
     refused = act(client, world, change["id"], "apply", expect=409)
     assert refused["detail"].startswith("设备配置自检查以来已变更") and "cs02" in refused["detail"]
@@ -180,11 +186,7 @@ def test_drift_between_check_and_apply_is_refused(client, world, switches, pool)
 def test_drift_kept_by_a_backup_is_refused_from_the_record(client, world, switches, pool):
     """A version kept since the check (here a backup clicked after a change by hand) refuses the apply from the
     database alone, naming both versions."""
-    ids = devices(client, world, switches, ["cs03"])
-    change = create_change(client, world, ids, join_variables(next(VLANS)))
-    act(client, world, change["id"], "check")
-    wait_status(client, world, change["id"], "checked")
-    act(client, world, change["id"], "approve", user="bureau")
+    ids, change = approved_change(client, world, switches, "cs03")
     type_by_hand(switches, "cs03", "FastEthernet0/8", "typed-by-hand-too")
     headers = world.headers("infocenter")
     assert client.post(f"/api/v1/devices/{ids[0]}/backup", headers=headers).json()["drift"] is True
