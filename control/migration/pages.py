@@ -4,7 +4,6 @@ exceptions and the technical plan's versions, and the plan workbook's import."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -37,7 +36,7 @@ from control.networks.service import NetworkFilter, list_networks
 from control.org import service as org_service
 from control.systems.census_read import WorkbookLimits
 from control.systems.service import SystemFilter, list_systems
-from control.web.render import FormDep, PostedForm, csrf_protect, flash, redirect, render
+from control.web.render import FormDep, PostedForm, csrf_protect, flash, pager_query, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
@@ -68,7 +67,7 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
                            funding_stop=funding_stop, awaiting_me=awaiting_me, live=live, region=region,
                            level=level.value if level else None)
     items, total = service.list_plans(session, actor, f, limit=PAGE, offset=offset)
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v])
+    query = pager_query(request)
     return render(request, "plans/list.html", {
         "items": items, "total": total, "f": f, "kinds": list(PlanKind), "stages": list(PlanStatus),
         "offset": offset, "page": PAGE, "query": query, "levels": LEVEL_ORDER,

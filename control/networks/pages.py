@@ -3,7 +3,6 @@ the create and edit form (carrier lines as rows, sites one per line, systems pic
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -20,7 +19,7 @@ from control.networks.schemas import ActionIn, NetworkCreate, NetworkUpdate
 from control.org import service as org_service
 from control.systems.service import SystemFilter, list_systems
 from control.web.audit_pages import entity_history
-from control.web.render import PostedForm, csrf_protect, field_errors, flash, redirect, render
+from control.web.render import PostedForm, csrf_protect, field_errors, flash, pager_query, redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
@@ -41,7 +40,7 @@ def networks_list(request: Request, session: SessionDep, actor: CurrentActor,
                               level=level.value if level else None)
     items, total = service.list_networks(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    query = urlencode({k: v for k, v in request.query_params.items() if k != "offset" and v})
+    query = pager_query(request)
     return render(request, "networks/list.html", {
         "items": items, "total": total, "f": f, "offset": offset, "page": PAGE, "query": query, "depts": depts,
         "states": list(NetworkState), "levels": LEVEL_ORDER, "can_write": actor.role in service.WRITE_ROLES})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
@@ -22,7 +21,16 @@ from control.systems.enums import Network, SystemKind, SystemStatus, UsageFreque
 from control.systems.fields import CENSUS_FIELDS, SECTIONS
 from control.systems.schemas import SystemCreate, SystemUpdate
 from control.web.audit_pages import entity_history
-from control.web.render import PostedForm, csrf_protect, field_errors, flash, plain_number, redirect, render
+from control.web.render import (
+    PostedForm,
+    csrf_protect,
+    field_errors,
+    flash,
+    pager_query,
+    plain_number,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 PAGE = 50
@@ -72,7 +80,7 @@ def systems_list(request: Request, session: SessionDep, actor: CurrentActor):
         offset = 0
     items, total, exact = service.list_systems(session, actor, f, PAGE, offset)
     depts, _ = org_service.list_departments(session, actor, limit=5000)
-    query = urlencode({k: v for k, v in params.items() if k != "offset" and v})
+    query = pager_query(request, FILTER_KEYS)
     ctx = {
         "items": items,
         "total": total,

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -55,6 +55,13 @@ def plain_number(value):
 
 
 templates.env.filters["plain_number"] = plain_number
+
+
+def pager_query(request: Request, keep: Collection[str] | None = None) -> str:
+    """The page's filters as a query string for its pager links: every non-empty parameter but `offset`,
+    repeated ones kept (only those named in `keep` when given)."""
+    return urlencode([(k, v) for k, v in request.query_params.multi_items()
+                      if k != "offset" and v and (keep is None or k in keep)])
 
 
 def wants_html(request: Request) -> bool:

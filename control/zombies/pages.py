@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
@@ -15,7 +14,7 @@ from control.core.errors import ServiceError
 from control.core.params import Blank, Id, Offset, form_date
 from control.org import service as org_service
 from control.systems.models import InformationSystem
-from control.web.render import FormDep, csrf_protect, flash, redirect, render, request_locale, templates
+from control.web.render import FormDep, csrf_protect, flash, pager_query, redirect, render, request_locale, templates
 from control.zombies import automation, service, words
 from control.zombies.chart import line_chart
 from control.zombies.cleanup import decommission_and_reclaim
@@ -61,7 +60,7 @@ def zombies_home(request: Request, session: SessionDep, actor: CurrentActor,
     scans, _ = service.list_scans(session, actor, limit=20)
     cases, total = service.list_cases(session, actor, state, department_id, limit=PAGE, offset=offset)
     summary = service.case_summary(session, actor, state, department_id)
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v])
+    query = pager_query(request)
     return render(request, "zombies/index.html", {
         "scans": scans, "cases": cases, "total": total, "summary": summary, "states": list(CaseState),
         "offset": offset, "page": PAGE, "query": query,
