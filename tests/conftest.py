@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import Session
 
 from control.app import create_app
+from control.core import auth
 from control.core.accounts import Department, Level, User
 from control.core.auth import actor_for, hash_password
 from control.core.db import make_engine
@@ -25,6 +27,20 @@ from tests.pgserver import PostgresServer
 PASSWORD = "Passw0rd!demo"
 WORLD_REVIEWERS = {"edu2", "countyoffice"}   # designated to sign review levels for 教育局 and the county office
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """argon2 with one pass over 8 KiB instead of the deployment's three over 64 MiB: each hash and each login
+    cost ~0.15 s on the 2-core CI machine, and nearly every test builds a world (one hash) and logs users in.
+    Salt and hash keep their deployed lengths, so a hash looks the same where tests check it never leaks;
+    hashing, verifying and rehashing run through the same code. A server started as a subprocess keeps the
+    deployment's parameters (it rehashes on login, as after a parameter change)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(auth, "_hasher", cheap)
+        mp.setattr(auth, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +78,24 @@ def create_database(server: PostgresServer, template: str | None = "yz_template"
     return server.url(name)
 
 
+def drop_database(server: PostgresServer, url: str) -> None:
+    """Drop a test's database, closing what still holds it: the server's folder stays small (it lives in memory)."""
+    engine = make_engine(server.url())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE {make_url(url).database} WITH (FORCE)"))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, sqlite_template, tmp_path) -> str:
+def db_url(request, sqlite_template, tmp_path):
     """Every test that takes this runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        return fresh_sqlite(sqlite_template, tmp_path)
-    return create_database(request.getfixturevalue("pg_server"))
+        yield fresh_sqlite(sqlite_template, tmp_path)
+        return
+    server = request.getfixturevalue("pg_server")
+    url = create_database(server)
+    yield url
+    drop_database(server, url)
 
 
 @pytest.fixture

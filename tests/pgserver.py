@@ -25,6 +25,16 @@ def free_port() -> int:
 
 # The test session's server: nothing it writes has to survive a crash, so it never waits for the disk.
 FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# ... and keeps its files in memory when the machine has room: each test copies the ~9 MB template database,
+# which on the shared CI disk took 0.5-0.8 s a test and 0.03 s in memory.
+MEMORY_DIR, MEMORY_NEEDED = Path("/dev/shm"), 2 << 30
+
+
+def _data_parent(fast: bool) -> str | None:
+    """Where the server's folder goes: memory for the fast server if there is room, else the temp folder."""
+    if fast and os.access(MEMORY_DIR, os.W_OK) and shutil.disk_usage(MEMORY_DIR).free >= MEMORY_NEEDED:
+        return str(MEMORY_DIR)
+    return None
 
 
 class PostgresServer:
@@ -32,10 +42,10 @@ class PostgresServer:
     server that measures what a deployment would see."""
 
     def __init__(self, settings: dict[str, str] | None = None) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="yz-pg-"))
+        self.settings = FAST_SETTINGS if settings is None else settings
+        self.dir = Path(tempfile.mkdtemp(prefix="yz-pg-", dir=_data_parent(settings is None)))
         self.port = free_port()
         self.as_root = os.geteuid() == 0
-        self.settings = FAST_SETTINGS if settings is None else settings
 
     def _run(self, *args: str) -> None:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)

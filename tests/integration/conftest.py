@@ -48,13 +48,24 @@ def live(sqlite_template, tmp_path):
     app.state.engine.dispose()
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session (a launch costs ~1 s); tests share it through `browser`."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium; every context (cookies, storage, pages) a test opened is closed after it, so each
+    test starts as in a browser of its own."""
+    assert not chromium.contexts, "a context outlived its test"
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 def login(page, base: str, username: str) -> None:
