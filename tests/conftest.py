@@ -39,7 +39,8 @@ def cheap_password_hashing():
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(auth, "_hasher", cheap)
-        mp.setattr(auth, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        dummy = cheap.hash("not-a-real-password")
+        mp.setattr(auth, "_dummy_hash", lambda: dummy)
         yield
 
 

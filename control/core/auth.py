@@ -1,6 +1,7 @@
 """Who is acting: password hashing (argon2), signed tokens, roles and department scope."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -17,8 +18,13 @@ from control.core.errors import Forbidden, NotAuthenticated, TooManyRequests
 from control.core.roles import Role
 
 _hasher = PasswordHasher()
-# Compared against when the username is unknown, so timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so timing does not reveal which usernames exist. Made at
+    the first such login, not at import: a hash costs ~0.1 s, which every `yunzhang` command paid at start."""
+    return _hasher.hash("not-a-real-password")
 
 READ_ALL_ROLES = {Role.admin, Role.bureau, Role.infocenter, Role.auditor, Role.ops}
 
@@ -132,7 +138,7 @@ def authenticate(session: Session, username: str, password: str, client: str, li
     name, client = username[:64], client[:64]  # as stored in login_failure
     _check_throttle(session, name, client, limits)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if not ok or user is None or not user.active:
         # Failures older than the window no longer count: forget them here, so the table stays small.
         session.execute(delete(LoginFailure).where(LoginFailure.at < now() - timedelta(seconds=limits.window_seconds)))
