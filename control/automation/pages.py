@@ -171,7 +171,7 @@ def _new_context(session, actor, template: str | None, values: dict, errors=None
 
 def _plan_step(values: dict) -> int | None:
     raw = str(values.get("plan_step_id") or "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+    return int(raw) if raw.isdecimal() and 0 < int(raw) < 2**31 else None
 
 
 @router.post("/changes/new")
@@ -188,13 +188,13 @@ def create_change(request: Request, session: SessionDep, actor: CurrentActor, fo
     for name, spec in found.header.variables.items():
         raw = clean_text(values.get(f"var_{name}", ""))
         variables[name] = [line.strip() for line in raw.splitlines() if line.strip()] if spec.list else raw.strip()
-    ticked = [int(d) for d in form.getlist("device_ids") if str(d).isdigit()][:500]
+    ticked = [int(d) for d in form.getlist("device_ids") if str(d).isdecimal()][:500]
     try:
         own = _device_variables(values.get("device_variables", ""), session, actor, ticked)
         data = ChangeIn(kind=ChangeKind.device, template=found.key, variables=variables, device_variables=own,
                         title=clean_text(values.get("title", ""), multiline=False)[:200],
                         device_ids=ticked,
-                        concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdigit() else None,
+                        concurrency=int(values["concurrency"]) if values.get("concurrency", "").isdecimal() else None,
                         plan_step_id=_plan_step(values))
         change = service.create_change(session, actor, data)
     except (ValidationError, ServiceError) as exc:

@@ -73,7 +73,7 @@ def loc_label(loc: str | tuple | list, locale: str = "zh_CN", entity_type: str |
     en = locale.startswith("en")
     words: list[str] = []
     for part in parts:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+        if isinstance(part, int) or (isinstance(part, str) and part.isdecimal()):
             n = int(part) + 1
             if words:
                 words[-1] += f" #{n}" if en else f"第 {n} 项"

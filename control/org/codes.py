@@ -25,7 +25,7 @@ def uscc_check_char(first17: str) -> str:
 
 
 def org_check_char(body8: str) -> str:
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body8, ORG_WEIGHTS, strict=False))
+    total = sum((int(c) if c.isdecimal() else ord(c) - 55) * w for c, w in zip(body8, ORG_WEIGHTS, strict=False))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
 

@@ -115,6 +115,9 @@ def test_per_device_variables_are_typed_kept_per_target_and_audited(client, worl
     assert bad.status_code == 422 and "api-sw-own-2" in bad.json()["detail"]
     assert {e["field"] for e in bad.json()["errors"]} == {f"device_variables.{two}.svi_address",
                                                           f"device_variables.{two}.nope"}
+    for key in ("³", "x"):                # keys that are no id: 422 naming the place (`'³'.isdigit()` held)
+        odd = new_change(client, world, [one], variables=join_variables(321), device_variables={key: {}})
+        assert odd.status_code == 422, odd.text
     stranger = new_change(client, world, [one], variables=join_variables(321), device_variables=own)
     assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == f"device_variables.{two}"
     playbook = client.post("/api/v1/changes", headers=world.headers("infocenter"), json={

@@ -131,3 +131,11 @@ def test_each_chart_has_a_title_with_its_unit_and_labelled_axes():
     assert ">使用率</text>" in svg and ">日期</text>" in svg and "阈值 5%" in svg
     svg = line_chart(points, None, Metric.requests, "en")
     assert "Business transactions (per day)" in svg and ">Date</text>" in svg
+
+
+@pytest.mark.parametrize("key", ["³", "٣", "12", "x"])
+def test_an_error_place_with_any_digit_like_key_is_named_without_failing(key):
+    """'³'.isdigit() holds but int('³') fails: a dict key of a request body (device_variables.³) is a field name
+    then, not a position (schemathesis found it as a 500)."""
+    label = labels.loc_label(("body", "device_variables", key, "[key]"), "zh_CN", "change")
+    assert label and "[key]" not in label
