@@ -9,12 +9,14 @@ first, right after the backups, so that no device has drifted (changed outside y
 In (b) the approval follows the check at once, so the drift check and the apply use the device sessions the
 check kept (netmiko.connect's keep, 30 s by default); (b') is the same pipeline with every session closed after
 each step, as when the approver comes later than that: it logs in to every device three times (check, drift
-check, apply). Targets: (b) at least 8× faster than (c), (b) within 1.5× of (d): what the pipeline adds
+check, apply). (c) and (d) run paramiko as it comes, without the adapter's C comparison of packet MACs.
+Targets: (b) at least 8× faster than (c), (b) within 1.5× of (d): what the pipeline adds
 (records, events, approval, canary, the check's backups) costs at most half again. Prints the figures; asserts
 nothing.
 `bench/automation.py [SWITCHES] [--db sqlite|postgresql]`."""
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import shutil
@@ -27,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import paramiko.util
 from netmiko import ConnectHandler
 from sqlalchemy import insert, select
 from sqlmodel import Session
@@ -45,7 +48,7 @@ from control.core.migrate import upgrade
 from control.core.roles import Role
 from control.devices import backups
 from control.devices import service as devices
-from control.devices.netmiko import IDLE
+from control.devices.netmiko import IDLE, PARAMIKO_BYTES_EQ
 from control.devices.schemas import DeviceCreate
 from control.org.codes import uscc_check_char
 from control.settings import Settings
@@ -103,6 +106,15 @@ def plain_device(params: dict, vlan: int) -> None:
 
 
 def plain(switches: Switches, vlan: int, threads: int) -> float:
+    """The script's seconds, with paramiko as it comes (without the adapter's faster MAC comparison)."""
+    paramiko.util.constant_time_bytes_eq = PARAMIKO_BYTES_EQ
+    try:
+        return _plain(switches, vlan, threads)
+    finally:
+        paramiko.util.constant_time_bytes_eq = hmac.compare_digest
+
+
+def _plain(switches: Switches, vlan: int, threads: int) -> float:
     t = time.perf_counter()
     devices_ = [switches.device(name) for name in switches.names]
     if threads == 1:

@@ -8,6 +8,7 @@ and a global-only command (`ip route`) is sent from global config, so an open su
 from __future__ import annotations
 
 import atexit
+import hmac
 import re
 import select
 import threading
@@ -16,16 +17,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
+import paramiko.util
 from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoBaseException
 from paramiko.ssh_exception import SSHException
 
 Emit = Callable[[dict], None]
+# paramiko (5.1 too) checks each packet's MAC with a Python loop over its bytes: with a device that echoes
+# each typed character in a packet of its own, most of a change's CPU. hmac.compare_digest is the standard
+# library's constant-time comparison of the same two byte strings, in C. PARAMIKO_BYTES_EQ is paramiko's own,
+# kept for whoever must measure paramiko as it comes (bench/automation.py's plain script).
+PARAMIKO_BYTES_EQ = paramiko.util.constant_time_bytes_eq
+paramiko.util.constant_time_bytes_eq = hmac.compare_digest
 REDACTED = "******"
 # Answers IOS gives to a command it refused. fake-switches answers an unknown config command with
 # "No such command", which real IOS words as "% Invalid input": both fail the command.
 IOS_ERROR = re.compile(r"^\s*(% ?(Invalid input|Incomplete command|Ambiguous command|Unknown command|Bad mask)"
                        r"|No such command)", re.IGNORECASE | re.MULTILINE)
+RUNNING_CONFIG = "show running-config"
+KEEPS_CONFIG = ("show ", "write memory", "copy running-config startup-config")   # leave the running config as is
 GLOBAL_ONLY = ("ip route ", "no ip route ")            # dropped by the emulator when typed in a sub-mode
 SUB_MODES = ("interface ", "vlan ", "router ", "line ", "ip access-list ", "policy-map ", "class-map ")
 
@@ -73,6 +83,7 @@ class Connection:
         # The device's prompt ending the answer (exec or any config mode: "sw01#", "sw01(config-if)#").
         self.prompt = re.compile(r"(?:^|\n)" + re.escape(handler.base_prompt) + r"[^\n#>]*#\s*$")
         self.in_sub = False
+        self.config: str | None = None        # the running config as last shown, until a command may change it
 
     def emit(self, event: dict) -> None:
         self._emit({k: self.target.redact(v) if isinstance(v, str) else v for k, v in event.items()})
@@ -85,6 +96,8 @@ class Connection:
             self.emit({"kind": "error", "device": self.target.name, "command": command, "output": str(exc)})
             raise DeviceError(f"设备 {self.target.name} 未能执行命令“{command}”：{type(exc).__name__}") from None
         failed = check and ios_error(output)
+        if not command.startswith(KEEPS_CONFIG):
+            self.config = None
         self.emit({"kind": "command", "device": self.target.name, "command": command, "output": output,
                    "failed": failed})
         if failed:
@@ -120,10 +133,14 @@ class Connection:
         return bool(lines) and lines[-1].strip() == self.handler.base_prompt + "#"
 
     def show(self, command: str) -> str:
-        return self.send(command)
+        return self.running_config() if command == RUNNING_CONFIG else self.send(command)
 
     def running_config(self) -> str:
-        return self.send("show running-config")
+        """`show running-config`, sent again only when a command since the last one may have changed it (a
+        verify that showed it and the post-change backup that follows read it once)."""
+        if self.config is None:
+            self.config = self.send(RUNNING_CONFIG)
+        return self.config
 
     def configure(self, commands: Sequence[str]) -> list[str]:
         """Send a config set; the answers in order. Stops at the first refused command (IOSCommandError); config

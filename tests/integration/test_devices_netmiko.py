@@ -97,3 +97,18 @@ def test_a_kept_session_serves_the_next_call_until_an_error_or_its_time(fake_swi
     with connect(login, timeout=10, keep=0) as c:
         c.running_config()
     assert logins() == first + 3 and not IDLE.kept.get(login)
+
+
+def test_the_running_config_is_shown_again_only_after_a_command_that_may_change_it(fake_switches):
+    """A verify that showed the running config and the post-change backup after `write memory` read it once;
+    a config set in between makes the next read ask the device again."""
+    events: list[dict] = []
+    with connect(target(fake_switches, "sw02"), events.append, timeout=10) as c:
+        first = c.running_config()
+        assert c.show("show running-config") == first
+        c.write_memory()
+        assert c.running_config() == first
+        c.configure(["interface Vlan312", " description shown-again"])
+        assert "shown-again" in c.running_config()
+    sent = [e["command"] for e in events if e["kind"] == "command"]
+    assert sent.count("show running-config") == 2
