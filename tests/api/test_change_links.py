@@ -113,7 +113,10 @@ def test_a_planned_clean_up_runs_by_its_change(app, client, world, fleet):
     r = client.post(f"/api/v1/zombie-cases/{cid}/cleanup-change", headers=world.headers("infocenter"))
     assert r.status_code == 201, r.text
     change = r.json()
-    assert f'href="/changes/{change["id"]}"' in client.get(f"/zombies/cases/{cid}").text
+    page = client.get(f"/zombies/cases/{cid}").text
+    assert f'href="/changes/{change["id"]}"' in page
+    # the card once, in the page body; the title is the system's name, no markup (it once held the card too)
+    assert page.count('id="cleanup-changes"') == 1 and "<" not in page.split("<title>")[1].split("</title>")[0]
     assert change["playbook"] == "zombie_cleanup" and change["zombie_case_id"] == cid
     assert [t["host"] for t in change["targets"]] == ["10.53.1.10"]
     assert change["variables"]["app_dir"] == "/srv/yunzhang/opt/EDU-QUIET"
