@@ -332,16 +332,20 @@ def get_case(session: Session, actor: Actor, case_id: int) -> ZombieCase:
     return scope.get_scoped(session, actor, ZombieCase, case_id, "审核事项")
 
 
+def _cases_filtered(session: Session, actor: Actor, stmt, state: CaseState | None, department_id: int | None):
+    """`stmt` over zombie cases kept to the actor's scope, and to the state and department subtree asked for."""
+    stmt = scope.scoped(stmt, actor, ZombieCase.department_id)
+    if department_id is not None:
+        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieCase.department_id))
+    return stmt if state is None else stmt.where(ZombieCase.state == state)
+
+
 def list_cases(session: Session, actor: Actor, state: CaseState | None = None, department_id: int | None = None,
                needs_rereview: bool | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
     stmt = (select(ZombieCase, InformationSystem.name, InformationSystem.code, Department.name)
             .join(InformationSystem, InformationSystem.id == ZombieCase.system_id)
             .join(Department, Department.id == ZombieCase.department_id))
-    stmt = scope.scoped(stmt, actor, ZombieCase.department_id)
-    if department_id is not None:
-        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieCase.department_id))
-    if state is not None:
-        stmt = stmt.where(ZombieCase.state == state)
+    stmt = _cases_filtered(session, actor, stmt, state, department_id)
     if needs_rereview is not None:
         stmt = stmt.where(ZombieCase.needs_rereview == needs_rereview)
     total = session.execute(select(func.count()).select_from(stmt.with_only_columns(ZombieCase.id).subquery())
@@ -358,11 +362,7 @@ def case_summary(session: Session, actor: Actor, state: CaseState | None = None,
     them; the summary counts all)."""
     stmt = (select(Department.name, ZombieCase.state, func.count())
             .join(Department, Department.id == ZombieCase.department_id))
-    stmt = scope.scoped(stmt, actor, ZombieCase.department_id)
-    if department_id is not None:
-        stmt = stmt.where(scope.under_department(session, actor, department_id, ZombieCase.department_id))
-    if state is not None:
-        stmt = stmt.where(ZombieCase.state == state)
+    stmt = _cases_filtered(session, actor, stmt, state, department_id)
     summary: dict[str, dict[str, int]] = {}
     for name, case_state, count in session.execute(stmt.group_by(Department.path, Department.name, ZombieCase.state)
                                                    .order_by(Department.path)):
