@@ -174,15 +174,28 @@ def insert_plain(session: Session, table: Table, columns: dict[str, Sequence], c
     verdicts of a scan). Values must be what the driver takes (int, float, str, None), except in the
     columns named in `convert`, which go through their type's bind processor
     (dates on SQLite, decimals) once per distinct (hashable) value."""
+    insert_plain_chunks(session, table, list(columns), [columns], convert)
+
+
+def insert_plain_chunks(session: Session, table: Table, names: Sequence[str], chunks: Iterable[dict[str, Sequence]],
+                        convert: Iterable[str] = ()) -> None:
+    """insert_plain of the rows of each chunk in turn (each a dict of the columns `names`), in one
+    statement. The caller builds a chunk's columns only when it is asked for, so that a scan of 200,000
+    systems holds a few thousand rows' values at a time, which stay in the CPU cache, instead of building
+    every row first (that made 10× the rows take 11× the time)."""
     conn = session.connection()
     dialect = conn.dialect
-    values = []
-    for name, column in columns.items():
-        process = table.c[name].type._cached_bind_processor(dialect) if name in convert else None
-        if process and isinstance(table.c[name].type, JSON):
-            values.append([process(v) for v in column])          # lists are not hashable: each one
-        else:
-            values.append(_once_per_value(process, column) if process else column)
+    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in convert}
+
+    def rows() -> Iterator[tuple]:
+        for columns in chunks:
+            values = []
+            for name in names:
+                column, process = columns[name], processors.get(name)
+                if process and isinstance(table.c[name].type, JSON):
+                    values.append([process(v) for v in column])          # lists are not hashable: each one
+                else:
+                    values.append(_once_per_value(process, column) if process else column)
+            yield from zip(*values, strict=False)
     quote = dialect.identifier_preparer.quote
-    insert_rows(conn.connection.dbapi_connection, dialect, quote(table.name), [quote(n) for n in columns],
-                list(zip(*values, strict=False)))
+    insert_rows(conn.connection.dbapi_connection, dialect, quote(table.name), [quote(n) for n in names], rows())

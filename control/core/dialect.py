@@ -5,7 +5,7 @@ SQLAlchemy's dialect for it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from psycopg.types.json import JsonbBinaryLoader, JsonBinaryLoader
@@ -121,7 +121,8 @@ def fetch_raw(dbapi_connection, dialect: Dialect, sql: str) -> tuple[list[tuple]
         cursor.close()
 
 
-def insert_rows(dbapi_connection, dialect: Dialect, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(dbapi_connection, dialect: Dialect, table: str, columns: Sequence[str], rows: Iterable[tuple]
+                ) -> None:
     """Insert rows (values the driver takes) into `table` (names already quoted). On PostgreSQL through
     COPY FROM STDIN: one statement streamed instead of a pipelined INSERT per row (20,000 verdicts of a
     scan: 0.8 s with executemany). SQLite keeps executemany, which is its fastest path."""

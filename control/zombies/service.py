@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from itertools import chain
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from control.core import audit, duties, scope
@@ -14,7 +15,8 @@ from control.core.accounts import Department
 from control.core.auth import Actor
 from control.core.batch import without_gc_pauses
 from control.core.clock import now, today
-from control.core.db import fetch_columns, insert_plain
+from control.core.db import fetch_columns, insert_plain, insert_plain_chunks
+from control.core.dialect import update_by_ids
 from control.core.errors import Conflict, NotFound, ValidationFailed
 from control.core.params import MIN_DATE
 from control.core.policy import ZombiePolicy
@@ -28,6 +30,7 @@ from control.zombies.similarity import most_similar
 
 REVIEWERS = (Role.auditor, Role.bureau)
 CLEANUP_OWNERS = (Role.bureau, Role.infocenter)
+VERDICT_ROWS = 4096         # verdict rows built at a time while they are written: a few MB, in the cache
 SCANNED_METRICS = ["requests", "logins", "cpu_p95", "network_bytes", "active_users"]  # what the usage criteria read
 
 
@@ -49,23 +52,18 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
     longest = max(bd.window_days, idle.window_days, ss.window_days)
     columns = rules.usage_columns(len(ids))
 
-    def place(system_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions in ids of the given system ids, and which of them were found there."""
-        at = np.minimum(np.searchsorted(ids, system_ids), max(len(ids) - 1, 0))
-        return at, (ids[at] == system_ids) if len(ids) else np.zeros(len(system_ids), dtype=bool)
-
     since = {metric: as_of - timedelta(days=window.window_days - 1)
              for window, metrics in ((bd, ("requests", "logins")), (idle, ("cpu_p95", "network_bytes")),
                                      (ss, ("active_users",))) for metric in metrics}
     for found, values in usage.windows(session, as_of - timedelta(days=longest - 1), as_of, SCANNED_METRICS, since):
-        at, known = place(found)
+        at, known = _place(ids, found)
         for name, counted in _count_days(values, p, longest).items():
             columns[name][at[known]] = counted[known]
     summaries = fetch_columns(session, select(UsageSummary.system_id, UsageSummary.first_day,
                                               UsageSummary.last_deployment_day),
                               convert=("first_day", "last_deployment_day"))
     if summaries["system_id"]:
-        at, known = place(np.array(summaries["system_id"], dtype=np.int64))
+        at, known = _place(ids, np.array(summaries["system_id"], dtype=np.int64))
         deployed = _ordinals(summaries["last_deployment_day"])
         columns["first_day"][at[known]] = _ordinals(summaries["first_day"])[known]
         columns["last_deployment_day"][at[known]] = np.where(deployed <= as_of.toordinal(), deployed, 0)[known]
@@ -73,9 +71,15 @@ def _usage(session: Session, p: ZombiePolicy, as_of: date, ids: np.ndarray) -> d
                               .where(audit.AuditEntry.entity_type == "system", audit.AuditEntry.action == "update")
                               .group_by(audit.AuditEntry.entity_id)).all()
     if changes:
-        at, known = place(np.array([int(sid) for sid, _ in changes], dtype=np.int64))
+        at, known = _place(ids, np.array([int(sid) for sid, _ in changes], dtype=np.int64))
         columns["last_recorded_change"][at[known]] = np.array([at_.date().toordinal() for _, at_ in changes])[known]
     return columns
+
+
+def _place(ids: np.ndarray, system_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in `ids` (sorted) of the given system ids, and which of them were found there."""
+    at = np.minimum(np.searchsorted(ids, system_ids), max(len(ids) - 1, 0))
+    return at, (ids[at] == system_ids) if len(ids) else np.zeros(len(system_ids), dtype=bool)
 
 
 def _count_days(values: np.ndarray, p: ZombiePolicy, longest: int) -> dict[str, np.ndarray]:
@@ -151,7 +155,7 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
     candidates = {facts["id"][k]: (facts["department_id"][k],
                                    [name for name in rules.CRITERIA if statuses[name][k] == rules.HELD])
                   for k in np.flatnonzero(verdict == rules.CANDIDATE).tolist()}
-    moved = _move_cases(session, scan, candidates)
+    moved = _move_cases(session, scan, ids, candidates)
     scan.duration_seconds = round(time.perf_counter() - started, 4)
     audit.record(session, actor, "scan", "zombie_scan", scan.id,
                  changes={"as_of": as_of.isoformat(), "scanned": scan.scanned, "candidates": scan.candidates,
@@ -163,27 +167,30 @@ def _scan(session: Session, actor: Actor, p: ZombiePolicy, as_of: date | None) -
 def _keep_verdicts(session: Session, scan: ZombieScan, facts: dict[str, list], verdict: np.ndarray,
                    statuses: dict[str, np.ndarray], observed: dict[str, np.ndarray], neighbour: np.ndarray,
                    similarity: np.ndarray) -> None:
-    """One row per system: verdict, statuses, and the inputs that explain them."""
-    if not len(verdict):
-        return
-
-    def days(name: str) -> list[date | None]:
-        ordinals, at = np.unique(observed[name], return_inverse=True)        # a few distinct days
-        return np.array([date.fromordinal(d) if d else None for d in ordinals.tolist()], dtype=object)[at].tolist()
+    """One row per system: verdict, statuses, and the inputs that explain them. The rows' values are
+    built VERDICT_ROWS systems at a time as the database takes them (insert_plain_chunks)."""
     names = facts["name"]
-    columns = {
-        "scan_id": [scan.id] * len(verdict), "system_id": facts["id"], "department_id": facts["department_id"],
-        "status": [v.value for v in rules.VERDICTS[verdict].tolist()],
-        **{name: rules.STATUSES[statuses[name]].tolist() for name in rules.CRITERIA},
-        **{name: observed[name].tolist() for name in rules.COUNTS},
-        **{name: days(name) for name in rules.DAYS},
-        "most_similar": [names[j] if j >= 0 else None for j in neighbour.tolist()],
-        "similarity": similarity.round(4).tolist(),
-        "use_scopes": list(map(",".join, facts["use_scopes"])),
-        **{name: facts[name] for name in ("replaced_by", "described", "usage_frequency", "om_vendors",
-                                          "om_cost_yearly", "build_date", "warranty_years")}}
-    insert_plain(session, ZombieVerdict.__table__, columns,
-                 convert=(*rules.DAYS, "described", "om_cost_yearly", "build_date", "warranty_years"))
+
+    def rows(a: int, b: int) -> dict[str, list]:
+        def days(name: str) -> list[date | None]:
+            ordinals, at = np.unique(observed[name][a:b], return_inverse=True)        # a few distinct days
+            return np.array([date.fromordinal(d) if d else None for d in ordinals.tolist()], dtype=object)[at].tolist()
+        return {
+            "scan_id": [scan.id] * (b - a), "system_id": facts["id"][a:b], "department_id": facts["department_id"][a:b],
+            "status": [v.value for v in rules.VERDICTS[verdict[a:b]].tolist()],
+            **{name: rules.STATUSES[statuses[name][a:b]].tolist() for name in rules.CRITERIA},
+            **{name: observed[name][a:b].tolist() for name in rules.COUNTS},
+            **{name: days(name) for name in rules.DAYS},
+            "most_similar": [names[j] if j >= 0 else None for j in neighbour[a:b].tolist()],
+            "similarity": similarity[a:b].round(4).tolist(),
+            "use_scopes": list(map(",".join, facts["use_scopes"][a:b])),
+            **{name: facts[name][a:b] for name in ("replaced_by", "described", "usage_frequency", "om_vendors",
+                                                   "om_cost_yearly", "build_date", "warranty_years")}}
+    first = rows(0, min(VERDICT_ROWS, len(verdict)))
+    chunks = chain([first], (rows(a, min(a + VERDICT_ROWS, len(verdict)))
+                             for a in range(VERDICT_ROWS, len(verdict), VERDICT_ROWS)))
+    insert_plain_chunks(session, ZombieVerdict.__table__, list(first), chunks,
+                        convert=(*rules.DAYS, "described", "om_cost_yearly", "build_date", "warranty_years"))
 
 
 def explain(verdict: ZombieVerdict, policy: ZombiePolicy, as_of: date) -> tuple[list[str], dict]:
@@ -204,18 +211,22 @@ def explain(verdict: ZombieVerdict, policy: ZombiePolicy, as_of: date) -> tuple[
     return held, rules.explain(criteria, policy, as_of)
 
 
-def _move_cases(session: Session, scan: ZombieScan, candidates: dict[int, tuple[int, list[str]]]) -> dict[str, int]:
+def _move_cases(session: Session, scan: ZombieScan, judged: np.ndarray,
+                candidates: dict[int, tuple[int, list[str]]]) -> dict[str, int]:
     """Open a case for each new candidate (`candidates`: system id → department id, criteria held);
     clear a candidate no longer held; flag a confirmed system whose usage came back; bring back an
-    exemption that has expired. Systems this scan did not judge keep their cases as they are. Set-wise,
-    because a province has thousands of open cases and a scan changes few of them."""
-    open_case = ZombieCase.state.in_(OPEN_CASE_STATES)
-    judged = select(ZombieVerdict.system_id).where(ZombieVerdict.scan_id == scan.id)
-    session.execute(update(ZombieCase).where(open_case, ZombieCase.system_id.in_(judged))
-                    .values(last_scan_id=scan.id), execution_options={"synchronize_session": False})
-    judged_cases = session.execute(select(ZombieCase.id, ZombieCase.system_id, ZombieCase.state,
-                                          ZombieCase.needs_rereview, ZombieCase.exempt_until)
-                                   .where(open_case, ZombieCase.last_scan_id == scan.id)).all()
+    exemption that has expired. Systems this scan did not judge (not in `judged`, its system ids in
+    order) keep their cases as they are. Set-wise, because a province has thousands of open cases and a
+    scan changes few of them: the open cases are matched to the judged ids in memory and marked by id,
+    not by a join over the scan's verdicts (200,000 systems: that join read every verdict again)."""
+    open_cases = session.execute(select(ZombieCase.id, ZombieCase.system_id, ZombieCase.state,
+                                        ZombieCase.needs_rereview, ZombieCase.exempt_until)
+                                 .where(ZombieCase.state.in_(OPEN_CASE_STATES)).order_by(ZombieCase.id)).all()
+    _, was_judged = _place(judged, np.array([system_id for _, system_id, *_ in open_cases], dtype=np.int64))
+    judged_cases = [open_cases[k] for k in np.flatnonzero(was_judged).tolist()]
+    if judged_cases:
+        update_by_ids(session.connection(), ZombieCase.__table__, [case_id for case_id, *_ in judged_cases],
+                      {"last_scan_id": scan.id})
     new = sorted(candidates.keys() - {system_id for _, system_id, *_ in judged_cases})
     if new:
         at = now()
