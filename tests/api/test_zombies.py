@@ -142,6 +142,22 @@ def test_scans_compare_and_a_candidate_leaves_by_itself(client, world, fleet):
     assert cases["县教育宣传网站"]["state"] == "candidate"
 
 
+
+def test_a_case_of_a_system_the_scan_did_not_judge_stays_as_it_was(client, world, fleet):
+    """A scan marks the open cases of the systems it judged with its id and moves only those: a system
+    stopped since (not judged) keeps its candidate case and the scan that last judged it."""
+    first = scan(client, world)
+    r = client.patch(f"/api/v1/systems/{fleet['idle']['id']}", json={"status": "stopped"},
+                     headers=world.headers("admin"))
+    assert r.status_code == 200, r.text
+    push(client, world, usage("EDU-QUIET", requests=900, logins=50, days=DAYS[:30]))   # back in use: judged, cleared
+    second = scan(client, world)
+    cases = {c["system_code"]: c for c in client.get("/api/v1/zombie-cases",
+                                                     headers=world.headers("auditor")).json()["items"]}
+    assert cases["HEALTH-IDLE"]["state"] == "candidate" and cases["HEALTH-IDLE"]["last_scan_id"] == first["id"]
+    assert cases["EDU-QUIET"]["state"] == "cleared" and cases["EDU-QUIET"]["last_scan_id"] == second["id"]
+    assert second["scanned"] == first["scanned"] - 1
+
 def case_of(client, world, code) -> dict:
     items = client.get("/api/v1/zombie-cases", headers=world.headers("auditor")).json()["items"]
     return next(c for c in items if c["system_code"] == code)
