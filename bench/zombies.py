@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from bench.harness import arguments, database, figure
+from bench.harness import arguments, database, figure, settle
 from control.app import create_app
 from control.core.accounts import Department, Level, User
 from control.core.auth import actor_for, hash_password
@@ -180,6 +180,7 @@ def run(url: str, tmp: Path) -> None:
     print(f"(c) CSV import: {samples:,} values, {system_days:,} system-days "
           f"in {load:.1f} s ({samples / load / 1e6:.2f} M values/s)")
     figure("usage CSV import", load, "s", size=SYSTEMS)
+    settle(url)
     scans = []
     for _ in range(3):                 # each scan in its own session, as the API and the daily job run it
         with Session(app.state.engine) as session:
