@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from control.core import scope
+from control.core import dialect, scope
 from control.core.accounts import LEVEL_ORDER, Department
 from control.core.auth import Actor
 from control.core.clock import today
@@ -37,6 +37,9 @@ EXPORT_ROLES = (Role.auditor, Role.bureau)
 
 
 INDEX = {f: i for i, f in enumerate(FIGURES)}
+# The partial index of live systems by department (migration 0018), which SQLite's planner passes over for
+# the plain department index and then reads every system's row.
+LIVE_SYSTEMS_INDEX = "ix_system_live_department"
 OUTCOME_INDEXES = [INDEX[s.value] for s in OUTCOMES]
 
 
@@ -65,38 +68,45 @@ def _within(column, path: str | None) -> list:
 
 
 def own_counts(session: Session, path: str | None, day: date, at: dict[int, int]) -> np.ndarray:
-    """Each department's own figures (not yet rolled up), one row per department in `at` (id → row): three
+    """Each department's own figures (not yet rolled up), one row per department in `at` (id → row): four
     GROUP BY queries, each read from a covering index and run on the connection (the ORM's row handling
     tripled their time), their rows put into the array at once."""
     mine = np.zeros((len(at), len(FIGURES)), dtype=np.int64)
     conn = session.connection()
 
     def put(stmt, figures: tuple[str, ...]) -> None:
-        rows = [tuple(r) for r in conn.execute(stmt) if r[0] in at]
+        rows = [tuple(r) for r in conn.execute(stmt)]
         if rows:
             found = np.array(rows, dtype=np.int64)
-            mine[np.array([at[r[0]] for r in rows], dtype=np.intp)[:, None],
-                 np.array([INDEX[f] for f in figures], dtype=np.intp)] = found[:, 1:]
+            known = np.array([d in at for d in found[:, 0].tolist()], dtype=bool)
+            mine[np.array([at[d] for d in found[known, 0].tolist()], dtype=np.intp)[:, None],
+                 np.array([INDEX[f] for f in figures], dtype=np.intp)] = found[known, 1:]
 
     def tally(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     put(select(PrivateNetwork.department_id, func.count(), *(tally(PrivateNetwork.state == s) for s in NetworkState))
         .where(*_within(PrivateNetwork.department_id, path)).group_by(PrivateNetwork.department_id), NETWORK_FIGURES)
-    live = MigrationPlan.status != PlanStatus.cancelled
-    # Systems count under their own department, as the systems list's department, region and level filters do.
-    put(select(InformationSystem.department_id, func.count(), tally(PlanSystem.state == SystemState.migrated),
+    # Systems count under their own department, as the systems list's department, region and level filters do:
+    # live systems (from their partial index) joined to their plan rows, cancelled plans' rows left out by id
+    # rather than a join to the plans (20,000 plan systems on SQLite: 12.6 ms as a three-table join, 7 ms so).
+    cancelled = select(MigrationPlan.id).where(MigrationPlan.status == PlanStatus.cancelled)
+    put(dialect.indexed_by(
+        select(InformationSystem.department_id, func.count(), tally(PlanSystem.state == SystemState.migrated),
                tally(PlanSystem.state == SystemState.exception))
-        .join(MigrationPlan, MigrationPlan.id == PlanSystem.plan_id)
-        .join(InformationSystem, InformationSystem.id == PlanSystem.system_id)
-        .where(live, InformationSystem.deleted_at.is_(None), *_within(InformationSystem.department_id, path))
-        .group_by(InformationSystem.department_id), SYSTEM_FIGURES)
-    # Behind plan is the stored late_from (control/migration/schedule.py); the funding stop a correlated
-    # EXISTS over the plan's networks, tested only for the plans past their completion date.
+        .join(PlanSystem, PlanSystem.system_id == InformationSystem.id)
+        .where(InformationSystem.deleted_at.is_(None), PlanSystem.plan_id.not_in(cancelled),
+               *_within(InformationSystem.department_id, path))
+        .group_by(InformationSystem.department_id), InformationSystem, LIVE_SYSTEMS_INDEX), SYSTEM_FIGURES)
+    # Behind plan is the stored late_from (control/migration/schedule.py). The funding stop, a correlated
+    # EXISTS over the plan's networks, is a query of its own over the plans past their completion date only.
     late = tally(schedule.behind(day))
-    put(select(MigrationPlan.department_id, func.count(), func.count() - late, late,
-               tally(funding_stop_condition(day)))
-        .where(live, *_within(MigrationPlan.department_id, path)).group_by(MigrationPlan.department_id), PLAN_FIGURES)
+    put(select(MigrationPlan.department_id, func.count(), func.count() - late, late)
+        .where(MigrationPlan.status != PlanStatus.cancelled, *_within(MigrationPlan.department_id, path))
+        .group_by(MigrationPlan.department_id), PLAN_FIGURES[:-1])
+    put(select(MigrationPlan.department_id, func.count())
+        .where(funding_stop_condition(day), *_within(MigrationPlan.department_id, path))
+        .group_by(MigrationPlan.department_id), PLAN_FIGURES[-1:])
     return mine
 
 
