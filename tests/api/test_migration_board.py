@@ -117,6 +117,24 @@ def test_board_figures_roll_up_and_the_clock_makes_a_plan_behind(client, world, 
     assert got.json()["total"] == 1
 
 
+def test_board_leaves_out_the_systems_of_cancelled_plans(client, world, frozen_clock):
+    """The systems figures leave out a cancelled plan's rows by its id (no join to the plans): a cancelled
+    cloud plan's system is not counted, in the province or in the department's subtree."""
+    frozen_clock("2026-03-02 09:00")
+    kept, dropped = (create_system(client, world.headers("edu"), world.depts["edu"].id, name=n)["id"]
+                     for n in ("学籍管理系统", "学生资助系统"))
+    body = {"kind": "cloud", "department_id": world.depts["edu"].id, "completion_date": "2026-09-01"}
+    plan(client, world, "edu", {**body, "name": "教育局上云计划",
+                                "systems": [{"system_id": kept, "target_date": "2026-06-01"}]})
+    gone = plan(client, world, "edu", {**body, "name": "资助系统上云计划",
+                                       "systems": [{"system_id": dropped, "target_date": "2026-06-01"}]})
+    r = client.post(f"/api/v1/migration-plans/{gone}/cancel", json={}, headers=world.headers("edu"))
+    assert r.status_code == 200, r.text
+    for params in ({}, {"department_id": world.depts["edu"].id}):
+        b = client.get(BOARD, params=params, headers=world.headers("auditor")).json()
+        assert figures(b["total"], "systems", "plans") == (1, 1), params
+
+
 def test_board_scope_and_funding_stop_export(client, world, frozen_clock):
     build(client, world, frozen_clock)
     frozen_clock("2026-05-01 09:00")
