@@ -15,10 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from bench.harness import arguments, database, figure, time_recompute
+from bench.harness import arguments, database, figure, settle, time_recompute
 from control.app import create_app
 from control.cloud.enums import RequestStatus, SlaState, Zone
 from control.cloud.models import CloudRequest, ResourceLine
@@ -73,11 +73,10 @@ def populate(url: str, tmp: Path) -> None:
         conn.execute(insert(WorkflowStage), stages)
         conn.execute(insert(WorkflowAuthor), [{"subject": "cloud_request", "subject_id": i, "username": "bench"}
                                               for i in range(1, REQUESTS + 1)])
-    with engine.begin() as conn:
-        # Statistics, as a deployment's autovacuum (or SQLite's import) keeps them: without any, PostgreSQL
-        # takes the 12,500 open acceptance stages for a dozen and sorts them all for each page.
-        conn.execute(text("ANALYZE"))
     engine.dispose()
+    # Statistics and visibility, as a deployment's autovacuum keeps them: without statistics PostgreSQL
+    # takes the 12,500 open acceptance stages for a dozen and sorts them all for each page.
+    settle(url)
 
 
 def main() -> None:

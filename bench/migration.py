@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from bench.harness import arguments, database, figure, time_recompute
+from bench.harness import arguments, database, figure, settle, time_recompute
 from control.app import create_app
 from control.core import clock
 from control.core.accounts import Department, Level, User
@@ -149,9 +149,8 @@ def populate(url: str, tmp: Path) -> dict[str, int]:
     with Session(engine) as session:       # the bulk inserts went past the flush hook that keeps late_from
         schedule.refresh(session, [p["id"] for p in plans])
         session.commit()
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
     engine.dispose()
+    settle(url)               # statistics and visibility, as a deployment's autovacuum keeps them
     return {"plans": len(plans), "stages": len(stages)}
 
 
