@@ -81,13 +81,17 @@ def plan_import(request: Request, session: SessionDep, actor: CurrentActor, file
 
 @router.get("/board", response_model=BoardOut)
 def progress_board(session: SessionDep, actor: CurrentActor, department_id: Id | None = None,
-                   limit: int = Query(board.DEPARTMENT_PAGE, ge=1, le=500), offset: Offset = 0):
-    """The progress board: the total, per region and level, the funding-stop list, and per department (with
-    those under it) a page of `limit` rows from `offset` (`departments_total` in all). A department user sees
-    its own subtree; `department_id` narrows to one department's subtree."""
+                   limit: int = Query(board.DEPARTMENT_PAGE, ge=1, le=500), offset: Offset = 0,
+                   region_offset: Offset = 0, funding_offset: Offset = 0):
+    """The progress board: the total, per level, and a page of `limit` rows of each of: departments (with
+    those under them) from `offset` (`departments_total` in all), regions from `region_offset`
+    (`regions_total`) and the funding-stop list from `funding_offset` (`funding_stop_total`; the workbook
+    export holds them all). A department user sees its own subtree; `department_id` narrows to one
+    department's subtree."""
     # Serialised by pydantic in one pass: FastAPI's validate, encode, json.dumps of the ~1,200 rows of a
     # province-wide board took as long as computing it.
-    return Response(BoardOut.model_validate(board.board(session, actor, department_id, limit, offset))
+    return Response(BoardOut.model_validate(board.board(session, actor, department_id, limit, offset,
+                                                       region_offset, funding_offset))
                     .model_dump_json(), media_type="application/json")
 
 

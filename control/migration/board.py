@@ -115,14 +115,16 @@ DEPARTMENT_PAGE = 50
 
 
 def board(session: Session, actor: Actor, department_id: int | None = None, limit: int = DEPARTMENT_PAGE,
-          offset: int = 0) -> dict:
+          offset: int = 0, region_offset: int = 0, funding_offset: int = 0) -> dict:
     """The board the actor may see: a department user its own subtree, everyone else the province (or the
     chosen department's subtree). Department rows hold the department and everything under it, which is
     what the plan and network lists' department filter counts; region and level rows add departments' own
     figures, so nothing is counted twice. The roll-up adds each tree level into its parents at once, the
     deepest first: a handful of array additions whatever the number of departments. Department rows come
     a page at a time (`limit` / `offset`, in department-tree order, `departments_total` of them in all):
-    the roll-ups need every department, the page builds only the rows it shows."""
+    the roll-ups need every department, the page builds only the rows it shows. Region rows are paged the
+    same way (`region_offset`, `regions_total`): a province's hundreds of region codes made the whole board
+    a 370 KB response, most of it regions no one reads at once."""
     day = today()
     path = scope.subtree_path(session, actor, department_id)
     # Driver rows, column by column: the rows of 2,000 departments cost more than the counts through the ORM.
@@ -143,32 +145,41 @@ def board(session: Session, actor: Actor, department_id: int | None = None, limi
     with_figures = np.nonzero(subtree.any(axis=1))[0]
     shown = with_figures[offset:offset + limit].tolist()
     rows = subtree[shown].tolist()
+    region_rows = [(k, c) for k, c in by_region.items() if any(c)]
+    stops, stops_total = funding_stop_list(session, path, day, limit, funding_offset)
     return {"date": day, "department_id": department_id, "departments_total": len(with_figures),
             "limit": limit, "offset": offset,
             "total": _row("total", "合计", mine.sum(axis=0).tolist()),
             "departments": [_row(f"department:{ids[i]}", names[i], counts, ids[i], level_values[i])
                             for i, counts in zip(shown, rows, strict=True)],
-            "regions": [_row(f"region:{k}", k, c) for k, c in by_region.items() if any(c)],
+            "regions": [_row(f"region:{k}", k, c) for k, c in region_rows[region_offset:region_offset + limit]],
+            "regions_total": len(region_rows), "region_offset": region_offset,
             "levels": [_row(f"level:{lv.value}", lv.zh, by_level[lv.value], level=lv.value)
                        for lv in LEVEL_ORDER if any(by_level.get(lv.value, ()))],
-            "funding_stop": funding_stop_list(session, path, day)}
+            "funding_stop": stops, "funding_stop_total": stops_total, "funding_offset": funding_offset}
 
 
-def funding_stop_list(session: Session, path: str | None, day: date) -> list[dict]:
-    """第十条: fiscal networks not migrated by their plan's completion date, the longest stopped first."""
-    rows = session.connection().execute(
-        select(PrivateNetwork.id, PrivateNetwork.name, PrivateNetwork.state, Department.id, Department.name,
-               MigrationPlan.id, MigrationPlan.number, MigrationPlan.name, MigrationPlan.completion_date)
-        .join(PlanNetwork, PlanNetwork.network_id == PrivateNetwork.id)
-        .join(MigrationPlan, MigrationPlan.id == PlanNetwork.plan_id)
-        .join(Department, Department.id == PrivateNetwork.department_id)
-        .where(MigrationPlan.kind == PlanKind.private_network, MigrationPlan.status != PlanStatus.cancelled,
-               MigrationPlan.completion_date < day, PrivateNetwork.fiscal_funded.is_(True),
-               PrivateNetwork.state.not_in(OUTCOMES), *_within(PrivateNetwork.department_id, path))
-        .order_by(MigrationPlan.completion_date, PrivateNetwork.id)).all()
+def funding_stop_list(session: Session, path: str | None, day: date, limit: int | None = None, offset: int = 0
+                      ) -> tuple[list[dict], int]:
+    """第十条: fiscal networks not migrated by their plan's completion date, the longest stopped first: the
+    rows from `offset` (`limit` of them, all without one) and how many there are in all."""
+    matching = (select(PrivateNetwork.id, PrivateNetwork.name, PrivateNetwork.state, Department.id, Department.name,
+                       MigrationPlan.id, MigrationPlan.number, MigrationPlan.name, MigrationPlan.completion_date,
+                       func.count().over())
+                .join(PlanNetwork, PlanNetwork.network_id == PrivateNetwork.id)
+                .join(MigrationPlan, MigrationPlan.id == PlanNetwork.plan_id)
+                .join(Department, Department.id == PrivateNetwork.department_id)
+                .where(MigrationPlan.kind == PlanKind.private_network, MigrationPlan.status != PlanStatus.cancelled,
+                       MigrationPlan.completion_date < day, PrivateNetwork.fiscal_funded.is_(True),
+                       PrivateNetwork.state.not_in(OUTCOMES), *_within(PrivateNetwork.department_id, path)))
+    conn = session.connection()
+    rows = conn.execute(matching.order_by(MigrationPlan.completion_date, PrivateNetwork.id)
+                        .limit(limit).offset(offset)).all()
+    total = rows[0][9] if rows else conn.execute(
+        select(func.count()).select_from(matching.subquery())).scalar_one() if offset else 0
     return [{"network_id": r[0], "network_name": r[1], "state": NetworkState(r[2]).value, "department_id": r[3],
              "department_name": r[4], "plan_id": r[5], "plan_number": r[6], "plan_name": r[7],
-             "completion_date": r[8], "days_stopped": (day - r[8]).days} for r in rows]
+             "completion_date": r[8], "days_stopped": (day - r[8]).days} for r in rows], total
 
 
 EXPORT_HEADERS = ("部门", "业务专网", "专网状态", "迁移计划编号", "迁移计划名称", "计划完成时限", "停止运维经费天数")
@@ -183,7 +194,7 @@ def funding_stop_workbook(session: Session, actor: Actor, department_id: int | N
     ws.append(EXPORT_HEADERS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for r in funding_stop_list(session, scope.subtree_path(session, actor, department_id), today()):
+    for r in funding_stop_list(session, scope.subtree_path(session, actor, department_id), today())[0]:
         ws.append([r["department_name"], r["network_name"], NetworkState(r["state"]).zh, r["plan_number"],
                    r["plan_name"], r["completion_date"].isoformat(), r["days_stopped"]])
     for col, width in zip("ABCDEFG", (24, 28, 10, 20, 30, 14, 16), strict=True):

@@ -78,9 +78,13 @@ def plan_list(request: Request, session: SessionDep, actor: CurrentActor,
 
 @router.get("/plans/board")
 def progress_board(request: Request, session: SessionDep, actor: CurrentActor,
-                   department_id: Annotated[Id | None, Blank] = None, offset: Offset = 0):
-    """The progress board; each figure links to the list it counts. Department rows a page at a time."""
-    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id, offset=offset),
+                   department_id: Annotated[Id | None, Blank] = None, offset: Offset = 0, region_offset: Offset = 0,
+                   funding_offset: Offset = 0):
+    """The progress board; each figure links to the list it counts. Department, region and funding-stop
+    rows a page at a time."""
+    return render(request, "plans/board.html", {"b": board.board(session, actor, department_id, offset=offset,
+                                                                 region_offset=region_offset,
+                                                                 funding_offset=funding_offset),
                                                 "states": list(NetworkState), "can_export":
                                                 actor.role in board.EXPORT_ROLES})
 

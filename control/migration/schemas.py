@@ -269,6 +269,10 @@ class BoardOut(BaseModel):
     departments_total: int
     limit: int
     offset: int
-    regions: list[BoardRow]
+    regions: list[BoardRow]           # one page of `limit`, by region code
+    regions_total: int
+    region_offset: int
     levels: list[BoardRow]
-    funding_stop: list[FundingStopOut]
+    funding_stop: list[FundingStopOut]      # one page of `limit`, the longest stopped first
+    funding_stop_total: int
+    funding_offset: int

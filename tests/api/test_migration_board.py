@@ -98,6 +98,9 @@ def test_board_figures_roll_up_and_the_clock_makes_a_plan_behind(client, world, 
     assert figures(rows["示范县卫生健康局"], *NET, "plans") == (1, 1, 0, 0, 0, 0, 0)     # its plan is cancelled
     assert rows["自治区大数据局"]["networks"] == 4 and rows["示范县人民政府办公室"]["plans"] == 2
     assert {r["name"]: r["networks"] for r in b["regions"]} == {"530921": 3, "530922": 1}
+    paged = client.get(BOARD, params={"limit": 1, "region_offset": 1}, headers=world.headers("auditor")).json()
+    assert [r["name"] for r in paged["regions"]] == ["530922"] and paged["regions_total"] == 2
+    assert paged["region_offset"] == 1 and len(paged["departments"]) == 1       # the same page size for both
     assert [(r["level"], r["networks"]) for r in b["levels"]] == [("county", 3), ("township", 1)]
     assert b["funding_stop"] == []
 
@@ -106,6 +109,9 @@ def test_board_figures_roll_up_and_the_clock_makes_a_plan_behind(client, world, 
     assert figures(b["total"], "plans", "on_plan", "behind_plan", "funding_stop") == (2, 1, 1, 1)
     [stop] = b["funding_stop"]
     assert stop["network_id"] == ids["A"] and stop["plan_id"] == ids["pn"] and stop["days_stopped"] == 1
+    assert b["funding_stop_total"] == 1
+    past = client.get(BOARD, params={"funding_offset": 1}, headers=world.headers("auditor")).json()
+    assert past["funding_stop"] == [] and past["funding_stop_total"] == 1      # a page past the last still counts
     # Each figure counts what its list shows.
     h = world.headers("auditor")
     edu = world.depts["edu"].id
