@@ -85,6 +85,8 @@ def progress_board(request: Request, session: SessionDep, actor: CurrentActor,
     return render(request, "plans/board.html", {"b": board.board(session, actor, department_id, offset=offset,
                                                                  region_offset=region_offset,
                                                                  funding_offset=funding_offset),
+                                                "queries": {param: pager_query(request, param=param) for param in
+                                                            ("offset", "region_offset", "funding_offset")},
                                                 "states": list(NetworkState), "can_export":
                                                 actor.role in board.EXPORT_ROLES})
 

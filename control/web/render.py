@@ -57,11 +57,11 @@ def plain_number(value):
 templates.env.filters["plain_number"] = plain_number
 
 
-def pager_query(request: Request, keep: Collection[str] | None = None) -> str:
-    """The page's filters as a query string for its pager links: every non-empty parameter but `offset`,
-    repeated ones kept (only those named in `keep` when given)."""
+def pager_query(request: Request, keep: Collection[str] | None = None, param: str = "offset") -> str:
+    """The page's filters as a query string for its pager links: every non-empty parameter but `param`
+    (the offset the pager moves), repeated ones kept (only those named in `keep` when given)."""
     return urlencode([(k, v) for k, v in request.query_params.multi_items()
-                      if k != "offset" and v and (keep is None or k in keep)])
+                      if k != param and v and (keep is None or k in keep)])
 
 
 def wants_html(request: Request) -> bool:
