@@ -86,6 +86,19 @@ def test_trigram_index_answers_chinese_substrings(two_databases):
     assert dialect.TRIGRAM_INDEX in plan
 
 
+def test_the_name_order_walk_reads_the_index_alone(two_databases):
+    """A search past the count limit walks the live systems in name order testing status and search_text
+    (migration 0025): an index-only scan, not a heap page fetched for every row it skips."""
+    _, (_, app, _) = two_databases
+    with app.state.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE information_system"))     # as autovacuum leaves a deployment's
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(conn.execute(text(
+            "EXPLAIN SELECT id FROM information_system WHERE deleted_at IS NULL AND status = 'running' "
+            "AND search_text LIKE '%系统%' ORDER BY name, id LIMIT 50 OFFSET 50")).scalars())
+    assert "Index Only Scan using ix_system_live_name_search" in plan, plan
+
+
 def test_network_containment_on_both(two_databases):
     (sqlite, _, sh), (pg, pg_app, ph) = two_databases
     expected = {"internet": ["学籍管理系统", "疫苗接种登记系统"], "intranet": ["疫苗接种登记系统"],
