@@ -57,6 +57,22 @@ def test_growth_checks_linear_and_the_large_target():
     assert by_name[RATIO][1] == "failed"
 
 
+def test_growth_is_linear_up_to_what_the_linear_reference_grew():
+    """A linear reference (the NumPy pass) that grew 11.2× for 10× the systems shows what linear costs on the
+    machine: a scan that grew 10.3× is linear, one that grew 11.5× is not; without a reference, 10× is."""
+    reference = "NumPy pass in memory"
+    small = [json.loads(line(SCAN, 0.3, "s", 1)[6:]), json.loads(line(RATIO, 0.3, "s", None)[6:]),
+             dict(json.loads(line(reference, 12.0, "ms", None)[6:]), linear_reference=True)]
+    large = [dict(f, size=200_000) for f in small]
+    large[0]["value"], large[1]["value"], large[2]["value"] = 3.09, 3.45, 134.4
+    table = growth(small, large)
+    assert rows(table.split("\n\n")[0])[SCAN][2:4] == ["10.3×", "✓"]
+    assert rows(table.split("\n\n")[0])[RATIO][2:4] == ["11.5×", "✗"]
+    assert "“NumPy pass in memory” grew 11.2× for 10× the systems" in table
+    without = growth(small[:2], large[:2])
+    assert rows(without)[SCAN][2:4] == ["10.3×", "✗"] and "reference" not in without
+
+
 def test_readme_deployment_notes_carry_the_settings():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = readme.split("```ini\n", 1)[1].split("```", 1)[0]
