@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
-from control.core.dialect import HintingSQLiteCompiler, fetch_raw, insert_rows
+from control.core.dialect import fetch_raw, insert_rows
 
 
 def is_sqlite(url: str) -> bool:
@@ -77,7 +77,6 @@ def make_engine(url: str, pool: PoolOptions = PoolOptions()) -> Engine:
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                json_serializer=compact_json, hide_parameters=True, **({} if in_memory else queue))
-        engine.dialect.statement_compiler = HintingSQLiteCompiler
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):

@@ -25,9 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 log = logging.getLogger("yunzhang.db")
@@ -44,20 +42,6 @@ def list_contains(session: Session, column: Any, value: str, members: Sequence[s
         masks = [m for m in range(1 << len(members)) if m & bit]
         return literal_column(f"{column.table.name}.{mask_column}").in_(masks)
     return cast(column, String).like(f'%"{value}"%')
-
-
-def indexed_by(stmt: Select, table: Any, index: str) -> Select:
-    """SQLite: read `table` through `index` (INDEXED BY), where its planner picks another index of the same
-    estimated cost that is slower in fact; PostgreSQL: the statement as it is. The index must answer the
-    statement (a partial index needs its condition in the WHERE clause), or SQLite refuses it."""
-    return stmt.with_hint(table, f"INDEXED BY {index}", dialect_name="sqlite")
-
-
-class HintingSQLiteCompiler(SQLiteCompiler):
-    """SQLite's compiler writing a table's hint (indexed_by) after its name; SQLAlchemy's drops them."""
-
-    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
-        return text
 
 
 TRIGRAM_MIN_CHARS = 3  # a trigram index answers substrings of three characters or more

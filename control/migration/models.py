@@ -69,9 +69,9 @@ class PlanSystem(SQLModel, table=True):
     """A system in a cloud plan's scope with its own target date and state."""
     __tablename__ = "migration_plan_system"
     __table_args__ = (UniqueConstraint("plan_id", "system_id", name="uq_migration_plan_system"),
-                      # The board counts systems by state under each system's department from this index
-                      # and the inventory's ix_system_live_department alone.
-                      Index("ix_migration_plan_system_board", "system_id", "plan_id", "state"))
+                      Index("ix_migration_plan_system_board", "system_id", "plan_id", "state"),  # a system's rows
+                      # The board counts systems by state under each system's department from this one.
+                      Index("ix_migration_plan_system_department", "department_id", "state", "plan_id"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="migration_plan.id", index=True)
     system_id: int = Field(foreign_key="information_system.id")
@@ -82,6 +82,9 @@ class PlanSystem(SQLModel, table=True):
     started_date: date | None = None
     migrated_date: date | None = None
     note: str | None = Field(default=None, max_length=2000)
+    # The department the system is under now, NULL once it is deleted: written by the database's triggers
+    # (migration 0026) on every insert, system change, move and deletion, never by the application.
+    department_id: int | None = None
 
 
 class PlanException(SQLModel, table=True):

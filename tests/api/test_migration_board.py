@@ -141,6 +141,33 @@ def test_board_leaves_out_the_systems_of_cancelled_plans(client, world, frozen_c
         assert figures(b["total"], "systems", "plans") == (1, 1), params
 
 
+def test_board_counts_each_system_under_the_department_it_is_under_now(client, world, frozen_clock):
+    """A plan's systems count under their own departments, which the database keeps on each plan row
+    (migration 0026's triggers): a system moved to another department counts there from then on, a deleted
+    one nowhere, while its plan and the plan's department stay as they were."""
+    frozen_clock("2026-03-02 09:00")
+    admin = world.headers("admin")
+    moved, deleted, kept = (create_system(client, admin, world.depts["edu"].id, name=n, status="stopped")["id"]
+                            for n in ("学籍管理系统", "学生资助系统", "教师管理系统"))
+    plan(client, world, "edu", {"kind": "cloud", "department_id": world.depts["edu"].id, "name": "教育局上云计划",
+                                "completion_date": "2026-09-01",
+                                "systems": [{"system_id": s, "target_date": "2026-06-01"}
+                                            for s in (moved, deleted, kept)]})
+
+    def systems() -> dict[str, int]:
+        b = client.get(BOARD, headers=world.headers("auditor")).json()
+        rows = {r["name"]: r["systems"] for r in b["departments"]}
+        return {"total": b["total"]["systems"], "edu": rows.get("示范县教育局", 0),
+                "health": rows.get("示范县卫生健康局", 0)}
+
+    assert systems() == {"total": 3, "edu": 3, "health": 0}
+    r = client.patch(f"/api/v1/systems/{moved}", json={"department_id": world.depts["health"].id}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert systems() == {"total": 3, "edu": 2, "health": 1}
+    assert client.delete(f"/api/v1/systems/{deleted}", headers=admin).status_code == 204
+    assert systems() == {"total": 2, "edu": 1, "health": 1}
+
+
 def test_board_scope_and_funding_stop_export(client, world, frozen_clock):
     build(client, world, frozen_clock)
     frozen_clock("2026-05-01 09:00")

@@ -71,17 +71,20 @@ def test_daily_usage_rows_move_into_blocks(tmp_path):
 
 
 def test_search_index_triggers_survive_every_migration(tmp_path):
-    """A later migration that rebuilds information_system on SQLite drops its triggers: the trigram
-    search index of 0005 would silently stop following edits. Whatever rebuilds the table must recreate them."""
+    """A later migration that rebuilds a table on SQLite drops its triggers: the trigram search index of 0005
+    would silently stop following edits, and the plan rows' departments of 0026 their systems' moves.
+    Whatever rebuilds the table must recreate them."""
     url = old_database(tmp_path, "0001")
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                     "AND tbl_name = 'information_system'")).scalars().all()
+        triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+                                     "('information_system', 'migration_plan_system')")).scalars().all()
         found = conn.execute(text("SELECT rowid FROM system_search WHERE system_search MATCH '\"统计系统\"'")).all()
     engine.dispose()
-    assert sorted(triggers) == ["system_search_delete", "system_search_insert", "system_search_update"]
+    assert sorted(triggers) == ["information_system_plan_department", "migration_plan_system_department_insert",
+                                "migration_plan_system_department_update", "system_search_delete",
+                                "system_search_insert", "system_search_update"]
     assert found == [(1,)]                       # rows from before 0005 are indexed too
 
 
