@@ -1,6 +1,7 @@
 """create_app(): one process serving the API, the web pages and /metrics."""
 from __future__ import annotations
 
+import gc
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -59,11 +60,17 @@ def body_limits(settings: Settings) -> list[tuple[str, int]]:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Start the periodic jobs with the service (unless turned off) and stop them with it."""
+    """Start the periodic jobs with the service (unless turned off) and stop them with it; what start-up
+    leaves alive is frozen out of the garbage collector's full collections (Settings.freeze_gc_at_start)."""
     dialect.report_text_search(app.state.engine)
     scheduler = start_scheduler(app) if app.state.settings.scheduler_enabled else None
     workers = start_workers(app.state.engine, app.state.settings.automation_workers)
+    if app.state.settings.freeze_gc_at_start:
+        gc.collect()
+        gc.freeze()
     yield
+    if app.state.settings.freeze_gc_at_start:
+        gc.unfreeze()
     if workers is not None:
         workers.stop()
     if scheduler is not None:

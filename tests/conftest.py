@@ -108,7 +108,7 @@ def sqlite_url(sqlite_template, tmp_path) -> str:
 def make_settings(url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=url, secret_key="test-secret-key", var_dir=tmp_path / "var",
                     login_max_failures=5, login_window_seconds=900, scheduler_enabled=False,
-                    automation_workers=0)
+                    automation_workers=0, freeze_gc_at_start=False)
 
 
 @pytest.fixture
