@@ -64,14 +64,16 @@ def _within(column, path: str | None) -> list:
 
 def departments_with_counts(session: Session, path: str | None, day: date) -> tuple[list[list], np.ndarray]:
     """The departments of the subtree (all of them without a path) in tree order, as the columns id, name,
-    path, level, region and parent_id, and each one's own figures (not yet rolled up), a row per department in the same
-    order. One statement: four GROUP BY sub-selects, each read from a covering index, joined to the
-    department table, so the rows come back in the array's order. As four queries placed by id into the
-    array, their round trips, results and placement took 7 of a 23 ms board (PostgreSQL, 2,000 departments)."""
+    path, level, region and parent_id, and each one's own figures (not yet rolled up), a row per department
+    in the same order. One statement: four GROUP BY sub-selects, each read from a covering index, joined to
+    the department table, so the rows come back in the array's order. As four queries placed by id into
+    the array, their round trips, results and placement took 7 of a 23 ms board (PostgreSQL, 2,000
+    departments)."""
 
     def tally(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    late = tally(schedule.behind(day))
     counts = [
         (select(PrivateNetwork.department_id.label("department_id"), func.count(),
                 *(tally(PrivateNetwork.state == s) for s in NetworkState))
@@ -81,14 +83,15 @@ def departments_with_counts(session: Session, path: str | None, day: date) -> tu
         # filters do: each plan row holds its system's department, NULL once deleted (migration 0026's
         # triggers), so this reads one table; cancelled plans' rows are left out by id, not by a join.
         (select(PlanSystem.department_id.label("department_id"), func.count(),
-                tally(PlanSystem.state == SystemState.migrated), tally(PlanSystem.state == SystemState.exception))
+                tally(PlanSystem.state == SystemState.migrated),
+                tally(PlanSystem.state == SystemState.exception))
          .where(PlanSystem.department_id.is_not(None), PlanSystem.plan_id.not_in(
              select(MigrationPlan.id).where(MigrationPlan.status == PlanStatus.cancelled)),
                 *_within(PlanSystem.department_id, path))
          .group_by(PlanSystem.department_id), SYSTEM_FIGURES),
         # Behind plan is the stored late_from (control/migration/schedule.py).
         (select(MigrationPlan.department_id.label("department_id"), func.count(),
-                func.count() - tally(schedule.behind(day)), tally(schedule.behind(day)))
+                func.count() - late, late)
          .where(MigrationPlan.status != PlanStatus.cancelled, *_within(MigrationPlan.department_id, path))
          .group_by(MigrationPlan.department_id), PLAN_FIGURES[:-1]),
         # The funding stop, a correlated EXISTS over the plan's networks, over the plans past their date only.
@@ -96,19 +99,20 @@ def departments_with_counts(session: Session, path: str | None, day: date) -> tu
          .where(funding_stop_condition(day), *_within(MigrationPlan.department_id, path))
          .group_by(MigrationPlan.department_id), PLAN_FIGURES[-1:]),
     ]
-    stmt = select(Department.id, Department.name, Department.path, Department.level, Department.region,
-                  Department.parent_id).where(*_within(Department.id, path)).order_by(Department.path)
-    figures = []
+    described = (Department.id, Department.name, Department.path, Department.level, Department.region,
+                 Department.parent_id)
+    stmt = select(*described).where(*_within(Department.id, path)).order_by(Department.path)
+    order = []
     for k, (grouped, names) in enumerate(counts):
         sub = grouped.subquery(f"own_{k}")
-        stmt = stmt.outerjoin(sub, sub.c.department_id == Department.id)
-        figures += [(name, func.coalesce(column, 0)) for name, column in zip(names, list(sub.c)[1:], strict=True)]
-    order = [INDEX[name] for name, _ in figures]
-    rows = session.connection().execute(stmt.add_columns(*(column for _, column in figures))).all()
+        stmt = stmt.outerjoin(sub, sub.c.department_id == Department.id).add_columns(
+            *(func.coalesce(column, 0) for column in list(sub.c)[1:]))
+        order += [INDEX[name] for name in names]
+    rows = session.connection().execute(stmt).all()
     mine = np.zeros((len(rows), len(FIGURES)), dtype=np.int64)
     if rows:
-        mine[:, order] = np.array([row[6:] for row in rows], dtype=np.int64)
-    return [[row[k] for row in rows] for k in range(6)], mine
+        mine[:, order] = np.array([row[len(described):] for row in rows], dtype=np.int64)
+    return [[row[k] for row in rows] for k in range(len(described))], mine
 
 
 DEPARTMENT_PAGE = 50
