@@ -98,8 +98,10 @@ def test_calendar_import_is_empty_previews_the_months_then_saves(live, browser):
     expect(dialog).to_be_hidden()
     expect(page.locator("#calendar-save")).to_be_visible()
     page.locator("#calendar-save").click()
-    page.click("#confirm-ok")
-    page.wait_for_url(base + "/calendar?year=2027&month=1")
+    # The page is at this address already: wait for the save's own navigation, or the next click can land on
+    # the page being replaced (its dialog then vanishes with it).
+    with page.expect_navigation(url=base + "/calendar?year=2027&month=1"):
+        page.click("#confirm-ok")
     # Removing the stored year asks too.
     page.locator("form[action='/calendar/years/2027/delete'] button").click()
     expect(dialog).to_contain_text("删除记入审计日志")
